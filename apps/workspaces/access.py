@@ -1,0 +1,69 @@
+"""The one place where workspace membership and roles are checked.
+
+Every view under ``/w/<slug>/`` is wrapped in :func:`workspace_view`. It answers 404 to anyone
+who is not a member (the workspace's existence is not revealed), 403 to a member whose role may
+not do the view's action, and sends members of a workspace that requires two-factor sign-in to
+set it up first. The view receives ``request.workspace`` and ``request.membership``.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from apps.accounts.selectors import user_has_totp
+from apps.audit.services import RequestOrigin
+from apps.workspaces.roles import Action, role_can
+from apps.workspaces.selectors import membership_for_user
+from apps.workspaces.services import workspace_record_sign_in
+
+SIGNED_IN_SESSION_KEY = "atelier_signed_in_workspaces"
+LAST_WORKSPACE_SESSION_KEY = "atelier_last_workspace"
+
+
+def workspace_view(action: Action) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
+            membership = membership_for_user(user=request.user, slug=slug)
+            if membership is None:
+                raise Http404("No such workspace.")
+            workspace = membership.workspace
+            if workspace.require_mfa and not user_has_totp(user=request.user):
+                messages.warning(
+                    request,
+                    f"{workspace.name} requires two-factor sign-in. Set up an authenticator "
+                    "app to continue.",
+                )
+                return redirect("mfa_activate_totp")
+            if not role_can(membership.role, action):
+                raise PermissionDenied(
+                    f"Your role ({membership.get_role_display()}) may not do this: "
+                    f"{action.label.lower()}."
+                )
+            request.workspace = workspace
+            request.membership = membership
+            _note_workspace_visit(request, workspace)
+            return view(request, *args, **kwargs)
+
+        wrapped.workspace_action = action
+        return wrapped
+
+    return decorator
+
+
+def _note_workspace_visit(request: HttpRequest, workspace) -> None:
+    """Record a sign-in to the workspace once per browser session, and remember it as last."""
+    signed_in = request.session.get(SIGNED_IN_SESSION_KEY, [])
+    if workspace.pk not in signed_in:
+        workspace_record_sign_in(
+            workspace=workspace, actor=request.user, origin=RequestOrigin.from_request(request)
+        )
+        request.session[SIGNED_IN_SESSION_KEY] = [*signed_in, workspace.pk]
+    if request.session.get(LAST_WORKSPACE_SESSION_KEY) != workspace.slug:
+        request.session[LAST_WORKSPACE_SESSION_KEY] = workspace.slug

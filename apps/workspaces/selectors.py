@@ -1,0 +1,58 @@
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.workspaces.models import Invitation, Membership, Workspace
+
+
+def membership_for_user(*, user: User, slug: str) -> Membership | None:
+    """The user's membership in the workspace at ``slug``; None for strangers and unknown slugs."""
+    return (
+        Membership.objects.all_workspaces()
+        .select_related("workspace", "user")
+        .filter(user=user, workspace__slug=slug)
+        .first()
+    )
+
+
+def membership_list_for_user(*, user: User) -> list[Membership]:
+    """Every workspace the user belongs to (the switcher); scoped by the user, not a workspace."""
+    return list(
+        Membership.objects.all_workspaces()
+        .select_related("workspace")
+        .filter(user=user)
+        .order_by("workspace__name")
+    )
+
+
+def membership_list(*, workspace: Workspace) -> list[Membership]:
+    return list(
+        Membership.objects.for_workspace(workspace).select_related("user").order_by("user__email")
+    )
+
+
+def membership_get(*, workspace: Workspace, membership_id: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.for_workspace(workspace).select_related("user"), pk=membership_id
+    )
+
+
+def invitation_list_open(*, workspace: Workspace) -> list[Invitation]:
+    return list(
+        Invitation.objects.for_workspace(workspace)
+        .select_related("invited_by")
+        .filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    )
+
+
+def invitation_get(*, workspace: Workspace, invitation_id: int) -> Invitation:
+    return get_object_or_404(Invitation.objects.for_workspace(workspace), pk=invitation_id)
+
+
+def workspace_overview(*, workspace: Workspace) -> dict:
+    """Figures for the owner's and admin's dashboard."""
+    members = Membership.objects.for_workspace(workspace)
+    open_invitations = Invitation.objects.for_workspace(workspace).filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    return {"member_count": members.count(), "open_invitation_count": open_invitations.count()}

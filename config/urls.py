@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.audit.urls import workspace_patterns as audit_workspace_patterns
+from apps.workspaces.urls import workspace_patterns
+
+# Every page of a workspace lives under /w/<slug>/; each app contributes its patterns here.
+workspace_urlpatterns = [*workspace_patterns, *audit_workspace_patterns]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("w/<slug:slug>/", include(workspace_urlpatterns)),
+    path("", include("apps.workspaces.urls")),
+]
+
+handler400 = "apps.core.views.bad_request"
+handler403 = "apps.core.views.permission_denied"
+handler404 = "apps.core.views.page_not_found"
+handler500 = "apps.core.views.server_error"

@@ -1,0 +1,15 @@
+// Small behaviours that the CSP keeps out of inline attributes.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form.confirm-submit");
+  if (form && !window.confirm(form.dataset.confirm || "Are you sure?")) {
+    event.preventDefault();
+  }
+}, true);
+
+// htmx answers with 4xx/5xx for refused actions: swap them in anyway so the message shows.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status >= 400 && event.detail.xhr.status < 500) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
