@@ -1,0 +1,100 @@
+"""Shared fixtures.
+
+Tests that need PostgreSQL, Redis or Chromium are marked; without the service they are
+skipped with the reason, except when ATELIER_REQUIRE_SERVICES=1 (CI), where a missing service
+fails the run instead.
+"""
+
+import os
+import shutil
+
+# Tasks run in-process unless a test starts a real worker (tests/core/test_celery_roundtrip.py).
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# Playwright's sync API runs an event loop in the test thread; Django's ORM is safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory  # noqa: E402
+
+REQUIRE_SERVICES = os.environ.get("ATELIER_REQUIRE_SERVICES") == "1"
+
+
+def missing_service(reason: str) -> None:
+    """Skip for want of a service, or fail when services are required (CI)."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (ATELIER_REQUIRE_SERVICES=1: no test may be skipped)")
+    pytest.skip(reason)
+
+
+def redis_available() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+@pytest.fixture(autouse=True)
+def _service_markers(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        missing_service("needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if request.node.get_closest_marker("redis") and not redis_available():
+        missing_service("needs Redis: set REDIS_URL=redis://… to a running server")
+    if request.node.get_closest_marker("browser") and not chromium_path():
+        missing_service("needs Chromium: install Debian's chromium package or set CHROMIUM_PATH")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # allauth's rate limits count in the cache: every test starts with a clean slate.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def workspace(db):
+    return WorkspaceFactory()
+
+
+@pytest.fixture
+def owner(workspace):
+    return MembershipFactory(workspace=workspace, role="owner").user
+
+
+@pytest.fixture
+def other_workspace(db):
+    return WorkspaceFactory()
+
+
+@pytest.fixture
+def stranger(other_workspace):
+    """The owner of another workspace: must never see anything of ``workspace``."""
+    return MembershipFactory(workspace=other_workspace, role="owner").user
+
+
+@pytest.fixture
+def member_client(client):
+    """Log a client in as the given user: ``member_client(user)``."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
