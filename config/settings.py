@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.workspaces",
     "apps.audit",
+    "apps.jobs",
+    "apps.gateway",
 ]
 
 MIDDLEWARE = [

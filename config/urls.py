@@ -2,10 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.audit.urls import workspace_patterns as audit_workspace_patterns
+from apps.gateway.urls import workspace_patterns as gateway_workspace_patterns
+from apps.jobs.urls import workspace_patterns as jobs_workspace_patterns
 from apps.workspaces.urls import workspace_patterns
 
 # Every page of a workspace lives under /w/<slug>/; each app contributes its patterns here.
-workspace_urlpatterns = [*workspace_patterns, *audit_workspace_patterns]
+workspace_urlpatterns = [
+    *workspace_patterns,
+    *audit_workspace_patterns,
+    *jobs_workspace_patterns,
+    *gateway_workspace_patterns,
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
