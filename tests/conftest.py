@@ -13,12 +13,12 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-import pytest  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.core.cache import cache  # noqa: E402
-from django.db import connection  # noqa: E402
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 
-from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory  # noqa: E402
+from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 
 REQUIRE_SERVICES = os.environ.get("ATELIER_REQUIRE_SERVICES") == "1"
 
