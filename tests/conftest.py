@@ -103,3 +103,32 @@ def member_client(client):
 @pytest.fixture
 def user(db):
     return UserFactory()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real worker on Redis and the test database: ``worker = celery_worker_process()``.
+
+    The test process sends tasks through Redis (eager mode off) and the worker runs them.
+    """
+    if connection.vendor != "postgresql":
+        missing_service("a real Celery worker needs PostgreSQL (set DATABASE_URL)")
+    if not redis_available():
+        missing_service("a real Celery worker needs Redis (set REDIS_URL)")
+    from config.celery import app as celery_app
+    from tests.support.celery_worker import WorkerProcess, purge_broker
+
+    was_eager = celery_app.conf.task_always_eager
+    celery_app.conf.update(task_always_eager=False)
+    purge_broker()
+    workers = []
+
+    def start(**kwargs):
+        worker = WorkerProcess(tmp_path / "worker.log", **kwargs).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+    celery_app.conf.update(task_always_eager=was_eager)

@@ -188,7 +188,7 @@ def invitation_send_email(*, workspace_id: int, invitation_id: int, base_url: st
     with transaction.atomic():
         invitation = (
             Invitation.objects.for_workspace(workspace_id)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("workspace", "invited_by")
             .filter(pk=invitation_id)
             .first()
@@ -255,7 +255,7 @@ def invitation_accept(
     # Lock the row, then check again: two clicks on the same link must not both succeed.
     invitation = (
         Invitation.objects.for_workspace(invitation.workspace_id)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("workspace")
         .get(pk=invitation.pk)
     )
@@ -344,7 +344,7 @@ def membership_change_role(
     owners = _lock_owners(workspace)
     membership = (
         Membership.objects.for_workspace(workspace)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("user")
         .get(pk=membership_id)
     )
@@ -381,7 +381,7 @@ def membership_remove(
     owners = _lock_owners(workspace)
     membership = (
         Membership.objects.for_workspace(workspace)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("user")
         .get(pk=membership_id)
     )
