@@ -185,7 +185,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 if not PRODUCTION:
     STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root in development
 WHITENOISE_USE_FINDERS = DEBUG
@@ -218,8 +218,11 @@ STORAGES = {
 
 # --- E-mail ----------------------------------------------------------------------------------
 # EMAIL_URL (smtp+tls://user:password@host:587, consolemail://, dummymail://) becomes Django
-# 6.1's MAILERS; the console is the default so a fresh install needs no mail server.
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# 6.1's MAILERS. Development prints mail to the console so a fresh install needs no mail
+# server; production defaults to the local MTA.
+_email = env.email_url(
+    "EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://"
+)
 _email_options = {
     option: _email[setting]
     for setting, option in [
@@ -281,3 +284,36 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Model gateway (apps/gateway) ------------------------------------------------------------
+# Bring-your-own provider keys are encrypted with these Fernet keys (comma-separated): the first
+# encrypts, all decrypt, so rotation is "prepend a new key, run `manage.py gateway_reencrypt_keys`,
+# drop the old one". Empty: a key derived from SECRET_KEY (and SECRET_KEY_FALLBACKS).
+ATELIER_ENCRYPTION_KEYS = env.list("ATELIER_ENCRYPTION_KEYS", default=[])
+# A site-wide OpenAI (or OpenAI-compatible) account used by workspaces without their own key.
+GATEWAY_OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
+GATEWAY_OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
+# Injected latency per local-provider call, for tests and the benchmark.
+GATEWAY_LOCAL_LATENCY_MS = env.int("GATEWAY_LOCAL_LATENCY_MS", default=0)
+# Identical requests within this many seconds are served from the cache (0 turns it off).
+GATEWAY_CACHE_SECONDS = env.int("GATEWAY_CACHE_SECONDS", default=3600)
+GATEWAY_CALL_DEADLINE_SECONDS = env.float("GATEWAY_CALL_DEADLINE_SECONDS", default=120.0)
+GATEWAY_ATTEMPT_TIMEOUT_SECONDS = env.float("GATEWAY_ATTEMPT_TIMEOUT_SECONDS", default=60.0)
+GATEWAY_MAX_RETRIES = env.int("GATEWAY_MAX_RETRIES", default=2)
+GATEWAY_BACKOFF_BASE_SECONDS = env.float("GATEWAY_BACKOFF_BASE_SECONDS", default=0.5)
+GATEWAY_BACKOFF_MAX_SECONDS = env.float("GATEWAY_BACKOFF_MAX_SECONDS", default=20.0)
+# A model that fails this many times within the window rests for GATEWAY_COOLDOWN_SECONDS.
+GATEWAY_COOLDOWN_FAILURES = env.int("GATEWAY_COOLDOWN_FAILURES", default=5)
+GATEWAY_COOLDOWN_WINDOW_SECONDS = env.int("GATEWAY_COOLDOWN_WINDOW_SECONDS", default=60)
+GATEWAY_COOLDOWN_SECONDS = env.int("GATEWAY_COOLDOWN_SECONDS", default=60)
+# Concurrency and requests per minute, per model and per workspace (0 = no limit); shared by all
+# workers through Redis when REDIS_URL is set, per process otherwise. A model's own limits in
+# the registry override the per-model defaults.
+GATEWAY_MODEL_CONCURRENCY = env.int("GATEWAY_MODEL_CONCURRENCY", default=32)
+GATEWAY_MODEL_RPM = env.int("GATEWAY_MODEL_RPM", default=0)
+GATEWAY_WORKSPACE_CONCURRENCY = env.int("GATEWAY_WORKSPACE_CONCURRENCY", default=16)
+GATEWAY_WORKSPACE_RPM = env.int("GATEWAY_WORKSPACE_RPM", default=0)
+GATEWAY_LIMITS_REDIS_URL = env.str("GATEWAY_LIMITS_REDIS_URL", default=REDIS_URL)
+# Force an error class from a provider or model, for demos and tests of fallback paths:
+# GATEWAY_FORCE_ERRORS="openai=rate_limited,local:local-copy=timeout".
+GATEWAY_FORCE_ERRORS = env.dict("GATEWAY_FORCE_ERRORS", default={})

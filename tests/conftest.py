@@ -8,8 +8,6 @@ fails the run instead.
 import os
 import shutil
 
-# Tasks run in-process unless a test starts a real worker (tests/core/test_celery_roundtrip.py).
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -48,6 +46,10 @@ def chromium_path() -> str | None:
 def pytest_configure(config):
     # Real hashing costs ~0.2 s per password; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run in-process unless a test starts a real worker (celery_worker_process).
+    from config.celery import app as celery_app
+
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
 
 
 @pytest.fixture(autouse=True)

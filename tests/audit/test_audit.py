@@ -1,0 +1,58 @@
+import pytest
+from django.urls import reverse
+
+from apps.audit.services import RequestOrigin
+from apps.workspaces import services
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("role", ["owner", "admin"])
+def test_owners_and_admins_read_the_trail(client, workspace, role):
+    actor = MembershipFactory(workspace=workspace, role=role).user
+    member = MembershipFactory(workspace=workspace, role="copywriter")
+    owner = MembershipFactory(workspace=workspace, role="owner").user
+    services.membership_change_role(
+        workspace=workspace,
+        actor=owner,
+        actor_role="owner",
+        membership_id=member.pk,
+        role="reviewer",
+        origin=RequestOrigin(ip_address="198.51.100.7", user_agent="pytest"),
+    )
+    client.force_login(actor)
+    page = client.get(reverse("audit_event_list", kwargs={"slug": workspace.slug}))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Role changed" in html and member.user.email in html and owner.email in html
+    assert "198.51.100.7" in html
+    assert "from: copywriter; to: reviewer" in html
+
+
+@pytest.mark.parametrize("role", ["brand_manager", "copywriter", "photo_editor", "reviewer"])
+def test_other_roles_may_not(client, workspace, role):
+    client.force_login(MembershipFactory(workspace=workspace, role=role).user)
+    page = client.get(reverse("audit_event_list", kwargs={"slug": workspace.slug}))
+    assert page.status_code == 403
+
+
+def test_the_trail_shows_only_this_workspaces_events(client, workspace, other_workspace, stranger):
+    services.workspace_update(
+        workspace=other_workspace, actor=stranger, name="Secret rename", require_mfa=False
+    )
+    client.force_login(MembershipFactory(workspace=workspace, role="owner").user)
+    html = client.get(reverse("audit_event_list", kwargs={"slug": workspace.slug})).content
+    assert b"Secret rename" not in html
+
+
+@pytest.mark.parametrize(
+    ("trusted", "forwarded", "expected"),
+    [(0, "203.0.113.5", "10.0.0.2"), (1, "203.0.113.5", "203.0.113.5"), (1, "", "10.0.0.2")],
+)
+def test_the_client_address_honours_only_trusted_proxies(
+    rf, settings, trusted, forwarded, expected
+):
+    settings.AUDIT_TRUSTED_PROXY_COUNT = trusted
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert RequestOrigin.from_request(request).ip_address == expected
