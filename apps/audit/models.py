@@ -41,3 +41,18 @@ class AuditEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.target}"
+
+    @property
+    def details_summary(self) -> str:
+        """One line for the trail. PostgreSQL's jsonb does not keep key order, so changes are
+        spelled out as "before → after" and other details sorted by name."""
+        details = dict(self.details)
+        parts = []
+        if "from" in details and "to" in details:
+            parts.append(f"{details.pop('from')} → {details.pop('to')}")
+        for key in sorted(details):
+            value = details[key]
+            if isinstance(value, list) and len(value) == 2:
+                value = f"{value[0]} → {value[1]}"
+            parts.append(f"{key}: {value}")
+        return "; ".join(parts)

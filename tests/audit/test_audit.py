@@ -27,7 +27,7 @@ def test_owners_and_admins_read_the_trail(client, workspace, role):
     assert page.status_code == 200
     assert "Role changed" in html and member.user.email in html and owner.email in html
     assert "198.51.100.7" in html
-    assert "from: copywriter; to: reviewer" in html
+    assert "copywriter → reviewer" in html
 
 
 @pytest.mark.parametrize("role", ["brand_manager", "copywriter", "photo_editor", "reviewer"])
