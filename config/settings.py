@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.jobs",
     "apps.gateway",
+    "apps.catalog",
+    "apps.billing",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +144,32 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- Jobs (apps/jobs) -------------------------------------------------------------------------
+# Handler calls of one chunk run in this many threads (they mostly wait on a provider), so a
+# 2-core worker still makes that many calls at once. Per prefork process.
+JOB_ITEM_CONCURRENCY = env.int("JOB_ITEM_CONCURRENCY", default=8)
+# Items per chunk task; a multiple of JOB_ITEM_CONCURRENCY keeps every round of threads full.
+JOB_CHUNK_SIZE = env.int("JOB_CHUNK_SIZE", default=4 * JOB_ITEM_CONCURRENCY)
+# Hard time limit of one chunk task (its soft limit is 30 s earlier).
+JOB_CHUNK_TIME_LIMIT = env.int("JOB_CHUNK_TIME_LIMIT", default=15 * 60)
+# An item claimed longer ago than this is taken to belong to a dead worker and may be claimed
+# again. It must exceed the longest single item (one handler call).
+JOB_ITEM_LEASE_SECONDS = env.int("JOB_ITEM_LEASE_SECONDS", default=5 * 60)
+CELERY_BEAT_SCHEDULE["jobs-recover-stalled"] = {
+    "task": "apps.jobs.tasks.job_recover_stalled",
+    "schedule": 5 * 60,
+}
+if CELERY_BROKER_URL.startswith("redis"):
+    # Redis gives a task that was never acknowledged (its worker died) to another worker after
+    # this many seconds; it must exceed the longest task. The killed-worker test shortens it,
+    # and kombu must then look for such tasks every second instead of every ~100 s.
+    CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = CELERY_VISIBILITY_TIMEOUT
+    if CELERY_VISIBILITY_TIMEOUT < 300:
+        CELERY_BROKER_TRANSPORT_OPTIONS.update(
+            unacked_restore_interval=1, unacked_restore_throttle=1
+        )
 
 # --- Auth (django-allauth) -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.audit.urls import workspace_patterns as audit_workspace_patterns
+from apps.billing.urls import workspace_patterns as billing_workspace_patterns
+from apps.catalog.urls import workspace_patterns as catalog_workspace_patterns
 from apps.gateway.urls import workspace_patterns as gateway_workspace_patterns
 from apps.jobs.urls import workspace_patterns as jobs_workspace_patterns
 from apps.workspaces.urls import workspace_patterns
@@ -12,6 +14,8 @@ workspace_urlpatterns = [
     *audit_workspace_patterns,
     *jobs_workspace_patterns,
     *gateway_workspace_patterns,
+    *catalog_workspace_patterns,
+    *billing_workspace_patterns,
 ]
 
 urlpatterns = [

@@ -1,0 +1,2 @@
+# Mounted under /w/<slug>/ by config/urls.py.
+workspace_patterns: list = []
