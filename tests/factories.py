@@ -53,3 +53,25 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
     role = Role.COPYWRITER
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+# --- Jobs ---------------------------------------------------------------------------------------
+class JobFactory(factory.django.DjangoModelFactory):
+    """A queued job of the built-in test kind, without items (add them with JobItemFactory)."""
+
+    class Meta:
+        model = "jobs.Job"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    kind = "jobs.bench_sleep"
+    label = factory.Sequence(lambda n: f"Test job {n}")
+
+
+class JobItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "jobs.JobItem"
+
+    job = factory.SubFactory(JobFactory)
+    workspace = factory.SelfAttribute("job.workspace")
+    key = factory.Sequence(lambda n: f"item-{n}")
+    position = factory.Sequence(lambda n: n)

@@ -13,6 +13,7 @@ NAV_SECTIONS: list[tuple[str, str, Action]] = [
     ("Photo studio", "photo_studio", Action.EDIT_PHOTOS),
     ("Review queue", "review_queue", Action.REVIEW),
     ("Brand profiles", "brand_profile_list", Action.MANAGE_BRAND),
+    ("Jobs", "job_list", Action.VIEW_WORKSPACE),
     ("Members", "workspace_members", Action.VIEW_MEMBERS),
     ("Models", "gateway_models", Action.MANAGE_MODELS),
     ("Usage", "gateway_usage", Action.MANAGE_MODELS),

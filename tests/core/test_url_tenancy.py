@@ -11,12 +11,13 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import InvitationFactory, MembershipFactory
+from tests.factories import InvitationFactory, JobFactory, MembershipFactory
 
 # keyword -> how to create such an object inside a workspace (returns its id).
 URL_KWARG_OBJECTS = {
     "member_id": lambda ws: MembershipFactory(workspace=ws).pk,
     "invitation_id": lambda ws: InvitationFactory(workspace=ws).pk,
+    "job_id": lambda ws: JobFactory(workspace=ws).pk,
 }
 
 # Patterns that are not tenant pages: third-party apps with their own access rules.
