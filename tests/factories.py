@@ -75,3 +75,26 @@ class JobItemFactory(factory.django.DjangoModelFactory):
     workspace = factory.SelfAttribute("job.workspace")
     key = factory.Sequence(lambda n: f"item-{n}")
     position = factory.Sequence(lambda n: n)
+
+
+# --- Model gateway ------------------------------------------------------------------------------
+class ModelEntryFactory(factory.django.DjangoModelFactory):
+    """A registry model (site-wide); unpriced until a ModelPriceFactory row is added."""
+
+    class Meta:
+        model = "gateway.ModelEntry"
+
+    provider = "openai"
+    name = factory.Sequence(lambda n: f"test-model-{n}")
+    label = factory.LazyAttribute(lambda o: o.name)
+    capabilities = factory.LazyFunction(lambda: ["text", "json_schema"])
+
+
+class ModelPriceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "gateway.ModelPrice"
+
+    model = factory.SubFactory(ModelEntryFactory)
+    effective_from = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    input_per_million = "1.00"
+    output_per_million = "2.00"

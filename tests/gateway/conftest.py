@@ -1,0 +1,135 @@
+"""Gateway fixtures: a quiet, fast, offline gateway.
+
+Nothing here may reach the network: sockets to anything but loopback (PostgreSQL, Redis) are
+refused, and OpenAI's HTTP goes to pytest-httpx2's router (respx on httpcore2), which fails any
+request it was not told about.
+"""
+
+import socket
+
+import httpx
+import pytest
+
+from apps.gateway import engine, limits, services
+from apps.gateway.models import ModelEntry
+from apps.gateway.providers import openai_adapter
+from apps.gateway.types import TaskKind
+
+OPENAI_BASE = "https://llm.example.test/v1"
+SECRET_KEY = "sk-test-SECRETKEY-0123456789abcdWXYZ"
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _guard(address) -> None:
+    if isinstance(address, tuple) and address and str(address[0]) not in _LOOPBACK:
+        raise RuntimeError(f"tests run with the network off: refused a connection to {address}")
+
+
+@pytest.fixture(autouse=True)
+def _network_off(monkeypatch):
+    def connect(self, address):
+        _guard(address)
+        return _real_connect(self, address)
+
+    def connect_ex(self, address):
+        _guard(address)
+        return _real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+@pytest.fixture(autouse=True)
+def _gateway_settings(settings):
+    settings.GATEWAY_OPENAI_API_KEY = ""  # a developer's own key in the environment stays out
+    settings.GATEWAY_OPENAI_BASE_URL = ""
+    settings.GATEWAY_FORCE_ERRORS = {}
+    settings.GATEWAY_LOCAL_LATENCY_MS = 0
+    settings.GATEWAY_CACHE_SECONDS = 3600
+    settings.GATEWAY_MAX_RETRIES = 2
+    settings.GATEWAY_BACKOFF_BASE_SECONDS = 0.5
+    settings.GATEWAY_BACKOFF_MAX_SECONDS = 20
+    settings.GATEWAY_COOLDOWN_FAILURES = 5
+    settings.GATEWAY_CALL_DEADLINE_SECONDS = 120
+    settings.GATEWAY_ATTEMPT_TIMEOUT_SECONDS = 60
+    settings.ATELIER_ENCRYPTION_KEYS = []
+    limits.backend().reset()
+    openai_adapter.reset_clients()
+    yield
+    limits.backend().reset()
+    openai_adapter.reset_clients()
+
+
+@pytest.fixture(autouse=True)
+def waits(monkeypatch):
+    """The backoff waits the gateway asked for, in order; nobody actually sleeps."""
+    asked: list[float] = []
+    monkeypatch.setattr(engine, "sleep", asked.append)
+    return asked
+
+
+@pytest.fixture
+def registry(db):
+    """The seeded model registry by name."""
+    return {m.name: m for m in ModelEntry.objects.all()}
+
+
+@pytest.fixture
+def set_route(registry):
+    def make(workspace, task, *models, actor=None):
+        ids = [m.pk if isinstance(m, ModelEntry) else registry[m].pk for m in models]
+        return services.route_save(workspace=workspace, actor=actor, task=task, model_ids=ids)
+
+    return make
+
+
+@pytest.fixture
+def openai_key(workspace, owner):
+    """This workspace's own OpenAI-compatible server and key."""
+    return services.credential_save(
+        workspace=workspace,
+        actor=owner,
+        provider="openai",
+        api_key=SECRET_KEY,
+        base_url=OPENAI_BASE,
+    )
+
+
+def chat_json(*texts, model="gpt-4o-mini", prompt_tokens=120, completion_tokens=40, cached=0):
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 1700000000,
+        "model": model,
+        "choices": [
+            {
+                "index": i,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": text},
+            }
+            for i, text in enumerate(texts)
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": cached},
+        },
+    }
+
+
+def reply(status=200, *, json=None, headers=None, text=None):
+    """A canned HTTP answer for pytest-httpx2's router (respx speaks httpx's types)."""
+    if text is not None:
+        return httpx.Response(status, text=text, headers=headers)
+    return httpx.Response(status, json=json, headers=headers)
+
+
+def error_json(message, *, code=None, type_="invalid_request_error"):
+    return {"error": {"message": message, "type": type_, "code": code, "param": None}}
+
+
+TASKS = TaskKind
