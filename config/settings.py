@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django_htmx",
     "allauth",
     "allauth.account",
@@ -277,7 +278,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    # Product images are often on the store's CDN (Shopify's, for one).
+    "img-src": [CSP.SELF, "data:", "https:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
@@ -345,3 +347,8 @@ GATEWAY_LIMITS_REDIS_URL = env.str("GATEWAY_LIMITS_REDIS_URL", default=REDIS_URL
 # Force an error class from a provider or model, for demos and tests of fallback paths:
 # GATEWAY_FORCE_ERRORS="openai=rate_limited,local:local-copy=timeout".
 GATEWAY_FORCE_ERRORS = env.dict("GATEWAY_FORCE_ERRORS", default={})
+
+# --- Catalog (apps/catalog) ------------------------------------------------------------------
+CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_MB", default=50) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # form fields; files stream to disk past this
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -98,3 +98,27 @@ class ModelPriceFactory(factory.django.DjangoModelFactory):
     effective_from = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
     input_per_million = "1.00"
     output_per_million = "2.00"
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Product"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    handle = factory.Sequence(lambda n: f"product-{n}")
+    title = factory.Sequence(lambda n: f"Product {n}")
+    vendor = "Harbor"
+    product_type = "Shirts"
+
+
+class ImportBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.ImportBatch"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    format = "shopify"
+    original_name = "products.csv"
+    file = factory.django.FileField(filename="products.csv", data=b"Handle,Title\n")
+    detected_encoding = "utf-8"
+    delimiter = ","
+    headers = factory.LazyFunction(lambda: ["Handle", "Title"])

@@ -13,3 +13,12 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+
+// Product list: "select all on this page".
+document.addEventListener("change", (event) => {
+  const all = event.target.closest("input.select-all");
+  if (!all) return;
+  all.closest("table").querySelectorAll("input.row-select").forEach((box) => {
+    box.checked = all.checked;
+  });
+});

@@ -11,13 +11,15 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import InvitationFactory, JobFactory, MembershipFactory
+from tests import factories as f
 
 # keyword -> how to create such an object inside a workspace (returns its id).
 URL_KWARG_OBJECTS = {
-    "member_id": lambda ws: MembershipFactory(workspace=ws).pk,
-    "invitation_id": lambda ws: InvitationFactory(workspace=ws).pk,
-    "job_id": lambda ws: JobFactory(workspace=ws).pk,
+    "member_id": lambda ws: f.MembershipFactory(workspace=ws).pk,
+    "invitation_id": lambda ws: f.InvitationFactory(workspace=ws).pk,
+    "product_id": lambda ws: f.ProductFactory(workspace=ws).pk,
+    "batch_id": lambda ws: f.ImportBatchFactory(workspace=ws).pk,
+    "job_id": lambda ws: f.JobFactory(workspace=ws).pk,
 }
 
 # Patterns that are not tenant pages: third-party apps with their own access rules.
@@ -74,7 +76,7 @@ def test_the_walk_finds_the_workspace_pages():
 def test_member_of_another_workspace_gets_404(
     client, workspace, other_workspace, stranger, route, name, kwarg_names
 ):
-    MembershipFactory(workspace=workspace, role="owner")
+    f.MembershipFactory(workspace=workspace, role="owner")
     client.force_login(stranger)
     url = reverse(name, kwargs=_kwargs_for(kwarg_names, workspace))
     assert client.get(url).status_code == 404, url
@@ -96,7 +98,7 @@ def test_members_get_an_answer_not_an_error(client, workspace, route, name, kwar
     404 for an object that is theirs, never a crash."""
     kwargs = _kwargs_for(kwarg_names, workspace)
     for role in ("reviewer", "owner"):
-        member = MembershipFactory(workspace=workspace, role=role).user
+        member = f.MembershipFactory(workspace=workspace, role=role).user
         client.force_login(member)
         url = reverse(name, kwargs=kwargs)
         for method in (client.get, client.post):

@@ -1,0 +1,72 @@
+from django import forms
+
+from apps.catalog.importing import GENERIC_FIELDS
+from apps.catalog.models import ImportFormat, WorkStatus
+from apps.catalog.selectors import SORTS, ProductFilters
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, UTF-16 or Windows-1252; comma, semicolon or tab separated.",
+    )
+    format = forms.ChoiceField(
+        choices=ImportFormat.choices, initial=ImportFormat.SHOPIFY, widget=forms.RadioSelect
+    )
+
+
+class ColumnMappingForm(forms.Form):
+    """One select per product field, listing the file's columns."""
+
+    def __init__(self, *args, headers: list[str], initial_mapping: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "— not in this file —"), *[(h, h) for h in headers]]
+        for name, label in GENERIC_FIELDS:
+            self.fields[name] = forms.ChoiceField(
+                label=label,
+                choices=choices,
+                required=name == "title",
+                initial=initial_mapping.get(name, ""),
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {name: column for name, column in self.cleaned_data.items() if column}
+
+
+class ProductFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search")
+    vendor = forms.ChoiceField(required=False)
+    product_type = forms.ChoiceField(required=False, label="Type")
+    tag = forms.CharField(required=False)
+    copy_status = forms.ChoiceField(
+        required=False, choices=[("", "Any copy status"), *WorkStatus.choices], label="Copy"
+    )
+    photo_status = forms.ChoiceField(
+        required=False, choices=[("", "Any photo status"), *WorkStatus.choices], label="Photos"
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("title", "Title A–Z"),
+            ("-title", "Title Z–A"),
+            ("vendor", "Vendor"),
+            ("-updated", "Recently updated"),
+            ("updated", "Least recently updated"),
+            ("price", "Price, low to high"),
+            ("-price", "Price, high to low"),
+            ("relevance", "Best match (with a search)"),
+        ],
+    )
+
+    def __init__(self, *args, facets: dict[str, list[str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vendor"].choices = [("", "Any vendor"), *[(v, v) for v in facets["vendors"]]]
+        self.fields["product_type"].choices = [("", "Any type"), *[(t, t) for t in facets["types"]]]
+
+    def filters(self) -> ProductFilters:
+        if not self.is_valid():
+            return ProductFilters()
+        data = {k: v for k, v in self.cleaned_data.items() if v}
+        if data.get("sort") not in SORTS and data.get("sort") != "relevance":
+            data.pop("sort", None)
+        return ProductFilters(**data)

@@ -1,0 +1,194 @@
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from apps.catalog.importing import (
+    Chunk,
+    ImportFileError,
+    ProductAssembler,
+    group_products,
+    guess_mapping,
+    read_chunk,
+)
+from apps.catalog.models import (
+    ColumnMapping,
+    ImportBatch,
+    ImportRowError,
+    Product,
+)
+from apps.workspaces.models import Workspace
+
+SORTS = {
+    "title": ("title", "id"),
+    "-title": ("-title", "-id"),
+    "vendor": ("vendor", "title", "id"),
+    "updated": ("updated_at", "id"),
+    "-updated": ("-updated_at", "-id"),
+    "price": (F("price_min").asc(nulls_last=True), "id"),
+    "-price": (F("price_max").desc(nulls_last=True), "-id"),
+}
+# Columns the list page shows; loading only these keeps a page of products cheap.
+LIST_COLUMNS = [
+    "id",
+    "handle",
+    "title",
+    "vendor",
+    "product_type",
+    "tags",
+    "status",
+    "copy_status",
+    "photo_status",
+    "variant_count",
+    "price_min",
+    "price_max",
+    "featured_image_src",
+    "updated_at",
+]
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    q: str = ""
+    vendor: str = ""
+    product_type: str = ""
+    tag: str = ""
+    copy_status: str = ""
+    photo_status: str = ""
+    sort: str = ""  # "" is best match when searching, else title
+
+
+def product_queryset(*, workspace: Workspace, filters: ProductFilters) -> QuerySet[Product]:
+    products = Product.objects.for_workspace(workspace)
+    if filters.vendor:
+        products = products.filter(vendor=filters.vendor)
+    if filters.product_type:
+        products = products.filter(product_type=filters.product_type)
+    if filters.tag:
+        products = products.filter(tags_text__contains=f", {filters.tag.lower()}, ")
+    if filters.copy_status:
+        products = products.filter(copy_status=filters.copy_status)
+    if filters.photo_status:
+        products = products.filter(photo_status=filters.photo_status)
+    query = filters.q.strip()
+    if query and connection.vendor == "postgresql":
+        search = SearchQuery(query, config="simple", search_type="websearch")
+        products = products.filter(Q(search_vector=search) | Q(handle__iexact=query))
+        if filters.sort in ("", "relevance"):
+            return products.annotate(rank=SearchRank(F("search_vector"), search)).order_by(
+                "-rank", "title", "id"
+            )
+    elif query:
+        products = products.filter(
+            Q(title__icontains=query)
+            | Q(handle__icontains=query)
+            | Q(vendor__icontains=query)
+            | Q(tags_text__icontains=query)
+        )
+    return products.order_by(*SORTS.get(filters.sort, SORTS["title"]))
+
+
+def import_preview(
+    *, batch: ImportBatch, mapping: dict[str, str], limit: int = 5
+) -> tuple[list, list, str]:
+    """The first products of a generic CSV as the mapping would import them:
+    (products, row errors, a message when the mapping itself is unusable)."""
+    try:
+        assembler = ProductAssembler(batch.headers, batch.format, mapping)
+    except ImportFileError as error:
+        return [], [], str(error)
+    if not batch.chunks:
+        return [], [], ""
+    products = []
+    with batch.file.open("rb") as stream:
+        records = read_chunk(stream, Chunk(**batch.chunks[0]), delimiter=batch.delimiter)
+        for rows in group_products(records, assembler):
+            product = assembler.assemble(rows)
+            if product is not None:
+                products.append(product)
+            if len(products) >= limit:
+                break
+    return products, assembler.errors, ""
+
+
+def product_page(
+    *, workspace: Workspace, filters: ProductFilters, page: int | str = 1, per_page: int = 50
+) -> Page:
+    products = product_queryset(workspace=workspace, filters=filters).only(*LIST_COLUMNS)
+    return Paginator(products, per_page).get_page(page)
+
+
+def product_ids_matching(*, workspace: Workspace, filters: ProductFilters) -> list[int]:
+    return list(product_queryset(workspace=workspace, filters=filters).values_list("pk", flat=True))
+
+
+def product_facets(*, workspace: Workspace) -> dict[str, list[str]]:
+    """The values the filters offer: vendors and types present in this workspace."""
+    products = Product.objects.for_workspace(workspace)
+    return {
+        "vendors": list(
+            products.exclude(vendor="")
+            .values_list("vendor", flat=True)
+            .distinct()
+            .order_by("vendor")[:200]
+        ),
+        "types": list(
+            products.exclude(product_type="")
+            .values_list("product_type", flat=True)
+            .distinct()
+            .order_by("product_type")[:200]
+        ),
+    }
+
+
+def product_get(*, workspace: Workspace, product_id: int) -> Product:
+    return get_object_or_404(
+        Product.objects.for_workspace(workspace).prefetch_related(
+            "variants", "images", "approved_copy"
+        ),
+        pk=product_id,
+    )
+
+
+def products_for_export(
+    *, workspace: Workspace, product_ids: list[int] | None = None
+) -> QuerySet[Product]:
+    products = Product.objects.for_workspace(workspace).order_by("id")
+    if product_ids is not None:
+        products = products.filter(pk__in=product_ids)
+    return products.prefetch_related("variants", "images", "approved_copy")
+
+
+def shopify_export_headers(*, workspace: Workspace) -> list[list[str]]:
+    """The header rows of the workspace's Shopify imports, oldest first."""
+    return list(
+        ImportBatch.objects.for_workspace(workspace)
+        .filter(format="shopify")
+        .order_by("created_at", "id")
+        .values_list("headers", flat=True)
+    )
+
+
+def import_batch_get(*, workspace: Workspace, batch_id: int) -> ImportBatch:
+    return get_object_or_404(
+        ImportBatch.objects.for_workspace(workspace).select_related("job", "created_by"),
+        pk=batch_id,
+    )
+
+
+def import_batch_list(*, workspace: Workspace, limit: int = 10) -> list[ImportBatch]:
+    return list(
+        ImportBatch.objects.for_workspace(workspace).select_related("job", "created_by")[:limit]
+    )
+
+
+def import_row_errors(*, workspace: Workspace, batch: ImportBatch) -> QuerySet[ImportRowError]:
+    return ImportRowError.objects.for_workspace(workspace).filter(batch=batch)
+
+
+def column_mapping_for(*, workspace: Workspace, headers: list[str]) -> dict[str, str]:
+    remembered = ColumnMapping.objects.for_workspace(workspace).first()
+    return guess_mapping(headers, remembered.mapping if remembered else None)

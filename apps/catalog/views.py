@@ -1,0 +1,195 @@
+import csv
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from apps.catalog import exporting, selectors, services
+from apps.catalog.forms import ColumnMappingForm, ImportUploadForm, ProductFilterForm
+from apps.catalog.models import ImportFormat
+from apps.core.errors import ServiceError
+from apps.jobs.selectors import job_progress
+from apps.workspaces.access import workspace_view
+from apps.workspaces.roles import Action, role_can
+
+
+def _filter_form(request: HttpRequest) -> ProductFilterForm:
+    facets = selectors.product_facets(workspace=request.workspace)
+    return ProductFilterForm(request.GET or None, facets=facets)
+
+
+@workspace_view(Action.VIEW_CATALOG)
+def product_list(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    filters = form.filters()
+    page = selectors.product_page(
+        workspace=request.workspace, filters=filters, page=request.GET.get("page", 1)
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "may_import": role_can(request.membership.role, Action.IMPORT_CATALOG),
+        "imports": selectors.import_batch_list(workspace=request.workspace, limit=3),
+    }
+    template = (
+        "catalog/partials/product_table.html" if request.htmx else "catalog/product_list.html"
+    )
+    return render(request, template, context)
+
+
+@workspace_view(Action.VIEW_CATALOG)
+def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = selectors.product_get(workspace=request.workspace, product_id=product_id)
+    approved = {copy.copy_type: copy for copy in product.approved_copy.all()}
+    return render(
+        request, "catalog/product_detail.html", {"product": product, "approved": approved}
+    )
+
+
+@workspace_view(Action.IMPORT_CATALOG)
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.catalog_import_upload(
+                workspace=request.workspace,
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                fmt=form.cleaned_data["format"],
+            )
+        except ServiceError as error:
+            form.add_error("file" if error.field == "file" else None, error.message)
+        else:
+            if batch.format == ImportFormat.SHOPIFY:
+                messages.success(
+                    request,
+                    f"Importing {batch.product_count} products from {batch.original_name}.",
+                )
+            return redirect("catalog_import_detail", slug=request.workspace.slug, batch_id=batch.pk)
+    status = 400 if form.errors else 200
+    context = {
+        "form": form,
+        "imports": selectors.import_batch_list(workspace=request.workspace),
+        "max_mb": settings.CATALOG_IMPORT_MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "catalog/import_upload.html", context, status=status)
+
+
+@workspace_view(Action.IMPORT_CATALOG)
+@require_http_methods(["GET", "POST"])
+def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = selectors.import_batch_get(workspace=request.workspace, batch_id=batch_id)
+    context: dict = {"batch": batch}
+    if batch.job_id is None:
+        initial = batch.mapping or selectors.column_mapping_for(
+            workspace=request.workspace, headers=batch.headers
+        )
+        data = request.POST if request.method == "POST" else (request.GET or None)
+        form = ColumnMappingForm(data, headers=batch.headers, initial_mapping=initial)
+        mapping = form.mapping() if form.is_bound and form.is_valid() else initial
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.catalog_import_confirm(
+                    workspace=request.workspace,
+                    actor=request.user,
+                    batch_id=batch.pk,
+                    mapping=mapping,
+                )
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(
+                    request, f"Importing {batch.product_count} products from {batch.original_name}."
+                )
+                return redirect(
+                    "catalog_import_detail", slug=request.workspace.slug, batch_id=batch.pk
+                )
+        products, preview_errors, mapping_problem = selectors.import_preview(
+            batch=batch, mapping=mapping
+        )
+        context.update(
+            form=form,
+            preview=products,
+            preview_errors=preview_errors,
+            mapping_problem=mapping_problem,
+        )
+        if request.htmx:
+            return render(request, "catalog/partials/import_preview.html", context)
+    else:
+        errors = selectors.import_row_errors(workspace=request.workspace, batch=batch)
+        context.update(
+            job=batch.job,
+            progress=job_progress(job=batch.job),
+            errors=errors[:200],
+            error_count=errors.count(),
+        )
+    return render(request, "catalog/import_detail.html", context)
+
+
+def selected_product_ids(request: HttpRequest) -> list[int]:
+    """The products ticked on the list, or every product matching its filters."""
+    if request.POST.get("all_matching"):
+        facets = selectors.product_facets(workspace=request.workspace)
+        form = ProductFilterForm(QueryDict(request.POST.get("filter_query", "")), facets=facets)
+        return selectors.product_ids_matching(workspace=request.workspace, filters=form.filters())
+    return [int(v) for v in request.POST.getlist("product") if v.isdigit()]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@workspace_view(Action.IMPORT_CATALOG)
+def import_errors_csv(request: HttpRequest, batch_id: int) -> StreamingHttpResponse:
+    batch = selectors.import_batch_get(workspace=request.workspace, batch_id=batch_id)
+    errors = selectors.import_row_errors(workspace=request.workspace, batch=batch)
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    lines = (
+        writer.writerow([exporting.neutralise(v) for v in (e.row_number, e.column, e.message)])
+        for e in errors.iterator()
+    )
+    header = writer.writerow(["row", "column", "problem"])
+    response = StreamingHttpResponse(
+        (line for chunk in ([header], lines) for line in chunk), content_type="text/csv"
+    )
+    name = batch.original_name.rsplit(".", 1)[0]
+    response["Content-Disposition"] = f'attachment; filename="{name}-errors.csv"'
+    return response
+
+
+@workspace_view(Action.IMPORT_CATALOG)
+@require_http_methods(["GET", "POST"])
+def export_csv(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
+    """The whole catalog (GET) or the products ticked on the list (POST)."""
+    kind = request.POST.get("format") or request.GET.get("format", "shopify")
+    product_ids = None
+    if request.method == "POST":
+        product_ids = selected_product_ids(request)
+        if not product_ids:
+            messages.error(request, "Tick the products to export first.")
+            return redirect("catalog_product_list", slug=request.workspace.slug)
+    products = selectors.products_for_export(
+        workspace=request.workspace, product_ids=product_ids
+    ).iterator(chunk_size=500)
+    if kind == "generic":
+        lines = exporting.generic_csv(products)
+    else:
+        headers = exporting.shopify_headers(
+            selectors.shopify_export_headers(workspace=request.workspace)
+        )
+        lines = exporting.shopify_csv(products, headers)
+        kind = "shopify"
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{request.workspace.slug}-{kind}-{stamp}.csv"'
+    )
+    return response
