@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "apps.workspaces.context_processors.workspace_nav",
+                "apps.billing.context_processors.billing_banner",
             ],
         },
     },
@@ -352,3 +353,41 @@ GATEWAY_FORCE_ERRORS = env.dict("GATEWAY_FORCE_ERRORS", default={})
 CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_MB", default=50) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # form fields; files stream to disk past this
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Billing (apps/billing) ------------------------------------------------------------------
+# Without STRIPE_SECRET_KEY the app runs in self-hosted mode: no checkout, plans are assigned
+# on the billing page or in the admin, nothing is charged. With it, STRIPE_WEBHOOK_SECRET and
+# the three plan prices are required (`manage.py check` says so).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_PRICE_STARTER = env.str("STRIPE_PRICE_STARTER", default="")
+STRIPE_PRICE_GROWTH = env.str("STRIPE_PRICE_GROWTH", default="")
+STRIPE_PRICE_SCALE = env.str("STRIPE_PRICE_SCALE", default="")
+# Overage (Growth and Scale): a metered price on a billing meter with this event name; work
+# beyond the monthly credits is reported as meter events. Empty price: no overage line.
+STRIPE_PRICE_OVERAGE = env.str("STRIPE_PRICE_OVERAGE", default="")
+STRIPE_METER_EVENT_NAME = env.str("STRIPE_METER_EVENT_NAME", default="atelier_credits")
+# Another address for Stripe's API (tests point it at a loopback fake); empty: Stripe's own.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# Webhooks signed longer ago than this are refused as replays (the stripe library's default).
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+BILLING_TRIAL_DAYS = env.int("BILLING_TRIAL_DAYS", default=14)
+# Work goes on this many days after a failed payment before new work is refused.
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
+if STRIPE_SECRET_KEY:
+    # Checkout and the portal are reached by a form POST that redirects to Stripe; browsers
+    # apply form-action to that redirect.
+    SECURE_CSP["form-action"] = [
+        *SECURE_CSP["form-action"],
+        "https://checkout.stripe.com",
+        "https://billing.stripe.com",
+    ]
+CELERY_BEAT_SCHEDULE["billing-renew-periods"] = {
+    "task": "apps.billing.tasks.billing_renew_periods",
+    "schedule": 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["billing-report-pending-overage"] = {
+    "task": "apps.billing.tasks.billing_report_pending_overage",
+    "schedule": 15 * 60,
+}

@@ -15,6 +15,7 @@ from apps.accounts.models import User
 from apps.accounts.selectors import user_has_totp, user_verified_emails
 from apps.audit.models import AuditAction
 from apps.audit.services import RequestOrigin, audit_record
+from apps.billing.services import seats_check_can_invite
 from apps.core.errors import ServiceError
 from apps.workspaces.models import Invitation, Membership, Workspace, new_invitation_nonce
 from apps.workspaces.roles import Action, Role, role_can
@@ -142,6 +143,7 @@ def invitation_create(
         raise ServiceError("Only an owner can invite another owner.", field="role")
     if Membership.objects.for_workspace(workspace).filter(user__email__iexact=email).exists():
         raise ServiceError(f"{email} is already a member of {workspace.name}.", field="email")
+    seats_check_can_invite(workspace=workspace, email=email)  # the plan's seat limit
 
     now = timezone.now()
     expires_at = now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)

@@ -1,0 +1,202 @@
+"""Billing reads: the account, seats, credits used, the usage chart, invoices, the banner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from apps.billing import stripe_adapter
+from apps.billing.charts import UsageChart, usage_chart
+from apps.billing.models import BillingAccount, CreditEntry, EntryType, Invoice
+from apps.billing.plans import PAID_PLAN_CODES, PLANS, Plan, PlanCode, plans_for_pricing_table
+from apps.billing.rules import (
+    OVERDUE_STATUSES,
+    billing_account_defaults,
+    grace_ends_at,
+    human_date,
+    overage_allowed,
+    work_refusal,
+)
+from apps.workspaces.models import Invitation, Membership, Workspace
+
+
+def billing_account_get(*, workspace: Workspace) -> BillingAccount:
+    """The workspace's account; before its first use, the account it will open with (unsaved:
+    the trial and its credits), so reading never writes."""
+    account = BillingAccount.objects.for_workspace(workspace).first()
+    if account is not None:
+        return account
+    trial = PLANS[PlanCode.TRIAL]
+    return BillingAccount(
+        workspace=workspace,
+        credit_balance=trial.monthly_credits,
+        period_granted=trial.monthly_credits,
+        **billing_account_defaults(workspace),
+    )
+
+
+@dataclass(frozen=True)
+class SeatUsage:
+    members: int
+    invitations: int
+    limit: int | None
+
+    @property
+    def used(self) -> int:
+        return self.members + self.invitations
+
+    @property
+    def full(self) -> bool:
+        return self.limit is not None and self.used >= self.limit
+
+
+def seat_usage(*, workspace: Workspace, plan: Plan) -> SeatUsage:
+    invitations = Invitation.objects.for_workspace(workspace).filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    return SeatUsage(
+        members=Membership.objects.for_workspace(workspace).count(),
+        invitations=invitations.count(),
+        limit=plan.seats,
+    )
+
+
+def _work_entries(workspace: Workspace):
+    return CreditEntry.objects.for_workspace(workspace).filter(
+        entry_type__in=[EntryType.DEBIT, EntryType.REFUND]
+    )
+
+
+def credits_used_since(*, workspace: Workspace, since: datetime | None) -> int:
+    """Credits that work cost since ``since`` (refunds subtracted, overage included)."""
+    entries = _work_entries(workspace)
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    return entries.aggregate(total=Sum("cost"))["total"] or 0
+
+
+def credit_usage_by_day(
+    *, workspace: Workspace, days: int = 30, today: date | None = None
+) -> tuple[list[date], dict[date, dict[str, int]]]:
+    """Credits used per local day and kind of work over the last ``days`` days."""
+    today = today or timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    rows = (
+        _work_entries(workspace)
+        .filter(created_at__gte=start)
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "work_kind")
+        .annotate(credits=Sum("cost"))
+        .order_by()
+    )
+    usage: dict[date, dict[str, int]] = {}
+    for row in rows:
+        usage.setdefault(row["day"], {})[row["work_kind"]] = row["credits"] or 0
+    return [first + timedelta(days=n) for n in range(days)], usage
+
+
+def usage_chart_for(*, workspace: Workspace, days: int = 30) -> UsageChart:
+    day_list, usage = credit_usage_by_day(workspace=workspace, days=days)
+    return usage_chart(day_list, usage)
+
+
+def invoice_list(*, workspace: Workspace, limit: int = 12) -> list[Invoice]:
+    return list(Invoice.objects.for_workspace(workspace)[:limit])
+
+
+def credit_entry_recent(*, workspace: Workspace, limit: int = 15) -> list[CreditEntry]:
+    return list(CreditEntry.objects.for_workspace(workspace)[:limit])
+
+
+@dataclass(frozen=True)
+class BillingNotice:
+    level: str  # a Bootstrap alert level
+    message: str
+
+
+def billing_notice(
+    *, workspace: Workspace, account: BillingAccount | None = None
+) -> BillingNotice | None:
+    """The banner every member sees while the plan needs attention."""
+    account = account or billing_account_get(workspace=workspace)
+    now = timezone.now()
+    plan = account.plan_obj
+    if account.status in OVERDUE_STATUSES:
+        ends = grace_ends_at(account)
+        if ends is not None and now < ends:
+            return BillingNotice(
+                "warning",
+                f"A payment for {workspace.name} failed. Work continues until {human_date(ends)}; "
+                "update the payment method before then to avoid an interruption.",
+            )
+    refusal = work_refusal(account, now)
+    if refusal:
+        return BillingNotice("danger", refusal)
+    if (
+        account.plan == PlanCode.TRIAL
+        and account.trial_ends_at
+        and account.trial_ends_at - now <= timedelta(days=3)
+    ):
+        return BillingNotice(
+            "info",
+            f"The free trial ends on {human_date(account.trial_ends_at)}. Choose a plan "
+            "to keep generating after that.",
+        )
+    if not plan.unlimited and account.credit_balance <= 0 and not overage_allowed(account):
+        return BillingNotice(
+            "warning",
+            f"{workspace.name} has used all its credits for this period. New work waits for "
+            "the next grant or an upgrade.",
+        )
+    if account.cancel_at_period_end and account.current_period_end:
+        return BillingNotice(
+            "info",
+            f"The subscription ends on {human_date(account.current_period_end)}; your work stays "
+            "available to read after that.",
+        )
+    return None
+
+
+def plan_choices(*, account: BillingAccount) -> list[Plan]:
+    """Plans a billing manager can move to from the billing page."""
+    if stripe_adapter.stripe_configured():
+        return [PLANS[code] for code in PAID_PLAN_CODES if PLANS[code].stripe_price_id]
+    return [PLANS[code] for code in (*PAID_PLAN_CODES, PlanCode.UNLIMITED)]
+
+
+def billing_overview(*, workspace: Workspace) -> dict:
+    """Everything the billing page shows."""
+    account = billing_account_get(workspace=workspace)
+    plan = account.plan_obj
+    stripe_enabled = stripe_adapter.stripe_configured()
+    return {
+        "account": account,
+        "plan": plan,
+        "stripe_enabled": stripe_enabled,
+        "renewal_date": None if plan.unlimited else account.current_period_end,
+        "seats": seat_usage(workspace=workspace, plan=plan),
+        "credits_used": credits_used_since(workspace=workspace, since=account.current_period_start),
+        "credits_left": None if plan.unlimited else account.credit_balance,
+        "overage_allowed": overage_allowed(account),
+        "usage_chart": usage_chart_for(workspace=workspace),
+        "invoices": invoice_list(workspace=workspace) if stripe_enabled else [],
+        "entries": credit_entry_recent(workspace=workspace),
+        "plan_choices": plan_choices(account=account),
+        "notice": billing_notice(workspace=workspace, account=account),
+        "can_open_portal": stripe_enabled and bool(account.stripe_customer_id),
+    }
+
+
+def pricing_table() -> dict:
+    return {
+        "plans": plans_for_pricing_table(),
+        "stripe_enabled": stripe_adapter.stripe_configured(),
+        "unlimited": PLANS[PlanCode.UNLIMITED],
+        "trial_days": settings.BILLING_TRIAL_DAYS,
+    }
