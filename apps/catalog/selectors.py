@@ -76,7 +76,11 @@ def product_queryset(*, workspace: Workspace, filters: ProductFilters) -> QueryS
     query = filters.q.strip()
     if query and connection.vendor == "postgresql":
         search = SearchQuery(query, config="simple", search_type="websearch")
-        products = products.filter(Q(search_vector=search) | Q(handle__iexact=query))
+        # Full-text for words anywhere (description included), plus a contains-match on the
+        # title so a half-typed word ("lin") already finds "Linen".
+        products = products.filter(
+            Q(search_vector=search) | Q(title__icontains=query) | Q(handle__iexact=query)
+        )
         if filters.sort in ("", "relevance"):
             return products.annotate(rank=SearchRank(F("search_vector"), search)).order_by(
                 "-rank", "title", "id"

@@ -217,3 +217,13 @@ def test_bulk_select_all_matching_a_filter(client, workspace, owner):
         {"format": "generic", "all_matching": "1", "filter_query": "vendor=Harbor"},
     )
     assert len(read_csv(response)) == 27
+
+
+@pytest.mark.postgres
+def test_full_text_search_finds_words_in_the_description(client, workspace, owner, run_import):
+    run_import(workspace, owner, samples.shopify_csv())
+    client.force_login(owner)
+    response = client.get(url("catalog_product_list", workspace), {"q": "sturdy"})
+    assert [p.handle for p in response.context["page"]] == ["canvas-tote"]
+    response = client.get(url("catalog_product_list", workspace), {"q": "breezy -sturdy"})
+    assert [p.handle for p in response.context["page"]] == ["linen-shirt"]
