@@ -21,6 +21,7 @@ workspace_urlpatterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("billing/", include("apps.billing.urls")),
     path("w/<slug:slug>/", include(workspace_urlpatterns)),
     path("", include("apps.workspaces.urls")),
 ]
