@@ -90,9 +90,7 @@ def test_refund_of_a_failed_item_is_one_keyed_row(workspace):
     assert refunded.state == "refunded"
     assert balance_of(workspace) == TRIAL_CREDITS == ledger_sum(workspace)
     refunds = CreditEntry.objects.for_workspace(workspace).filter(entry_type="refund")
-    assert [(r.key, r.credits, r.cost) for r in refunds] == [
-        ("refund:work:item-1", IMAGE, -IMAGE)
-    ]
+    assert [(r.key, r.credits, r.cost) for r in refunds] == [("refund:work:item-1", IMAGE, -IMAGE)]
     # Reserving the refunded key again does not charge again either.
     again = services.credits_reserve(workspace=workspace, key="item-1", kind="image_operation")
     assert again.state == "refunded"

@@ -117,7 +117,9 @@ def test_self_hosted_checkout_is_refused_plainly(client, workspace, owner):
     assert not BillingAccount.objects.for_workspace(workspace).exists()
 
 
-def test_with_stripe_the_page_offers_checkout_not_a_plan_choice(client, workspace, owner, stripe_on):
+def test_with_stripe_the_page_offers_checkout_not_a_plan_choice(
+    client, workspace, owner, stripe_on
+):
     client.force_login(owner)
     html = client.get(url("billing_overview", workspace)).content.decode()
     assert url("billing_checkout", workspace) in html

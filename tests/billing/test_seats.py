@@ -1,0 +1,92 @@
+"""Seats: invitations beyond the plan's seats are refused with an upgrade prompt."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.billing import services
+from apps.billing.errors import SeatLimitReached
+from apps.billing.plans import PlanCode
+from apps.workspaces import services as workspace_services
+from apps.workspaces.models import Invitation
+from tests.factories import InvitationFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def invite(workspace, owner, email):
+    return workspace_services.invitation_create(
+        workspace=workspace,
+        actor=owner,
+        actor_role="owner",
+        email=email,
+        role="copywriter",
+        base_url="http://testserver/",
+    )
+
+
+def test_trial_seats_count_members_and_open_invitations(workspace, owner):
+    # The trial has 3 seats: the owner and two invitations fill them.
+    invite(workspace, owner, "a@example.com")
+    invite(workspace, owner, "b@example.com")
+    mail.outbox.clear()
+    audit_before = AuditEvent.objects.for_workspace(workspace).count()
+
+    with pytest.raises(SeatLimitReached) as refusal:
+        invite(workspace, owner, "c@example.com")
+
+    message = refusal.value.message
+    assert "The Free trial plan includes 3 seats and all are taken" in message
+    assert "(1 member, 2 open invitations)" in message
+    assert f"/w/{workspace.slug}/billing/plans/" in message
+    assert refusal.value.upgrade_url == f"/w/{workspace.slug}/billing/plans/"
+    # Nothing happened: no invitation, no audit event, no e-mail.
+    assert not Invitation.objects.for_workspace(workspace).filter(email="c@example.com").exists()
+    assert AuditEvent.objects.for_workspace(workspace).count() == audit_before
+    assert mail.outbox == []
+
+
+def test_sending_an_open_invitation_again_takes_no_new_seat(workspace, owner):
+    invite(workspace, owner, "a@example.com")
+    invite(workspace, owner, "b@example.com")
+    invite(workspace, owner, "B@example.com")  # re-sent, not a new seat
+    assert Invitation.objects.for_workspace(workspace).count() == 2
+
+
+def test_expired_and_revoked_invitations_free_their_seat(workspace, owner):
+    InvitationFactory(workspace=workspace, expires_at=timezone.now() - timedelta(days=1))
+    InvitationFactory(workspace=workspace, revoked_at=timezone.now())
+    MembershipFactory(workspace=workspace)
+    invite(workspace, owner, "a@example.com")  # 2 members + 1 open = 3
+    with pytest.raises(SeatLimitReached):
+        invite(workspace, owner, "b@example.com")
+
+
+def test_a_bigger_plan_has_more_seats_and_unlimited_has_no_limit(workspace, owner):
+    for n in range(2):
+        invite(workspace, owner, f"t{n}@example.com")
+    services.billing_plan_assign(workspace=workspace, actor=owner, plan_code=PlanCode.GROWTH)
+    for n in range(7):
+        invite(workspace, owner, f"g{n}@example.com")
+    with pytest.raises(SeatLimitReached, match="Growth plan includes 10 seats"):
+        invite(workspace, owner, "one-more@example.com")
+    services.billing_plan_assign(workspace=workspace, actor=owner, plan_code=PlanCode.UNLIMITED)
+    invite(workspace, owner, "one-more@example.com")
+    services.seats_check_can_invite(workspace=workspace)
+
+
+def test_the_members_page_shows_the_refusal(client, workspace, owner):
+    invite(workspace, owner, "a@example.com")
+    invite(workspace, owner, "b@example.com")
+    client.force_login(owner)
+    response = client.post(
+        reverse("workspace_invitation_create", kwargs={"slug": workspace.slug}),
+        {"email": "c@example.com", "role": "copywriter"},
+    )
+    assert response.status_code == 400
+    assert "all are taken" in response.content.decode()
+    assert Invitation.objects.for_workspace(workspace).count() == 2
