@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from apps.billing.plans import PlanCode, plan_get
+from apps.billing.plans import PlanCode, WorkKind, plan_get
 from apps.workspaces.tenancy import TenantModel
 
 
@@ -139,6 +139,12 @@ class CreditEntry(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.credits:+d}"
+
+    @property
+    def work_label(self) -> str:
+        return (
+            WorkKind(self.work_kind).label if self.work_kind in WorkKind.values else self.work_kind
+        )
 
 
 class Invoice(TenantModel):

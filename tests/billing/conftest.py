@@ -32,16 +32,23 @@ _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
-    """Refuse any connection that is not to this machine (Stripe's real API included)."""
+    """Refuse any name lookup or connection that is not this machine (Stripe's API included)."""
     real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
 
-    def guarded(sock, address):
+    def guarded_connect(sock, address):
         host = address[0] if isinstance(address, tuple) else None
         if host is not None and host not in _LOOPBACK:
             raise OSError(f"tests/billing must not reach the network (tried {address!r})")
         return real_connect(sock, address)
 
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if host not in _LOOPBACK:
+            raise OSError(f"tests/billing must not reach the network (looked up {host!r})")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
 
 
 @pytest.fixture

@@ -220,3 +220,12 @@ def test_self_hosted_never_calls_stripe(workspace, owner, fake_stripe):
     for n in range(3):
         services.credits_charge(workspace=workspace, key=f"k{n}", kind="copy_variant")
     assert fake_stripe.requests == []
+
+
+def test_the_tests_cannot_reach_stripe_itself(workspace, owner, stripe_on, settings):
+    settings.STRIPE_API_BASE = ""  # Stripe's real address
+    with pytest.raises(StripeUnavailable):
+        services.billing_checkout_start(
+            workspace=workspace, actor=owner, plan_code="growth", return_url="https://a/"
+        )
+    assert stripe_on.requests == []

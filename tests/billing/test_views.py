@@ -192,3 +192,21 @@ def test_out_of_credits_answers_402_for_api_clients(rf, workspace):
         "upgrade_url": "http://testserver/w/acme/billing/plans/",
     }
     assert payment_required(OutOfCredits("x")).status_code == 402
+
+
+def test_pricing_with_stripe_shows_prices_and_checkout_buttons(client, workspace, owner, stripe_on):
+    client.force_login(owner)
+    html = client.get(url("billing_pricing", workspace)).content.decode()
+    assert "$49" in html and "$199" in html and "$799" in html
+    assert html.count(url("billing_checkout", workspace)) == 3  # Starter, Growth, Scale
+    assert "Unlimited" not in html  # never sold through Checkout
+    assert "self-hosted mode" not in html
+    assert_csp_clean(html)
+
+
+def test_ledger_lists_work_by_kind(client, workspace, owner):
+    services.credits_charge(workspace=workspace, key="item-9", kind="image_operation", units=2)
+    client.force_login(owner)
+    html = client.get(url("billing_overview", workspace)).content.decode()
+    assert "Work: image operation × 2" in html
+    assert "-10" in html
