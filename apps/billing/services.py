@@ -20,9 +20,12 @@ are :class:`apps.billing.plans.WorkKind` values (``"copy_variant"``, ``"image_op
     workers cannot overspend and the balance never goes below zero). ``key`` names the unit of
     work (``f"jobitem:{item.pk}"``): reserving the same key again returns the existing
     reservation and charges nothing (a retried job item cannot charge twice; check
-    ``reservation.state`` — ``"settled"`` means the work was already charged). Raises the same
-    refusals as ``credits_check_can_start``; a running job should stop at
-    :class:`OutOfCredits` and keep what it finished.
+    ``reservation.state`` — ``"settled"`` means the work was already charged). A released
+    key may be reserved again (the retry of a failed call); a refunded key may not (use a new
+    key per attempt). Raises the same refusals as ``credits_check_can_start``; a running job
+    should stop at :class:`OutOfCredits` and keep what it finished. It locks the workspace's
+    billing row until the transaction ends: do not call it inside a transaction that also
+    waits for the provider.
 
 ``credits_settle(*, workspace, key, units=None) -> Reservation``
     After the work succeeded: makes the charge final. ``units`` (when fewer or more units were
@@ -185,9 +188,14 @@ def billing_account_ensure(*, workspace: Workspace) -> BillingAccount:
 def _account_for_update(workspace: Workspace | int) -> BillingAccount:
     """The account row, locked until the transaction ends: credits and plan changes of one
     workspace happen one at a time (a no-op on SQLite, which serialises writers anyway)."""
-    if isinstance(workspace, Workspace):
+    accounts = BillingAccount.objects.for_workspace(workspace).select_for_update()
+    account = accounts.first()
+    if account is None and isinstance(workspace, Workspace):
         billing_account_ensure(workspace=workspace)
-    return BillingAccount.objects.for_workspace(workspace).select_for_update().get()
+        account = accounts.get()
+    if account is None:
+        raise BillingAccount.DoesNotExist(f"No billing account for workspace {workspace}.")
+    return account
 
 
 # --- The ledger ---------------------------------------------------------------------------------
@@ -354,8 +362,10 @@ def credits_reserve(*, workspace: Workspace, key: str, kind: str, units: int = 1
         with transaction.atomic():
             account = _account_for_update(workspace)
             existing = CreditEntry.objects.for_workspace(workspace).filter(key=ledger_key).first()
-            if existing is not None:
+            if existing is not None and existing.state != EntryState.RELEASED:
                 return _existing_reservation(existing, kind=kind)
+            if existing is not None:
+                _check_same_work(existing, kind=kind)
             _refuse_if_inactive(account, workspace)
             plan = account.plan_obj
             unit_cost = _unit_cost(plan, kind)
@@ -368,19 +378,30 @@ def credits_reserve(*, workspace: Workspace, key: str, kind: str, units: int = 1
                     raise _out_of_credits(
                         workspace=workspace, account=account, cost=cost, kind=kind, units=units
                     )
-            entry = _ledger_post(
-                account,
-                key=ledger_key,
-                entry_type=EntryType.DEBIT,
-                credits=-take,
-                state=EntryState.RESERVED,
-                work_kind=kind,
-                units=units,
-                unit_cost=unit_cost,
-                cost=cost,
-                overage=cost - take,
-                reference=key[:255],
-            )
+            if existing is None:
+                entry = _ledger_post(
+                    account,
+                    key=ledger_key,
+                    entry_type=EntryType.DEBIT,
+                    credits=-take,
+                    state=EntryState.RESERVED,
+                    work_kind=kind,
+                    units=units,
+                    unit_cost=unit_cost,
+                    cost=cost,
+                    overage=cost - take,
+                    reference=key[:255],
+                )
+            else:
+                # Released earlier (its provider call failed) and now tried again: the same
+                # row holds the new reservation, so the key still charges at most once.
+                if take:
+                    _balance_move(account, -take)
+                entry = existing
+                entry.credits, entry.cost, entry.overage = -take, cost, cost - take
+                entry.units, entry.unit_cost = units, unit_cost
+                entry.state, entry.settled_at = EntryState.RESERVED, None
+                entry.save()
     except IntegrityError:
         # The same key reserved at the same moment by another worker: theirs stands, ours
         # rolled back whole (balance included).
@@ -391,18 +412,31 @@ def credits_reserve(*, workspace: Workspace, key: str, kind: str, units: int = 1
     return Reservation.from_entry(entry)
 
 
-def _existing_reservation(entry: CreditEntry, *, kind: str) -> Reservation:
+def _check_same_work(entry: CreditEntry, *, kind: str) -> None:
     if entry.entry_type != EntryType.DEBIT or entry.work_kind != kind:
         raise ServiceError(
             f"The key “{entry.key.removeprefix('work:')}” was already used for other work "
             f"(“{entry.work_kind or entry.entry_type}”); give each unit of work its own key."
         )
+
+
+def _existing_reservation(entry: CreditEntry, *, kind: str) -> Reservation:
+    """A key seen before: the reservation as it stands (reserved, or settled: already
+    charged, nothing more is taken). A refunded key is closed: running the work again after a
+    refund is a new attempt and needs a key of its own."""
+    _check_same_work(entry, kind=kind)
     refunded = (
         CreditEntry.objects.for_workspace(entry.workspace_id)
         .filter(key=f"refund:{entry.key}")
         .exists()
     )
-    return Reservation.from_entry(entry, refunded=refunded)
+    if refunded:
+        raise ServiceError(
+            f"The work “{entry.key.removeprefix('work:')}” was refunded; to run it again, "
+            "reserve under a new key (add the attempt number).",
+            code="refunded",
+        )
+    return Reservation.from_entry(entry)
 
 
 def _work_entry_for_update(workspace: Workspace, key: str) -> CreditEntry | None:

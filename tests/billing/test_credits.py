@@ -91,10 +91,22 @@ def test_refund_of_a_failed_item_is_one_keyed_row(workspace):
     assert balance_of(workspace) == TRIAL_CREDITS == ledger_sum(workspace)
     refunds = CreditEntry.objects.for_workspace(workspace).filter(entry_type="refund")
     assert [(r.key, r.credits, r.cost) for r in refunds] == [("refund:work:item-1", IMAGE, -IMAGE)]
-    # Reserving the refunded key again does not charge again either.
-    again = services.credits_reserve(workspace=workspace, key="item-1", kind="image_operation")
-    assert again.state == "refunded"
+    # A refunded key is closed: a new attempt needs a key of its own.
+    with pytest.raises(ServiceError, match="was refunded") as refusal:
+        services.credits_reserve(workspace=workspace, key="item-1", kind="image_operation")
+    assert refusal.value.code == "refunded"
     assert balance_of(workspace) == TRIAL_CREDITS
+
+
+def test_a_released_item_tried_again_is_reserved_again_once(workspace):
+    services.credits_reserve(workspace=workspace, key="item-1", kind="image_operation")
+    services.credits_release(workspace=workspace, key="item-1", reason="provider timeout")
+    again = services.credits_reserve(workspace=workspace, key="item-1", kind="image_operation")
+    same = services.credits_reserve(workspace=workspace, key="item-1", kind="image_operation")
+    assert again.state == same.state == "reserved"
+    services.credits_settle(workspace=workspace, key="item-1")
+    assert balance_of(workspace) == TRIAL_CREDITS - IMAGE == ledger_sum(workspace)
+    assert CreditEntry.objects.for_workspace(workspace).filter(entry_type="debit").count() == 1
 
 
 def test_release_or_refund_of_nothing_is_none(workspace):
