@@ -328,6 +328,9 @@ GATEWAY_OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 GATEWAY_LOCAL_LATENCY_MS = env.int("GATEWAY_LOCAL_LATENCY_MS", default=0)
 # Identical requests within this many seconds are served from the cache (0 turns it off).
 GATEWAY_CACHE_SECONDS = env.int("GATEWAY_CACHE_SECONDS", default=3600)
+# Resolved routes are cached this long (route edits clear them at once; registry and price edits
+# in the admin reach running workers within this time).
+GATEWAY_ROUTE_CACHE_SECONDS = env.int("GATEWAY_ROUTE_CACHE_SECONDS", default=30)
 GATEWAY_CALL_DEADLINE_SECONDS = env.float("GATEWAY_CALL_DEADLINE_SECONDS", default=120.0)
 GATEWAY_ATTEMPT_TIMEOUT_SECONDS = env.float("GATEWAY_ATTEMPT_TIMEOUT_SECONDS", default=60.0)
 GATEWAY_MAX_RETRIES = env.int("GATEWAY_MAX_RETRIES", default=2)

@@ -15,6 +15,8 @@ class AuditAction(models.TextChoices):
     MEMBER_ROLE_CHANGED = "member.role_changed", "Role changed"
     MEMBER_REMOVED = "member.removed", "Member removed"
     MEMBER_LEFT = "member.left", "Member left"
+    BILLING_PLAN_CHANGED = "billing.plan_changed", "Plan changed"
+    BILLING_CREDITS_ADJUSTED = "billing.credits_adjusted", "Credits adjusted"
 
 
 class AuditEvent(TenantModel):

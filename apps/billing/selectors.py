@@ -200,3 +200,16 @@ def pricing_table() -> dict:
         "unlimited": PLANS[PlanCode.UNLIMITED],
         "trial_days": settings.BILLING_TRIAL_DAYS,
     }
+
+
+def billing_summary(*, workspace: Workspace) -> dict:
+    """The plan card on the owner's and admin's dashboard."""
+    account = billing_account_get(workspace=workspace)
+    plan = account.plan_obj
+    return {
+        "plan": plan,
+        "account": account,
+        "renewal_date": None if plan.unlimited else account.current_period_end,
+        "credits_left": None if plan.unlimited else account.credit_balance,
+        "seats": seat_usage(workspace=workspace, plan=plan),
+    }

@@ -66,6 +66,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.audit.models import AuditAction
+from apps.audit.services import RequestOrigin, audit_record
 from apps.billing import stripe_adapter
 from apps.billing.errors import (
     BillingInactive,
@@ -276,13 +278,22 @@ def credits_adjust(
             f"The balance is {account.credit_balance} credits; it cannot go below zero."
         )
     actor_email = getattr(actor, "email", "") or "system"
-    return _ledger_post(
+    entry = _ledger_post(
         account,
         key=f"adjust:{key}",
         entry_type=EntryType.ADJUST,
         credits=credits,
         reference=f"{reason.strip()} ({actor_email})"[:255],
     )
+    if entry is not None:
+        audit_record(
+            workspace=workspace,
+            actor=actor,
+            action=AuditAction.BILLING_CREDITS_ADJUSTED,
+            target=f"{credits:+d} credits",
+            details={"reason": reason.strip()},
+        )
+    return entry
 
 
 # --- Credits: the public API (see the module docstring) -----------------------------------------
@@ -680,7 +691,12 @@ def seats_check_can_invite(*, workspace: Workspace, email: str = "") -> None:
 
 @transaction.atomic
 def billing_plan_assign(
-    *, workspace: Workspace, actor, plan_code: str, by_site_admin: bool = False
+    *,
+    workspace: Workspace,
+    actor,
+    plan_code: str,
+    by_site_admin: bool = False,
+    origin: RequestOrigin | None = None,
 ) -> BillingAccount:
     """Put the workspace on a plan without Stripe: a site administrator (any mode, e.g. a
     complimentary plan) or a billing manager in self-hosted mode. Starts a new monthly period
@@ -696,6 +712,7 @@ def billing_plan_assign(
         if plan.code == PlanCode.TRIAL:
             raise ServiceError("The free trial cannot be chosen again; pick a plan.", field="plan")
     account = _account_for_update(workspace)
+    previous_plan = account.plan
     now = timezone.now()
     account.plan = plan.code
     account.status = SubscriptionStatus.ACTIVE
@@ -715,6 +732,14 @@ def billing_plan_assign(
         key=f"assign:{now:%Y%m%dT%H%M%S.%f}",
         plan=plan,
         reference=f"{plan.name} assigned by {actor_email}"[:255],
+    )
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action=AuditAction.BILLING_PLAN_CHANGED,
+        target=plan.name,
+        details={"from": previous_plan, "to": plan.code, "by_site_admin": by_site_admin},
+        origin=origin,
     )
     return account
 

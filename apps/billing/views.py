@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.audit.services import RequestOrigin
 from apps.billing import selectors, services, stripe_adapter
 from apps.billing.errors import WebhookRejected
 from apps.billing.forms import PlanChoiceForm
@@ -102,7 +103,10 @@ def billing_plan_select(request: HttpRequest) -> HttpResponse:
         return redirect("billing_overview", slug=request.workspace.slug)
     try:
         account = services.billing_plan_assign(
-            workspace=request.workspace, actor=request.user, plan_code=form.cleaned_data["plan"]
+            workspace=request.workspace,
+            actor=request.user,
+            plan_code=form.cleaned_data["plan"],
+            origin=RequestOrigin.from_request(request),
         )
     except ServiceError as error:
         messages.error(request, error.message)

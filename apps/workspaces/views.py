@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.adapter import PENDING_INVITATION_SESSION_KEY
 from apps.audit.selectors import audit_event_recent
 from apps.audit.services import RequestOrigin
+from apps.billing.selectors import billing_summary
 from apps.core.errors import ServiceError
 from apps.workspaces import selectors, services
 from apps.workspaces.access import LAST_WORKSPACE_SESSION_KEY, workspace_view
@@ -76,6 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if role in (Role.OWNER, Role.ADMIN):
         context = selectors.workspace_overview(workspace=request.workspace)
         context["recent_events"] = audit_event_recent(workspace=request.workspace)
+        context["billing"] = billing_summary(workspace=request.workspace)
     return render(request, DASHBOARD_TEMPLATES[Role(role)], context)
 
 

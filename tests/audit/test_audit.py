@@ -56,3 +56,19 @@ def test_the_client_address_honours_only_trusted_proxies(
     settings.AUDIT_TRUSTED_PROXY_COUNT = trusted
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
     assert RequestOrigin.from_request(request).ip_address == expected
+
+
+def test_plan_changes_and_credit_adjustments_are_recorded(workspace, owner):
+    from apps.audit.models import AuditEvent
+    from apps.billing import services as billing
+
+    billing.billing_plan_assign(workspace=workspace, actor=owner, plan_code="growth")
+    billing.credits_adjust(
+        workspace=workspace, actor=owner, credits=50, key="goodwill-1", reason="Goodwill"
+    )
+    events = AuditEvent.objects.for_workspace(workspace).order_by("id")
+    assert [(e.action, e.target) for e in events] == [
+        ("billing.plan_changed", "Growth"),
+        ("billing.credits_adjusted", "+50 credits"),
+    ]
+    assert events[0].details_summary.startswith("trial → growth")

@@ -260,3 +260,10 @@ def test_a_workspace_that_requires_two_factor_sends_members_to_set_it_up(client,
     response = client.get(reverse("workspace_dashboard", kwargs={"slug": workspace.slug}))
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_the_owners_dashboard_shows_the_plan_and_credits(client, workspace, owner):
+    client.force_login(owner)
+    html = client.get(reverse("workspace_dashboard", kwargs={"slug": workspace.slug})).content
+    html = html.decode()
+    assert "Free trial" in html and "300 credits left" in html and "1 of 3 seats used" in html
