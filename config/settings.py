@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.gateway",
     "apps.catalog",
     "apps.billing",
+    "apps.reviews",
 ]
 
 MIDDLEWARE = [
@@ -155,9 +156,9 @@ JOB_ITEM_CONCURRENCY = env.int("JOB_ITEM_CONCURRENCY", default=8)
 JOB_CHUNK_SIZE = env.int("JOB_CHUNK_SIZE", default=4 * JOB_ITEM_CONCURRENCY)
 # Hard time limit of one chunk task (its soft limit is 30 s earlier).
 JOB_CHUNK_TIME_LIMIT = env.int("JOB_CHUNK_TIME_LIMIT", default=15 * 60)
-# An item claimed longer ago than this is taken to belong to a dead worker and may be claimed
-# again. It must exceed the longest single item (one handler call).
-JOB_ITEM_LEASE_SECONDS = env.int("JOB_ITEM_LEASE_SECONDS", default=5 * 60)
+# A chunk task claims its items; a claim older than this is taken to belong to a dead worker
+# and may be taken over. Longer than a chunk's time limit, so a live chunk never loses its own.
+JOB_ITEM_LEASE_SECONDS = env.int("JOB_ITEM_LEASE_SECONDS", default=JOB_CHUNK_TIME_LIMIT + 60)
 CELERY_BEAT_SCHEDULE["jobs-recover-stalled"] = {
     "task": "apps.jobs.tasks.job_recover_stalled",
     "schedule": 5 * 60,
@@ -170,7 +171,7 @@ if CELERY_BROKER_URL.startswith("redis"):
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = CELERY_VISIBILITY_TIMEOUT
     if CELERY_VISIBILITY_TIMEOUT < 300:
         CELERY_BROKER_TRANSPORT_OPTIONS.update(
-            unacked_restore_interval=1, unacked_restore_throttle=1
+            unacked_restore_interval=1, unacked_restore_throttle=1, unacked_mutex_expire=10
         )
 
 # --- Auth (django-allauth) -------------------------------------------------------------------
@@ -328,9 +329,9 @@ GATEWAY_OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 GATEWAY_LOCAL_LATENCY_MS = env.int("GATEWAY_LOCAL_LATENCY_MS", default=0)
 # Identical requests within this many seconds are served from the cache (0 turns it off).
 GATEWAY_CACHE_SECONDS = env.int("GATEWAY_CACHE_SECONDS", default=3600)
-# Resolved routes are cached this long (route edits clear them at once; registry and price edits
-# in the admin reach running workers within this time).
-GATEWAY_ROUTE_CACHE_SECONDS = env.int("GATEWAY_ROUTE_CACHE_SECONDS", default=30)
+# Each process remembers resolved routes this long: a route saved applies at once in the process
+# that saved it, and within this time in the others (and after registry or price edits).
+GATEWAY_ROUTE_CACHE_SECONDS = env.int("GATEWAY_ROUTE_CACHE_SECONDS", default=5)
 GATEWAY_CALL_DEADLINE_SECONDS = env.float("GATEWAY_CALL_DEADLINE_SECONDS", default=120.0)
 GATEWAY_ATTEMPT_TIMEOUT_SECONDS = env.float("GATEWAY_ATTEMPT_TIMEOUT_SECONDS", default=60.0)
 GATEWAY_MAX_RETRIES = env.int("GATEWAY_MAX_RETRIES", default=2)
