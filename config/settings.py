@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.billing",
     "apps.reviews",
+    "apps.copywriting",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,9 @@ JOB_CHUNK_TIME_LIMIT = env.int("JOB_CHUNK_TIME_LIMIT", default=15 * 60)
 # A chunk task claims its items; a claim older than this is taken to belong to a dead worker
 # and may be taken over. Longer than a chunk's time limit, so a live chunk never loses its own.
 JOB_ITEM_LEASE_SECONDS = env.int("JOB_ITEM_LEASE_SECONDS", default=JOB_CHUNK_TIME_LIMIT + 60)
+# On PostgreSQL, job bookkeeping (claims, outcomes, counters) commits without waiting for the
+# disk; a database crash may lose its last fraction of a second, and those items run again.
+JOB_ASYNC_COMMIT = env.bool("JOB_ASYNC_COMMIT", default=True)
 CELERY_BEAT_SCHEDULE["jobs-recover-stalled"] = {
     "task": "apps.jobs.tasks.job_recover_stalled",
     "schedule": 5 * 60,

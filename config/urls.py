@@ -4,6 +4,7 @@ from django.urls import include, path
 from apps.audit.urls import workspace_patterns as audit_workspace_patterns
 from apps.billing.urls import workspace_patterns as billing_workspace_patterns
 from apps.catalog.urls import workspace_patterns as catalog_workspace_patterns
+from apps.copywriting.urls import workspace_patterns as copywriting_workspace_patterns
 from apps.gateway.urls import workspace_patterns as gateway_workspace_patterns
 from apps.jobs.urls import workspace_patterns as jobs_workspace_patterns
 from apps.workspaces.urls import workspace_patterns
@@ -15,6 +16,7 @@ workspace_urlpatterns = [
     *jobs_workspace_patterns,
     *gateway_workspace_patterns,
     *catalog_workspace_patterns,
+    *copywriting_workspace_patterns,
     *billing_workspace_patterns,
 ]
 

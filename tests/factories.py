@@ -122,3 +122,22 @@ class ImportBatchFactory(factory.django.DjangoModelFactory):
     detected_encoding = "utf-8"
     delimiter = ","
     headers = factory.LazyFunction(lambda: ["Handle", "Title"])
+
+
+class CopyDraftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "copywriting.CopyDraft"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    product = factory.LazyAttribute(lambda o: ProductFactory(workspace=o.workspace))
+    copy_type = "seo_title"
+
+
+class CopyVariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "copywriting.CopyVariant"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    draft = factory.LazyAttribute(lambda o: CopyDraftFactory(workspace=o.workspace))
+    position = 1
+    data = factory.LazyFunction(lambda: {"text": "Linen shirt for warm days | Harbor"})

@@ -151,7 +151,7 @@ def product_facets(*, workspace: Workspace) -> dict[str, list[str]]:
 def product_get(*, workspace: Workspace, product_id: int) -> Product:
     return get_object_or_404(
         Product.objects.for_workspace(workspace).prefetch_related(
-            "variants", "images", "approved_copy"
+            "variants", "images", "approved_copy", "copy_drafts"
         ),
         pk=product_id,
     )

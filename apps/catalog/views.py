@@ -35,6 +35,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "may_import": role_can(request.membership.role, Action.IMPORT_CATALOG),
+        "may_write_copy": role_can(request.membership.role, Action.WRITE_COPY),
         "imports": selectors.import_batch_list(workspace=request.workspace, limit=3),
     }
     template = (
@@ -47,9 +48,12 @@ def product_list(request: HttpRequest) -> HttpResponse:
 def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
     product = selectors.product_get(workspace=request.workspace, product_id=product_id)
     approved = {copy.copy_type: copy for copy in product.approved_copy.all()}
-    return render(
-        request, "catalog/product_detail.html", {"product": product, "approved": approved}
-    )
+    context = {
+        "product": product,
+        "approved": approved,
+        "may_write_copy": role_can(request.membership.role, Action.WRITE_COPY),
+    }
+    return render(request, "catalog/product_detail.html", context)
 
 
 @workspace_view(Action.IMPORT_CATALOG)

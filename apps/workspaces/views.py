@@ -13,6 +13,7 @@ from apps.billing.selectors import billing_summary
 from apps.core.errors import ServiceError
 from apps.workspaces import selectors, services
 from apps.workspaces.access import LAST_WORKSPACE_SESSION_KEY, workspace_view
+from apps.workspaces.dashboards import panels_for
 from apps.workspaces.forms import (
     InvitationForm,
     RoleChangeForm,
@@ -78,6 +79,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context = selectors.workspace_overview(workspace=request.workspace)
         context["recent_events"] = audit_event_recent(workspace=request.workspace)
         context["billing"] = billing_summary(workspace=request.workspace)
+    context["panels"] = panels_for(request)
     return render(request, DASHBOARD_TEMPLATES[Role(role)], context)
 
 

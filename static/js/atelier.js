@@ -22,3 +22,17 @@ document.addEventListener("change", (event) => {
     box.checked = all.checked;
   });
 });
+
+// Review page: "a" approves, "n" opens the next item (not while typing).
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+  if (event.key === "a") {
+    const approve = document.getElementById("review-approve");
+    if (approve) { event.preventDefault(); approve.click(); }
+  } else if (event.key === "n") {
+    const next = document.getElementById("review-next");
+    if (next) { event.preventDefault(); window.location.assign(next.href); }
+  }
+});

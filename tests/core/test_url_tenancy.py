@@ -20,6 +20,8 @@ URL_KWARG_OBJECTS = {
     "product_id": lambda ws: f.ProductFactory(workspace=ws).pk,
     "batch_id": lambda ws: f.ImportBatchFactory(workspace=ws).pk,
     "job_id": lambda ws: f.JobFactory(workspace=ws).pk,
+    "draft_id": lambda ws: f.CopyDraftFactory(workspace=ws).pk,
+    "variant_id": lambda ws: f.CopyVariantFactory(workspace=ws).pk,
 }
 
 # Patterns that are not tenant pages: third-party apps with their own access rules.

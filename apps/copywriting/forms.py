@@ -1,0 +1,66 @@
+from django import forms
+
+from apps.copywriting.channels import COPY_TYPE_CHOICES
+from apps.copywriting.services import MAX_VARIANTS, CopyBrief
+from apps.reviews.lifecycle import ReviewDecision
+
+
+class BriefForm(forms.Form):
+    copy_types = forms.MultipleChoiceField(
+        choices=COPY_TYPE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["product_description"],
+        label="Kinds of copy",
+    )
+    variants = forms.IntegerField(min_value=1, max_value=MAX_VARIANTS, initial=3, label="Variants")
+    tone = forms.CharField(
+        required=False, max_length=120, help_text="e.g. warm, confident, playful"
+    )
+    keywords = forms.CharField(
+        required=False, max_length=500, help_text="Comma-separated words to work in."
+    )
+    instructions = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    skip_approved = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Skip products that already have approved copy of this kind",
+    )
+
+    def brief(self) -> CopyBrief:
+        data = self.cleaned_data
+        return CopyBrief(
+            copy_types=tuple(data["copy_types"]),
+            variants=data["variants"],
+            instructions=data["instructions"].strip(),
+            keywords=tuple(k.strip() for k in data["keywords"].split(",") if k.strip()),
+            tone=data["tone"].strip(),
+            skip_approved=data["skip_approved"],
+        )
+
+
+class FeedbackForm(forms.Form):
+    feedback = forms.CharField(max_length=1000)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=ReviewDecision.choices)
+    comment = forms.CharField(required=False, max_length=4000)
+
+
+class QueueFilterForm(forms.Form):
+    copy_type = forms.ChoiceField(required=False, choices=[("", "Any kind"), *COPY_TYPE_CHOICES])
+    q = forms.CharField(required=False, label="Product")
+    author = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    older_than_days = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="Waiting",
+        choices=[("", "Any age"), ("1", "Over a day"), ("3", "Over 3 days"), ("7", "Over a week")],
+    )
+
+    def __init__(self, *args, authors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["author"].choices = [("", "Anyone"), *[(u.pk, u.email) for u in authors]]

@@ -1,0 +1,262 @@
+import difflib
+import html
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from apps.accounts.models import User
+from apps.catalog.models import ApprovedCopy, Product
+from apps.copywriting import channels
+from apps.copywriting.models import CopyDraft, CopySettings, CopyVariant, CopyVersion
+from apps.jobs.models import Job
+from apps.reviews.lifecycle import ReviewDecision, ReviewState
+from apps.reviews.selectors import review_histories, review_history
+from apps.workspaces.models import Workspace
+
+GENERATE_JOB_KIND = "copy.generate"
+
+
+def copy_settings_for(*, workspace: Workspace) -> CopySettings:
+    return CopySettings.objects.for_workspace(workspace).first() or CopySettings(
+        workspace=workspace
+    )
+
+
+def spec_for_workspace(*, workspace: Workspace, code: str) -> channels.CopySpec:
+    settings_row = copy_settings_for(workspace=workspace)
+    return channels.spec_for(code, bullet_max=settings_row.amazon_bullet_max_chars)
+
+
+def products_named(*, workspace: Workspace, product_ids: list[int]) -> list[Product]:
+    return list(
+        Product.objects.for_workspace(workspace)
+        .filter(pk__in=product_ids)
+        .only("pk", "title", "handle")
+        .order_by("title")
+    )
+
+
+def product_count(*, workspace: Workspace) -> int:
+    return Product.objects.for_workspace(workspace).count()
+
+
+def all_product_ids(*, workspace: Workspace) -> list[int]:
+    return list(Product.objects.for_workspace(workspace).values_list("pk", flat=True))
+
+
+def copy_runs(*, workspace: Workspace, user: User | None = None, limit: int = 10) -> list[Job]:
+    jobs = Job.objects.for_workspace(workspace).filter(kind=GENERATE_JOB_KIND)
+    if user is not None:
+        jobs = jobs.filter(created_by=user)
+    return list(jobs.order_by("-created_at")[:limit])
+
+
+def copy_run_get(*, workspace: Workspace, job_id: int) -> Job:
+    return get_object_or_404(Job.objects.for_workspace(workspace), pk=job_id)
+
+
+def copy_drafts_of_run(*, workspace: Workspace, job: Job) -> list[CopyDraft]:
+    return list(
+        CopyDraft.objects.for_workspace(workspace)
+        .filter(job=job)
+        .select_related("product")
+        .order_by("product__title", "copy_type")
+    )
+
+
+def copy_draft_get(*, workspace: Workspace, draft_id: int) -> CopyDraft:
+    variants = CopyVariant.objects.for_workspace(workspace).order_by("position")
+    return get_object_or_404(
+        CopyDraft.objects.for_workspace(workspace)
+        .select_related("product", "author", "chosen_variant")
+        .prefetch_related(Prefetch("variants", queryset=variants)),
+        pk=draft_id,
+    )
+
+
+def copy_variant_get(*, workspace: Workspace, variant_id: int) -> CopyVariant:
+    return get_object_or_404(
+        CopyVariant.objects.for_workspace(workspace).select_related("draft__product"),
+        pk=variant_id,
+    )
+
+
+def copy_versions(*, workspace: Workspace, draft: CopyDraft) -> list[CopyVersion]:
+    return list(
+        CopyVersion.objects.for_workspace(workspace)
+        .filter(variant__draft=draft)
+        .select_related("author", "variant")[:50]
+    )
+
+
+@dataclass
+class VariantView:
+    variant: CopyVariant
+    fields: list[dict]
+    check: channels.Check
+    chosen: bool
+
+
+def variant_views(*, workspace: Workspace, draft: CopyDraft) -> list[VariantView]:
+    spec = spec_for_workspace(workspace=workspace, code=draft.copy_type)
+    views = []
+    for variant in draft.variants.all():
+        views.append(
+            variant_view(spec=spec, variant=variant, chosen=variant.pk == draft.chosen_variant_id)
+        )
+    return views
+
+
+def variant_view(*, spec: channels.CopySpec, variant: CopyVariant, chosen: bool) -> VariantView:
+    data = channels.normalise(spec, variant.data)
+    result = channels.check(spec, data)
+    fields = []
+    for f in spec.fields:
+        counts = [c for c in result.counts if c.field == f.name]
+        fields.append(
+            {
+                "field": f,
+                "value": channels.editable_text(f, data[f.name]),
+                "counts": counts,
+                "items": len(data[f.name]) if f.kind == "lines" else None,
+            }
+        )
+    return VariantView(variant=variant, fields=fields, check=result, chosen=chosen)
+
+
+def draft_history(*, workspace: Workspace, draft: CopyDraft):
+    return review_history(workspace=workspace, subject=draft)
+
+
+# --- for authors -------------------------------------------------------------------------------
+
+
+def drafts_returned_to(*, workspace: Workspace, author: User) -> list[tuple[CopyDraft, str]]:
+    """Drafts a reviewer sent back to this author, each with the reviewer's latest comment."""
+    drafts = list(
+        CopyDraft.objects.for_workspace(workspace)
+        .filter(author=author, review_state=ReviewState.CHANGES_REQUESTED)
+        .select_related("product")
+        .order_by("-decided_at")[:50]
+    )
+    histories = review_histories(workspace=workspace, model=CopyDraft, ids=[d.pk for d in drafts])
+    result = []
+    for draft in drafts:
+        comments = [
+            e.comment
+            for e in histories.get(draft.pk, [])
+            if e.decision == ReviewDecision.REQUEST_CHANGES and e.comment
+        ]
+        result.append((draft, comments[-1] if comments else ""))
+    return result
+
+
+def drafts_of_author(
+    *, workspace: Workspace, author: User, states: tuple[str, ...]
+) -> list[CopyDraft]:
+    return list(
+        CopyDraft.objects.for_workspace(workspace)
+        .filter(author=author, review_state__in=states)
+        .select_related("product")
+        .order_by("-updated_at")[:50]
+    )
+
+
+# --- for reviewers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    copy_type: str = ""
+    q: str = ""  # product title or handle
+    author_id: int | None = None
+    older_than_days: int | None = None
+
+
+def review_queue_queryset(*, workspace: Workspace, filters: QueueFilters) -> QuerySet[CopyDraft]:
+    drafts = CopyDraft.objects.for_workspace(workspace).filter(review_state=ReviewState.IN_REVIEW)
+    if filters.copy_type:
+        drafts = drafts.filter(copy_type=filters.copy_type)
+    if filters.q:
+        drafts = drafts.filter(
+            Q(product__title__icontains=filters.q) | Q(product__handle__icontains=filters.q)
+        )
+    if filters.author_id:
+        drafts = drafts.filter(author_id=filters.author_id)
+    if filters.older_than_days:
+        drafts = drafts.filter(
+            submitted_at__lte=timezone.now() - timedelta(days=filters.older_than_days)
+        )
+    return drafts.order_by("submitted_at", "id")
+
+
+def review_queue_page(*, workspace: Workspace, filters: QueueFilters, page: int | str = 1) -> Page:
+    drafts = review_queue_queryset(workspace=workspace, filters=filters).select_related(
+        "product", "author", "chosen_variant"
+    )
+    return Paginator(drafts, 50).get_page(page)
+
+
+def review_queue_next(*, workspace: Workspace, after: CopyDraft) -> CopyDraft | None:
+    """The next draft waiting for review after this one (oldest first)."""
+    queue = review_queue_queryset(workspace=workspace, filters=QueueFilters()).exclude(pk=after.pk)
+    later = (
+        queue.filter(
+            Q(submitted_at__gt=after.submitted_at)
+            | Q(submitted_at=after.submitted_at, pk__gt=after.pk)
+        )
+        if after.submitted_at
+        else queue
+    )
+    return later.first() or queue.first()
+
+
+def review_authors(*, workspace: Workspace) -> list[User]:
+    ids = (
+        CopyDraft.objects.for_workspace(workspace)
+        .filter(review_state=ReviewState.IN_REVIEW)
+        .values_list("author_id", flat=True)
+        .distinct()
+    )
+    return list(User.objects.filter(pk__in=list(ids)).order_by("email"))
+
+
+def live_copy(*, workspace: Workspace, draft: CopyDraft) -> str:
+    """What the product shows now for this kind of copy (what approval would replace)."""
+    product = draft.product
+    if draft.copy_type == "product_description":
+        return product.body_html
+    if draft.copy_type == "seo_title":
+        return product.seo_title
+    if draft.copy_type == "seo_description":
+        return product.seo_description
+    approved = (
+        ApprovedCopy.objects.for_workspace(workspace)
+        .filter(product=product, copy_type=draft.copy_type)
+        .first()
+    )
+    return approved.content if approved else ""
+
+
+_TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(before: str, after: str) -> SafeString:
+    """Word-level diff of two texts (HTML tags dropped), with <del> and <ins>; all escaped."""
+    a = _TOKEN.findall(channels.html_text(before) if "<" in before else before)
+    b = _TOKEN.findall(channels.html_text(after) if "<" in after else after)
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(html.escape("".join(a[i1:i2])))
+        if op in ("delete", "replace"):
+            out.append(f"<del>{html.escape(''.join(a[i1:i2]))}</del>")
+        if op in ("insert", "replace"):
+            out.append(f"<ins>{html.escape(''.join(b[j1:j2]))}</ins>")
+    return mark_safe("".join(out))

@@ -1,0 +1,40 @@
+"""Panels on the role dashboards, contributed by the apps that own the work they show.
+
+The workspaces app (layer 4) knows nothing of copy or photos (layer 5): an app registers a
+panel in its AppConfig.ready(), naming the roles that see it, a template and a function that
+builds the panel's context from the request (it must read through selectors).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    roles: frozenset[str]
+    template: str
+    context: Callable[[HttpRequest], dict]
+    order: int = 50
+
+
+_PANELS: dict[str, Panel] = {}
+
+
+def register_panel(
+    *,
+    key: str,
+    roles: set[str],
+    template: str,
+    context: Callable[[HttpRequest], dict],
+    order: int = 50,
+) -> None:
+    _PANELS[key] = Panel(key, frozenset(roles), template, context, order)
+
+
+def panels_for(request: HttpRequest) -> list[dict]:
+    role = request.membership.role
+    panels = sorted((p for p in _PANELS.values() if role in p.roles), key=lambda p: p.order)
+    return [{"key": p.key, "template": p.template, "data": p.context(request)} for p in panels]
