@@ -152,7 +152,10 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # --- Jobs (apps/jobs) -------------------------------------------------------------------------
 # Handler calls of one chunk run in this many threads (they mostly wait on a provider), so a
 # 2-core worker still makes that many calls at once. Per prefork process.
-JOB_ITEM_CONCURRENCY = env.int("JOB_ITEM_CONCURRENCY", default=8)
+# SQLite takes one writer at a time: threads would only wait on its lock (or, in tests' shared
+# in-memory database, fail with "table is locked").
+_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+JOB_ITEM_CONCURRENCY = env.int("JOB_ITEM_CONCURRENCY", default=1 if _SQLITE else 8)
 # Items per chunk task; a multiple of JOB_ITEM_CONCURRENCY keeps every round of threads full.
 JOB_CHUNK_SIZE = env.int("JOB_CHUNK_SIZE", default=4 * JOB_ITEM_CONCURRENCY)
 # Hard time limit of one chunk task (its soft limit is 30 s earlier).
