@@ -14,6 +14,7 @@ from apps.gateway.models import (
     RouteEntry,
     UsageRecord,
 )
+from apps.gateway.selectors import route_cache_clear
 from apps.workspaces.admin import AllWorkspacesMixin, TenantAdmin
 
 PRICE_FIELDS = [
@@ -92,6 +93,8 @@ class RouteAdmin(TenantAdmin):
             instance.save()
         for obj in formset.deleted_objects:
             obj.delete()
+        # Running workers see the edited route (a forced error, say) on their next call.
+        route_cache_clear(workspace_id=form.instance.workspace_id, task=form.instance.task)
 
 
 @admin.register(ProviderCredential)

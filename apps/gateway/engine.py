@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 
 from apps.gateway import limits, rules
 from apps.gateway.errors import (
@@ -42,7 +41,7 @@ from apps.gateway.errors import (
 from apps.gateway.models import Outcome, UsageRecord
 from apps.gateway.pricing import cost_of
 from apps.gateway.providers import build_provider
-from apps.gateway.selectors import RouteStep, provider_config, route_steps
+from apps.gateway.selectors import RouteStep, provider_config, route_steps_cached
 from apps.gateway.types import (
     Capability,
     Provenance,
@@ -224,8 +223,8 @@ class Call:
         if settings.GATEWAY_CACHE_SECONDS <= 0:
             return None
         # Per workspace: another tenant's identical prompt must not see this tenant's answer.
-        return (
-            f"gw:resp:{self.workspace.pk}:{step.provider}:{scope}:{step.model}:{self.prompt_hash}"
+        return limits.response_key(
+            self.workspace.pk, step.provider, scope, step.model, self.prompt_hash
         )
 
 
@@ -252,8 +251,9 @@ def _enforce_rules(result: TextResult, request) -> TextResult:
     return dataclasses.replace(result, candidates=tuple(candidates))
 
 
-def _take_slots(call: Call, step: RouteStep, model_scope: str) -> tuple[list, str] | None:
-    """Wait for a concurrency slot (and a rate token) within the deadline; None if none came."""
+def _begin(call: Call, step: RouteStep, model_scope: str, keys, cache_key: str | None):
+    """Check cool-down and cache, take a concurrency slot (and rate tokens, when limits are
+    set), waiting within the deadline. (status, value, slots, token), or None if time ran out."""
     backend = limits.backend()
     slots = limits.concurrency_slots(
         workspace_id=call.workspace.pk, model_scope=model_scope, model_limit=step.max_concurrency
@@ -262,16 +262,18 @@ def _take_slots(call: Call, step: RouteStep, model_scope: str) -> tuple[list, st
     lease = limits.lease_seconds(call.deadline_seconds)
     pause = 0.005
     while True:
-        if not slots or backend.acquire(slots, token, lease):
+        status, value = backend.begin(keys, slots, token, lease, cache_key)
+        if status != limits.Begin.BUSY:
+            if status != limits.Begin.ACQUIRED:
+                return status, value, slots, token
             rates = limits.rate_keys(
                 workspace_id=call.workspace.pk,
                 model_scope=model_scope,
                 model_rpm=step.requests_per_minute,
             )
             if all(backend.take_rate(rate.key, rate.limit, 61) for rate in rates):
-                return slots, token
-            if slots:
-                backend.release(slots, token)
+                return status, value, slots, token
+            backend.release(slots, token)
             wait = limits.seconds_to_next_minute()
         else:
             wait = pause
@@ -300,7 +302,7 @@ def run(
         request=request,
         deadline_seconds=deadline_seconds,
     )
-    steps = route_steps(workspace=workspace, task=call.task)
+    steps = route_steps_cached(workspace=workspace, task=call.task)
     if not steps:
         raise GatewayError(
             f"No model is set up for {TaskKind(call.task).label.lower()} in this workspace. "
@@ -309,63 +311,54 @@ def run(
         )
     if not op.fallback:
         steps = steps[:1]
-    backend = limits.backend()
     configs: dict[str, tuple] = {}
-    scopes: dict[tuple[str, str], str] = {}
-    for step in steps:
-        if step.provider not in configs:
-            configs[step.provider] = provider_config(workspace=workspace, provider=step.provider)
-        scopes[step.key] = f"{step.provider}:{configs[step.provider][1]}:{step.model}"
-    health = backend.health(list(scopes.values()))
-
     tried: set[tuple[str, str]] = set()
     for step in steps:
         if step.key in tried:  # each model at most once per call, even if listed twice
             continue
         tried.add(step.key)
-        config, scope = configs[step.provider]
-        model_scope = scopes[step.key]
-        name = f"{step.provider}/{step.model}"
         if op.capability not in step.capabilities:
-            call.notes.append(f"{name} cannot {op.verb}")
+            call.notes.append(f"{step.provider}/{step.model} cannot {op.verb}")
             continue
-        resting, failures = health.get(model_scope, (0.0, 0))
-        if resting:
-            call.notes.append(
-                f"{name} is resting for {max(1, round(resting))} s after repeated failures"
-            )
-            continue
-        cache_key = call.cache_key(step, scope)
-        if cache_key is not None:
-            hit = cache.get(cache_key)
-            if hit is not None:
-                row = call.record(step, attempt=1, latency=0.0, result=hit, cached=True)
-                return call.finish(step, hit, row, cached=True)
-        provider = build_provider(step.provider, config)
-        outcome = _attempt_entry(call, step, provider, model_scope, failures)
+        if step.provider not in configs:
+            configs[step.provider] = provider_config(workspace=workspace, provider=step.provider)
+        config, scope = configs[step.provider]
+        outcome = _attempt_entry(call, step, config, scope)
         if outcome is None:
             continue  # fall back
-        result, row = outcome
-        if cache_key is not None:
-            cache.set(cache_key, result, settings.GATEWAY_CACHE_SECONDS)
-        return call.finish(step, result, row, cached=False)
+        result, row, cached = outcome
+        return call.finish(step, result, row, cached=cached)
     raise _failure(call)
 
 
-def _attempt_entry(call: Call, step: RouteStep, provider, model_scope: str, failures: int):
-    """Try one route entry (with retries). A result, or None to fall back; raises to fail."""
+def _attempt_entry(call: Call, step: RouteStep, config, scope: str):
+    """Try one route entry (with retries): (result, usage row, cached), or None to fall back;
+    raises GatewayError when the error's policy is to fail."""
     backend = limits.backend()
     name = f"{step.provider}/{step.model}"
-    method = getattr(provider, call.operation.method)
+    model_scope = f"{step.provider}:{scope}:{step.model}"
+    keys = limits.Keys.for_scope(model_scope)
+    cache_key = call.cache_key(step, scope)
+    provider = None
     for attempt in range(1, settings.GATEWAY_MAX_RETRIES + 2):
         if call.remaining <= 0:
             call.notes.append(f"{name}: the call ran out of time")
             return None
-        taken = _take_slots(call, step, model_scope)
-        if taken is None:
+        began = _begin(call, step, model_scope, keys, cache_key)
+        if began is None:
             call.notes.append(f"{name}: too many calls in flight; none finished in time")
             return None
-        slots, token = taken
+        status, value, slots, token = began
+        if status == limits.Begin.COOLING:
+            call.notes.append(
+                f"{name} is resting for {max(1, round(value))} s after repeated failures"
+            )
+            return None
+        if status == limits.Begin.CACHED:
+            row = call.record(step, attempt=attempt, latency=0.0, result=value, cached=True)
+            return value, row, True
+
+        provider = provider or build_provider(step.provider, config)
         started = monotonic()
         timeout = max(0.001, min(settings.GATEWAY_ATTEMPT_TIMEOUT_SECONDS, call.remaining))
         error: ProviderError | None = None
@@ -378,23 +371,40 @@ def _attempt_entry(call: Call, step: RouteStep, provider, model_scope: str, fail
                     f"{provider.label} failed on purpose: the gateway's test switch forces "
                     f"“{ErrorClass(forced).label.lower()}” for {step.model}.",
                 )
-            result = method(call.request, model=step.model, timeout=timeout)
+            result = getattr(provider, call.operation.method)(
+                call.request, model=step.model, timeout=timeout
+            )
             if call.operation.name == "text":
                 result = _enforce_rules(result, call.request)
         except ProviderError as exc:
             error = exc
+            error.message = scrub(error.message, config.secrets)
         finally:
-            if slots:
-                backend.release(slots, token)
+            # One round trip: the slot back, the answer cached, the failure streak updated.
+            if error is None and result is not None:
+                outcome = limits.End.SUCCESS
+            elif error is not None and error.error_class in HEALTH_ERRORS:
+                outcome = limits.End.HEALTH_FAILURE
+            else:
+                outcome = limits.End.OTHER
+            cooled = backend.end(
+                keys,
+                slots,
+                token,
+                outcome,
+                cache_key=cache_key,
+                value=result,
+                cache_seconds=settings.GATEWAY_CACHE_SECONDS,
+                threshold=settings.GATEWAY_COOLDOWN_FAILURES,
+                window=settings.GATEWAY_COOLDOWN_WINDOW_SECONDS,
+                cooldown=settings.GATEWAY_COOLDOWN_SECONDS,
+            )
         latency = monotonic() - started
         call.attempts += 1
         row = call.record(step, attempt=attempt, latency=latency, result=result, error=error)
         if error is None:
-            if failures or call.last_error is not None:  # a success ends the failure streak
-                backend.clear_failures(limits.fail_key(model_scope))
-            return result, row
+            return result, row, False
 
-        error.message = scrub(error.message, provider.config.secrets)
         call.last_error = error
         logger.warning(
             "gateway %s %s attempt %d: %s (%s)",
@@ -404,13 +414,7 @@ def _attempt_entry(call: Call, step: RouteStep, provider, model_scope: str, fail
             error.error_class,
             error.message,
         )
-        if error.error_class in HEALTH_ERRORS and backend.record_failure(
-            limits.fail_key(model_scope),
-            limits.cool_key(model_scope),
-            threshold=settings.GATEWAY_COOLDOWN_FAILURES,
-            window=settings.GATEWAY_COOLDOWN_WINDOW_SECONDS,
-            cooldown=settings.GATEWAY_COOLDOWN_SECONDS,
-        ):
+        if cooled:
             logger.warning(
                 "gateway %s cools down for %s s", name, settings.GATEWAY_COOLDOWN_SECONDS
             )

@@ -277,6 +277,9 @@ def route_save(
                 field="models",
             )
     route = Route.objects.for_workspace(workspace).select_for_update().filter(task=task).first()
+    # Now and again after the commit, so no worker keeps (or re-reads) the old route.
+    selectors.route_cache_clear(workspace_id=workspace.pk, task=task)
+    transaction.on_commit(lambda: selectors.route_cache_clear(workspace_id=workspace.pk, task=task))
     if not ids:
         if route is not None:
             route.delete()

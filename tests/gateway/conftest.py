@@ -13,6 +13,7 @@ import pytest
 from apps.gateway import engine, limits, services
 from apps.gateway.models import ModelEntry
 from apps.gateway.providers import openai_adapter
+from apps.gateway.selectors import route_cache_clear
 from apps.gateway.types import TaskKind
 
 OPENAI_BASE = "https://llm.example.test/v1"
@@ -58,6 +59,7 @@ def _gateway_settings(settings):
     settings.ATELIER_ENCRYPTION_KEYS = []
     limits.backend().reset()
     openai_adapter.reset_clients()
+    route_cache_clear()
     yield
     limits.backend().reset()
     openai_adapter.reset_clients()

@@ -9,7 +9,7 @@ from apps.core.errors import ServiceError
 from apps.gateway import limits, services
 from apps.gateway.errors import ErrorClass, GatewayError
 from apps.gateway.models import Outcome, RouteEntry, UsageRecord
-from apps.gateway.selectors import usage_summary
+from apps.gateway.selectors import route_cache_clear, usage_summary
 from apps.gateway.types import (
     BrandRules,
     EmbedRequest,
@@ -47,6 +47,7 @@ def force(workspace, task, position, error_class):
     RouteEntry.objects.for_workspace(workspace).filter(route__task=task, position=position).update(
         force_error=error_class
     )
+    route_cache_clear(workspace_id=workspace.pk, task=task)  # as the admin does on save
 
 
 def test_a_workspace_without_routes_uses_the_local_provider(workspace, owner):
@@ -79,6 +80,14 @@ def test_a_task_with_no_model_fails_clearly_without_a_usage_row(workspace, owner
         )
     assert "No model is set up for photo editing" in caught.value.message
     assert rows(workspace) == []
+
+
+def test_a_route_change_applies_to_the_next_call(workspace, owner, set_route, second_local):
+    assert ask(workspace, owner, prompt="one").provenance.model == "local-copy"
+    set_route(workspace, "copy.generate", second_local)
+    assert ask(workspace, owner, prompt="two").provenance.model == "local-copy-b"
+    set_route(workspace, "copy.generate")
+    assert ask(workspace, owner, prompt="three").provenance.model == "local-copy"
 
 
 # --- Cache -------------------------------------------------------------------------------------
