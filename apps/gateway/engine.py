@@ -29,6 +29,7 @@ from typing import Any
 
 from django.conf import settings
 
+from apps.core.errors import ServiceError
 from apps.gateway import limits, rules
 from apps.gateway.errors import (
     HEALTH_ERRORS,
@@ -321,7 +322,15 @@ def run(
             call.notes.append(f"{step.provider}/{step.model} cannot {op.verb}")
             continue
         if step.provider not in configs:
-            configs[step.provider] = provider_config(workspace=workspace, provider=step.provider)
+            try:
+                configs[step.provider] = provider_config(
+                    workspace=workspace, provider=step.provider
+                )
+            except ServiceError as error:  # a stored key that no configured key decrypts
+                configs[step.provider] = error
+        if isinstance(configs[step.provider], ServiceError):
+            call.notes.append(f"{step.provider}/{step.model}: {configs[step.provider].message}")
+            continue
         config, scope = configs[step.provider]
         outcome = _attempt_entry(call, step, config, scope)
         if outcome is None:

@@ -218,10 +218,28 @@ def provider_config(*, workspace: Workspace, provider: str) -> tuple[ProviderCon
 # --- Registry and settings pages ---------------------------------------------------------------
 
 
+def _usd(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    text = format(value.normalize(), "f")
+    return f"${text}"
+
+
 @dataclass
 class RegistryRow:
     model: ModelEntry
     price: PriceSnapshot | None
+
+    @property
+    def token_prices(self) -> tuple[str, str, str] | None:
+        """Input, output and cached input per 1M tokens as shown, or None if not priced so."""
+        if self.price is None or not self.price.has_token_prices:
+            return None
+        return (
+            _usd(self.price.input_per_million),
+            _usd(self.price.output_per_million),
+            _usd(self.price.cached_input_per_million),
+        )
 
 
 def model_list(*, active_only: bool = True) -> list[RegistryRow]:

@@ -127,3 +127,25 @@ def test_scrub_removes_keys_and_key_shaped_strings():
 def test_provider_config_repr_hides_the_key():
     config = ProviderConfig(api_key=SECRET_KEY, base_url="https://x.test/v1", key_source="site")
     assert SECRET_KEY not in repr(config) and "x.test" in repr(config)
+
+
+def test_an_undecryptable_key_falls_back_with_a_clear_message(
+    workspace, owner, settings, set_route
+):
+    from apps.gateway.models import UsageRecord
+    from apps.gateway.types import TextRequest
+
+    settings.ATELIER_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    services.credential_save(
+        workspace=workspace, actor=owner, provider="openai", api_key=SECRET_KEY
+    )
+    settings.ATELIER_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key is lost
+    set_route(workspace, "copy.generate", "gpt-4o-mini", "local-copy")
+    result = services.gateway_generate_text(
+        workspace=workspace, actor=owner, request=TextRequest(prompt="Write a description")
+    )
+    assert result.provider == "local"
+    [row] = UsageRecord.objects.for_workspace(workspace)
+    assert row.provider == "local"  # no call was made with an unreadable key
+    check = services.gateway_test_connection(workspace=workspace, actor=owner, provider="openai")
+    assert not check.ok and "cannot be decrypted" in check.message

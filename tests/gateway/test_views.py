@@ -90,7 +90,7 @@ def test_models_page_lists_routes_providers_and_the_registry(owner_client, works
     for label in ("Copy generation", "Copy scoring", "Photo editing", "Embeddings", "Fine-tuning"):
         assert label in html
     assert "Uses local-copy (built in)." in html
-    assert "GPT-4o mini" in html and "$0.15" in html
+    assert "GPT-4o mini" in html and "$0.15" in html and "$0.075" in html and "$10<" in html
     assert re.search(r"Self-hosted LLM.*?unpriced", html, re.S)
     assert 'style="' not in html  # the CSP forbids inline styles
 
