@@ -115,8 +115,8 @@ class JobItem(TenantModel):
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, help_text="What failed and why, for people")
     result = models.JSONField(null=True, blank=True)
-    # Set by each claim: only the holder of the current token may record the outcome.
-    claim_token = models.CharField(max_length=32, blank=True)
+    # Set by each claim (the chunk task's id): only its holder may record the outcome.
+    claim_token = models.CharField(max_length=64, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -1,22 +1,25 @@
 """Writes for jobs: creating them, acting on them, and processing their items.
 
-How an item is processed exactly once (counted once, its result recorded once):
+How each item is processed exactly once (its outcome recorded once, counted once):
 
-1. **Claim.** One conditional UPDATE moves the item to ``running`` with a fresh claim token,
-   only if it is ``pending`` (or ``running`` under a claim older than
-   ``JOB_ITEM_LEASE_SECONDS``, whose worker is taken to be dead) and only while the job is
-   queued or running. A duplicated or redelivered task finds the item claimed or finished and
-   leaves it alone; a paused or cancelled job stops between items.
-2. **Work.** The kind's handler runs outside any transaction (it calls services that commit
-   on their own, e.g. the model gateway's usage rows).
-3. **Record.** One transaction moves the item from ``running`` *under our token* to its outcome
-   and adds one to the job's counter with ``F()``. If the claim was taken over meanwhile, the
-   update matches nothing and nothing is counted: the new holder records the outcome.
+1. **Claim.** A chunk task claims its items in one conditional UPDATE that sets them
+   ``running`` under its claim token (the Celery task id). An item can be claimed when it is
+   ``pending``; or ``running`` under this very token (the same task delivered again after its
+   worker died, or retried after a crash); or ``running`` under a claim older than
+   ``JOB_ITEM_LEASE_SECONDS`` (longer than a chunk may live, so its worker is dead). Nothing is
+   claimed unless the job is queued or running. A duplicated task finds the items claimed or
+   finished and leaves them alone.
+2. **Work.** The kind's handler runs for each item outside any transaction (it calls services
+   that commit on their own, e.g. the model gateway's usage rows), at most
+   ``JOB_ITEM_CONCURRENCY`` at once in a per-process thread pool: handlers mostly wait on a
+   provider, so a 2-core worker still makes many calls at once.
+3. **Record.** A round of outcomes at a time, one transaction locks the job row and the items
+   still ``running`` under our token, writes their outcomes and adds to the job's counters with
+   ``F()``. An item whose claim was taken over is not ours any more: nothing is counted for it.
+   The same transaction reads the job's status: a paused or cancelled job starts no new item,
+   and the claimed items not started are given back.
 4. **Finish.** A conditional UPDATE sets the job's final status only while it is still queued
    or running and every item is counted, so it happens exactly once.
-
-Items of one chunk are handled by a per-process thread pool (``JOB_ITEM_CONCURRENCY``): handlers
-mostly wait on a provider, so a 2-core worker still makes many calls at once.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ import os
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -36,7 +41,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, connection, connections, transaction
 from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -371,50 +376,103 @@ def job_finish_if_complete(*, workspace: Workspace | int, job_id: int) -> bool:
 # --- Processing items ---------------------------------------------------------------------------
 
 
-def _item_claim(workspace: Workspace, job: Job, item: JobItem, token: str) -> bool:
+@contextmanager
+def _bookkeeping():
+    """A transaction for claims, outcomes and counters.
+
+    On PostgreSQL (with ``JOB_ASYNC_COMMIT``, the default) it commits without waiting for the
+    disk: waiting for it cost more than all else per item. A database crash can then lose the
+    last fraction of a second of bookkeeping, always whole transactions: an item's outcome and
+    its count go together, and the items concerned are simply run again, never counted twice.
+    Only these transactions; never one the caller opened, nor the handlers' own writes.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and settings.JOB_ASYNC_COMMIT and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
+@dataclass
+class _Finished:
+    """The outcome of one handler call, waiting to be recorded."""
+
+    item: JobItem
+    status: JobItemStatus
+    result: dict | None = None
+    error: str = ""
+
+
+def _items_claim(
+    workspace: Workspace, job: Job, item_ids: Sequence[int], token: str
+) -> list[JobItem]:
+    """Claim the items that are free, in one UPDATE; returns them in order.
+
+    Free: pending; or running under an expired lease (its worker died); or running under this
+    very token (the same task delivered again after its worker died: the task id is the token).
+    Nothing is claimed unless the job is queued or running.
+    """
     now = timezone.now()
     job_takes_items = Job.objects.for_workspace(workspace).filter(
         pk=OuterRef("job_id"), status__in=ACTIVE_JOB_STATUSES
     )
-    claimed = (
+    with _bookkeeping():
+        claimed = (
+            JobItem.objects.for_workspace(workspace)
+            .filter(job_id=job.pk, pk__in=list(item_ids))
+            .filter(
+                Q(status=JobItemStatus.PENDING)
+                | Q(status=JobItemStatus.RUNNING, claimed_at__lt=now - _lease())
+                | Q(status=JobItemStatus.RUNNING, claim_token=token)
+            )
+            .filter(Exists(job_takes_items))
+            .update(
+                status=JobItemStatus.RUNNING,
+                claim_token=token,
+                claimed_at=now,
+                attempts=F("attempts") + 1,
+                started_at=Coalesce(F("started_at"), Value(now, output_field=DateTimeField())),
+            )
+        )
+    if not claimed:
+        return []
+    return list(
         JobItem.objects.for_workspace(workspace)
-        .filter(pk=item.pk, job_id=job.pk)
-        .filter(
-            Q(status=JobItemStatus.PENDING)
-            | Q(status=JobItemStatus.RUNNING, claimed_at__lt=now - _lease())
-        )
-        .filter(Exists(job_takes_items))
-        .update(
-            status=JobItemStatus.RUNNING,
-            claim_token=token,
-            claimed_at=now,
-            attempts=F("attempts") + 1,
-            started_at=Coalesce(F("started_at"), Value(now, output_field=DateTimeField())),
-        )
+        .filter(job_id=job.pk, pk__in=list(item_ids), status=JobItemStatus.RUNNING)
+        .filter(claim_token=token)
+        .defer("result", "error")
+        .order_by("position", "pk")
     )
-    if claimed:
-        item.status = JobItemStatus.RUNNING
-        item.claim_token = token
-        item.claimed_at = now
-        item.attempts += 1
-    return bool(claimed)
 
 
-def _claim_refused(workspace: Workspace, item: JobItem) -> ItemOutcome:
-    row = (
-        JobItem.objects.for_workspace(workspace)
-        .filter(pk=item.pk)
-        .values_list("status", "job__status")
+def _claim_refused(
+    workspace: Workspace, job: Job, item_ids: Iterable[int]
+) -> dict[int, ItemOutcome]:
+    """Why these items could not be claimed."""
+    if not item_ids:
+        return {}
+    job_status = (
+        Job.objects.for_workspace(workspace)
+        .filter(pk=job.pk)
+        .values_list("status", flat=True)
         .first()
     )
-    if row is None:
-        return ItemOutcome.ALREADY_FINISHED  # deleted with its job
-    item_status, job_status = row
-    if item_status not in (JobItemStatus.PENDING, JobItemStatus.RUNNING):
-        return ItemOutcome.ALREADY_FINISHED
-    if job_status not in ACTIVE_JOB_STATUSES:
-        return ItemOutcome.JOB_INACTIVE
-    return ItemOutcome.BUSY
+    rows = dict(
+        JobItem.objects.for_workspace(workspace)
+        .filter(job_id=job.pk, pk__in=list(item_ids))
+        .values_list("pk", "status")
+    )
+    reasons = {}
+    for item_id in item_ids:
+        status = rows.get(item_id)
+        if status is None or status not in (JobItemStatus.PENDING, JobItemStatus.RUNNING):
+            reasons[item_id] = ItemOutcome.ALREADY_FINISHED
+        elif job_status not in ACTIVE_JOB_STATUSES:
+            reasons[item_id] = ItemOutcome.JOB_INACTIVE
+        else:
+            reasons[item_id] = ItemOutcome.BUSY
+    return reasons
 
 
 _COUNTERS = {
@@ -424,39 +482,97 @@ _COUNTERS = {
 }
 
 
-def _item_record(
-    workspace: Workspace,
-    job: Job,
-    item: JobItem,
-    *,
-    status: JobItemStatus,
-    result: dict | None = None,
-    error: str = "",
-) -> ItemOutcome:
-    counter, outcome = _COUNTERS[status]
+def _items_record(
+    workspace: Workspace, job: Job, finished: list[_Finished], token: str
+) -> tuple[list[ItemOutcome], str | None]:
+    """Record outcomes and move the job's counters, in one transaction; returns the outcomes
+    and the job's current status.
+
+    Only items still running under ``token`` are recorded (their rows locked, so nobody can
+    take them over meanwhile); an item whose claim was taken over is left to its new holder.
+    The job row is locked first, as cancel, pause and retry do, so they wait for each other.
+    """
     now = timezone.now()
-    with transaction.atomic():
-        recorded = (
+    with _bookkeeping():
+        job_status = (
+            Job.objects.for_workspace(workspace)
+            .select_for_update()
+            .filter(pk=job.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        owned = set(
             JobItem.objects.for_workspace(workspace)
-            .filter(pk=item.pk, status=JobItemStatus.RUNNING, claim_token=item.claim_token)
-            .update(status=status, result=result, error=error[:MAX_ERROR_LENGTH], finished_at=now)
+            .select_for_update()
+            .filter(pk__in=[f.item.pk for f in finished])
+            .filter(status=JobItemStatus.RUNNING, claim_token=token)
+            .values_list("pk", flat=True)
         )
-        if not recorded:
-            return ItemOutcome.SUPERSEDED
-        Job.objects.for_workspace(workspace).filter(pk=job.pk).update(
-            **{counter: F(counter) + 1}, progressed_at=now
-        )
-    item.status = status
-    item.result = result
-    item.error = error
-    return outcome
+        counts: dict[str, int] = {}
+        outcomes, recorded = [], []
+        for f in finished:
+            if f.item.pk not in owned:
+                outcomes.append(ItemOutcome.SUPERSEDED)
+                continue
+            counter, outcome = _COUNTERS[f.status]
+            counts[counter] = counts.get(counter, 0) + 1
+            outcomes.append(outcome)
+            recorded.append(f)
+        if recorded:
+            _items_write_outcomes(workspace, recorded, now)
+            Job.objects.for_workspace(workspace).filter(pk=job.pk).update(
+                **{counter: F(counter) + n for counter, n in counts.items()}, progressed_at=now
+            )
+    return outcomes, job_status
 
 
-def _item_release(workspace: Workspace, item: JobItem) -> None:
-    """Give a claimed item back (the chunk ran out of time before its handler finished)."""
-    JobItem.objects.for_workspace(workspace).filter(
-        pk=item.pk, status=JobItemStatus.RUNNING, claim_token=item.claim_token
-    ).update(status=JobItemStatus.PENDING, claim_token="", claimed_at=None)
+def _items_write_outcomes(workspace: Workspace, recorded: list[_Finished], now) -> None:
+    """One parameterised UPDATE per item, sent together (the hot path: ``bulk_update``'s CASE
+    expressions cost more than the database work). Rows are locked and owned by the caller."""
+    fields = {name: JobItem._meta.get_field(name) for name in ("result", "finished_at")}
+    finished_at = fields["finished_at"].get_db_prep_save(now, connection)
+    table = connection.ops.quote_name(JobItem._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET status = %s, result = %s, error = %s, finished_at = %s "
+        "WHERE id = %s AND workspace_id = %s"
+    )
+    rows = []
+    for f in recorded:
+        f.item.status, f.item.result, f.item.error = f.status, f.result, f.error[:MAX_ERROR_LENGTH]
+        f.item.finished_at = now
+        result = fields["result"].get_db_prep_save(f.result, connection)
+        rows.append((f.status, result, f.item.error, finished_at, f.item.pk, workspace.pk))
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _items_release(workspace: Workspace, job: Job, item_ids: Sequence[int], token: str) -> bool:
+    """Give back claimed items that were not run (paused, cancelled, out of time). True when
+    the job still takes items (it was resumed meanwhile, or the chunk ran out of time): the
+    caller must queue them again."""
+    with _bookkeeping():
+        # Locked: a cancel at this moment either sees these items back as pending (and cancels
+        # them) or has committed first (and they are cancelled here).
+        job_status = (
+            Job.objects.for_workspace(workspace)
+            .select_for_update()
+            .filter(pk=job.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        JobItem.objects.for_workspace(workspace).filter(
+            pk__in=list(item_ids), status=JobItemStatus.RUNNING, claim_token=token
+        ).update(
+            status=(
+                JobItemStatus.CANCELLED
+                if job_status == JobStatus.CANCELLED
+                else JobItemStatus.PENDING
+            ),
+            claim_token="",
+            claimed_at=None,
+            attempts=F("attempts") - 1,
+        )
+    return job_status in ACTIVE_JOB_STATUSES
 
 
 def _unexpected_error_message(error: BaseException) -> str:
@@ -466,17 +582,13 @@ def _unexpected_error_message(error: BaseException) -> str:
     )
 
 
-def job_item_process(*, workspace: Workspace, job: Job, item: JobItem) -> ItemOutcome:
-    """Claim ``item``, run its kind's handler, record the outcome. Safe to call twice."""
-    if not _item_claim(workspace, job, item, uuid.uuid4().hex):
-        return _claim_refused(workspace, item)
+def _item_run(workspace: Workspace, job: Job, item: JobItem) -> _Finished:
+    """Run the kind's handler for one claimed item; never raises for the item's own failure."""
     kind = job_kind_get(job.kind)
     if kind is None:
-        return _item_record(
-            workspace,
-            job,
+        return _Finished(
             item,
-            status=JobItemStatus.FAILED,
+            JobItemStatus.FAILED,
             error=f"No handler is registered for jobs of kind “{job.kind}” on this worker: "
             "the app that provides it is not installed or the worker runs older code.",
         )
@@ -489,33 +601,44 @@ def job_item_process(*, workspace: Workspace, job: Job, item: JobItem) -> ItemOu
             )
         _check_json(result, f"The result of the {kind.label} step")
     except SoftTimeLimitExceeded:
-        _item_release(workspace, item)
         raise
     except SkipItem as skip:
-        return _item_record(
-            workspace, job, item, status=JobItemStatus.SKIPPED, result={"skipped": skip.message}
-        )
+        return _Finished(item, JobItemStatus.SKIPPED, result={"skipped": skip.message})
     except ServiceError as error:
-        return _item_record(workspace, job, item, status=JobItemStatus.FAILED, error=error.message)
+        return _Finished(item, JobItemStatus.FAILED, error=error.message)
     except Exception as error:
         logger.exception("Job %s (%s), item %s “%s” failed", job.pk, job.kind, item.pk, item.key)
-        return _item_record(
-            workspace,
-            job,
-            item,
-            status=JobItemStatus.FAILED,
-            error=_unexpected_error_message(error),
-        )
-    return _item_record(workspace, job, item, status=JobItemStatus.DONE, result=result)
+        return _Finished(item, JobItemStatus.FAILED, error=_unexpected_error_message(error))
+    return _Finished(item, JobItemStatus.DONE, result=result)
+
+
+def job_item_process(
+    *, workspace: Workspace, job: Job, item: JobItem, claim_token: str = ""
+) -> ItemOutcome:
+    """Claim one item, run its kind's handler, record the outcome. Safe to call twice."""
+    token = claim_token or uuid.uuid4().hex
+    claimed = _items_claim(workspace, job, [item.pk], token)
+    if not claimed:
+        return _claim_refused(workspace, job, [item.pk])[item.pk]
+    try:
+        finished = _item_run(workspace, job, claimed[0])
+    except SoftTimeLimitExceeded:
+        _items_release(workspace, job, [item.pk], token)
+        raise
+    outcomes, _ = _items_record(workspace, job, [finished], token)
+    return outcomes[0]
 
 
 # The per-process thread pool that runs handlers. Created lazily in each worker process (a
-# prefork child must not inherit its parent's threads).
+# prefork child must not inherit its parent's threads); shared by the chunks a process runs at
+# once, so it caps that process's concurrent handler calls.
 _pool: ThreadPoolExecutor | None = None
 _pool_key: tuple[int, int] | None = None
 _pool_lock = threading.Lock()
 _thread_state = threading.local()
 CONNECTION_CHECK_SECONDS = 10
+# Outcomes are recorded a round of handler calls at a time, at least this often.
+RECORD_EVERY_SECONDS = 0.5
 
 
 def _item_pool() -> ThreadPoolExecutor:
@@ -530,116 +653,155 @@ def _item_pool() -> ThreadPoolExecutor:
         return _pool
 
 
-def _pooled_item_process(
-    workspace: Workspace, job: Job, item: JobItem, stop: threading.Event
-) -> ItemOutcome | None:
-    if stop.is_set():
-        return None
+def job_item_pool_shutdown() -> None:
+    """Stop this process's handler threads, closing their database connections (tests call it
+    so the test database can be dropped; a worker process simply exits)."""
+    global _pool, _pool_key
+    with _pool_lock:
+        pool, _pool, _pool_key = _pool, None, None
+    if pool is None:
+        return
+    # One task per thread, held at a barrier so that each thread gets exactly one.
+    barrier = threading.Barrier(pool._max_workers)
+
+    def close_connections() -> None:
+        connections.close_all()
+        barrier.wait(timeout=10)
+
+    for _ in range(pool._max_workers):
+        pool.submit(close_connections)
+    pool.shutdown(wait=True)
+
+
+def _pooled_item_run(workspace: Workspace, job: Job, item: JobItem) -> _Finished:
     # Pool threads keep their database connection between items; drop it when it is old or
-    # broken, as Django does between requests (but not before every item: that costs a query).
+    # broken, as Django does between requests (not before every item: that costs a query).
     last_check = getattr(_thread_state, "connection_checked_at", 0.0)
     if time.monotonic() - last_check > CONNECTION_CHECK_SECONDS:
         close_old_connections()
         _thread_state.connection_checked_at = time.monotonic()
     try:
-        return job_item_process(workspace=workspace, job=job, item=item)
+        return _item_run(workspace, job, item)
     except BaseException:
         close_old_connections()
         raise
 
 
+def _run_inline(function, *args) -> Future:
+    future: Future = Future()
+    future.set_result(function(*args))
+    return future
+
+
 def _process_items(
-    workspace: Workspace, job: Job, items: list[JobItem], outcome: ChunkOutcome
+    workspace: Workspace, job: Job, items: list[JobItem], token: str, outcome: ChunkOutcome
 ) -> None:
-    """Run the items, several at once when allowed; fills ``outcome``."""
-    pending = {item.pk: item for item in items}
-
-    def note(item_id: int, result: ItemOutcome | None) -> None:
-        if result is None:
-            return
-        pending.pop(item_id, None)
-        outcome.add(result)
-        if result == ItemOutcome.BUSY:
-            outcome.busy_item_ids.append(item_id)
-
+    """Run claimed items, at most JOB_ITEM_CONCURRENCY at once, recording outcomes a round at
+    a time. Stops starting items when the job is paused or cancelled; unstarted items are given
+    back."""
     # Pool threads use their own connections: they cannot see writes of an open transaction,
     # so inside one (tests, eager tasks called from a service) the items run here, in turn.
-    if settings.JOB_ITEM_CONCURRENCY <= 1 or len(items) == 1 or connection.in_atomic_block:
-        try:
-            for item in items:
-                result = job_item_process(workspace=workspace, job=job, item=item)
-                note(item.pk, result)
-                if result == ItemOutcome.JOB_INACTIVE:
-                    break
-        except SoftTimeLimitExceeded:
-            pass
-    else:
-        stop = threading.Event()
-        pool = _item_pool()
-        futures: dict[Future, int] = {
-            pool.submit(_pooled_item_process, workspace, job, item, stop): item.pk for item in items
-        }
-        error: BaseException | None = None
-        try:
-            remaining = set(futures)
-            while remaining:
-                finished, remaining = wait(remaining, return_when=FIRST_EXCEPTION)
-                for future in finished:
-                    if future.exception() is not None:
-                        error = error or future.exception()
-                        stop.set()
-                        continue
-                    result = future.result()
-                    note(futures[future], result)
-                    if result == ItemOutcome.JOB_INACTIVE:
-                        stop.set()
-        except SoftTimeLimitExceeded:
-            # Out of time: start nothing new, let the items in handlers finish.
-            stop.set()
-            wait(futures)
-            for future, item_id in futures.items():
-                if future.exception() is None:
-                    note(item_id, future.result())
-        if error is not None:
-            raise error
-    # Left over after a soft time limit: queue them again. A job that stopped taking items
-    # (paused, cancelled) keeps them pending; resume queues them.
-    if pending and ItemOutcome.JOB_INACTIVE not in outcome.counts:
-        outcome.unstarted_item_ids.extend(pending)
+    inline = settings.JOB_ITEM_CONCURRENCY <= 1 or len(items) == 1 or connection.in_atomic_block
+    concurrency = 1 if inline else settings.JOB_ITEM_CONCURRENCY
+    submit = (
+        (lambda *a: _run_inline(_item_run, *a))
+        if inline
+        else (lambda *a: _item_pool().submit(_pooled_item_run, *a))
+    )
+    queue = deque(items)
+    in_flight: dict[Future, JobItem] = {}
+    finished: list[_Finished] = []
+    stop = False
+    last_record = time.monotonic()
+
+    def record() -> None:
+        nonlocal finished, last_record, stop
+        results, job_status = _items_record(workspace, job, finished, token)
+        for result in results:
+            outcome.add(result)
+        finished = []
+        last_record = time.monotonic()
+        if not stop and job_status not in ACTIVE_JOB_STATUSES:
+            stop = True  # paused or cancelled: start no more items
+            outcome.add(ItemOutcome.JOB_INACTIVE)
+
+    def refill() -> None:
+        while queue and not stop and len(in_flight) < concurrency:
+            future = submit(workspace, job, queue[0])  # inline: runs it now
+            in_flight[future] = queue.popleft()
+
+    try:
+        refill()
+        while in_flight:
+            ready, _ = wait(in_flight, timeout=RECORD_EVERY_SECONDS, return_when=FIRST_COMPLETED)
+            for future in ready:
+                in_flight.pop(future)
+                finished.append(future.result())
+            if not inline:
+                refill()  # keep the threads busy while this thread records
+            if finished and (
+                len(finished) >= concurrency
+                or not in_flight
+                or time.monotonic() - last_record >= RECORD_EVERY_SECONDS
+            ):
+                record()
+                refill()
+    except SoftTimeLimitExceeded:
+        # Out of time: start nothing new; let the calls under way finish, give back the rest.
+        done, _ = wait(in_flight, timeout=20)
+        for future in done:
+            if future.exception() is None:
+                finished.append(future.result())
+        stop = True
+    finally:
+        if finished:
+            record()
+    # With the job row locked: a resume that came first saw these as running (ours) and did
+    # not queue them, so they are queued here; a resume that comes later queues them itself.
+    if queue and _items_release(workspace, job, [item.pk for item in queue], token):
+        outcome.unstarted_item_ids.extend(item.pk for item in queue)
 
 
-def job_chunk_process(*, workspace_id: int, job_id: int, item_ids: Sequence[int]) -> ChunkOutcome:
+def job_chunk_process(
+    *, workspace_id: int, job_id: int, item_ids: Sequence[int], claim_token: str = ""
+) -> ChunkOutcome:
     """Process one chunk of a job's items (the body of the chunk task).
 
-    Not atomic on purpose: each item commits on its own, so the progress bar moves and a crash
-    loses at most the items in flight, which are claimed again later.
+    ``claim_token`` is the task's id: delivered again after its worker died, the same task
+    takes its claimed items back at once. Not atomic on purpose: outcomes are committed a round
+    at a time, so the progress bar moves and a crash loses only the calls not yet recorded,
+    which are claimed and run again.
     """
     outcome = ChunkOutcome()
-    workspace = Workspace.objects.filter(pk=workspace_id).first()
-    if workspace is None:
-        return outcome
-    job = Job.objects.for_workspace(workspace).filter(pk=job_id).first()
+    token = claim_token or uuid.uuid4().hex
+    job = (
+        Job.objects.for_workspace(workspace_id)
+        .select_related("workspace")
+        .filter(pk=job_id)
+        .first()
+    )
     if job is None or not job.is_active:
-        return outcome  # deleted, paused (resume re-queues), cancelled or finished
-    now = timezone.now()
-    Job.objects.for_workspace(workspace).filter(pk=job.pk, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING,
-        started_at=Coalesce(F("started_at"), Value(now, output_field=DateTimeField())),
-        run_started_at=now,
-        progressed_at=now,
-    )
-    items = list(
-        JobItem.objects.for_workspace(workspace)
-        .filter(
-            job_id=job.pk,
-            pk__in=list(item_ids),
-            status__in=[JobItemStatus.PENDING, JobItemStatus.RUNNING],
-        )
-        .defer("result", "error")
-        .order_by("position", "pk")
-    )
+        return outcome  # deleted, paused (resume queues it again), cancelled or finished
+    workspace = job.workspace
+    if job.status == JobStatus.QUEUED:
+        now = timezone.now()
+        with _bookkeeping():
+            Job.objects.for_workspace(workspace).filter(pk=job.pk, status=JobStatus.QUEUED).update(
+                status=JobStatus.RUNNING,
+                started_at=Coalesce(F("started_at"), Value(now, output_field=DateTimeField())),
+                run_started_at=now,
+                progressed_at=now,
+            )
+    items = _items_claim(workspace, job, item_ids, token)
+    claimed_ids = {item.pk for item in items}
+    refused = _claim_refused(workspace, job, [i for i in item_ids if i not in claimed_ids])
+    for item_id, reason in refused.items():
+        if reason != ItemOutcome.ALREADY_FINISHED:
+            outcome.add(reason)
+        if reason == ItemOutcome.BUSY:
+            outcome.busy_item_ids.append(item_id)
     if items:
-        _process_items(workspace, job, items, outcome)
+        _process_items(workspace, job, items, token, outcome)
     if outcome.unstarted_item_ids:
         _enqueue_chunks(
             workspace_id=workspace.pk,

@@ -379,6 +379,38 @@ def test_pause_stops_between_items_and_resume_carries_on(
         services.job_resume(workspace=workspace, actor=owner, job_id=job.pk)
 
 
+def test_a_resume_racing_a_stopping_chunk_loses_no_item(
+    workspace, owner, scripted_kind, sent_chunks, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The chunk sees the job paused and stops; a resume lands before it gives back its
+    unstarted items. The resume cannot queue them (they are still claimed), so the chunk does."""
+    job = make_job(workspace, owner, ["a", "b", "c"])
+
+    def pause(ws, job, it):
+        services.job_pause(workspace=ws, actor=owner, job_id=job.pk)
+        return {}
+
+    scripted_kind.overrides["a"] = pause
+    record = services._items_record
+
+    def record_then_resume(*args):
+        outcome = record(*args)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.job_resume(workspace=workspace, actor=owner, job_id=job.pk)
+        return outcome
+
+    monkeypatch.setattr(services, "_items_record", record_then_resume)
+    run(job)
+    assert [kwargs["item_ids"] for kwargs, _ in sent_chunks] == [
+        [item(job, "b").pk, item(job, "c").pk]
+    ]
+    assert [(i.key, i.status) for i in items_of(job)] == [
+        ("a", "done"),
+        ("b", "pending"),
+        ("c", "pending"),
+    ]
+
+
 def test_retry_failed_runs_only_the_failed_items_again(
     workspace, owner, scripted_kind, django_capture_on_commit_callbacks
 ):
