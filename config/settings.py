@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.billing",
     "apps.reviews",
     "apps.copywriting",
+    "apps.brand",
 ]
 
 MIDDLEWARE = [
@@ -401,4 +402,16 @@ CELERY_BEAT_SCHEDULE["billing-renew-periods"] = {
 CELERY_BEAT_SCHEDULE["billing-report-pending-overage"] = {
     "task": "apps.billing.tasks.billing_report_pending_overage",
     "schedule": 15 * 60,
+}
+
+# --- Brand profiles (apps/brand) -------------------------------------------------------------
+# Profiles with enough new material (each profile sets how much) train a new version; running
+# fine-tuning jobs at the provider are followed until they finish.
+CELERY_BEAT_SCHEDULE["brand-train-due"] = {
+    "task": "apps.brand.tasks.brand_train_due",
+    "schedule": 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["brand-fine-tune-poll"] = {
+    "task": "apps.brand.tasks.brand_fine_tune_poll",
+    "schedule": 5 * 60,
 }

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from apps.audit.urls import workspace_patterns as audit_workspace_patterns
 from apps.billing.urls import workspace_patterns as billing_workspace_patterns
+from apps.brand.urls import workspace_patterns as brand_workspace_patterns
 from apps.catalog.urls import workspace_patterns as catalog_workspace_patterns
 from apps.copywriting.urls import workspace_patterns as copywriting_workspace_patterns
 from apps.gateway.urls import workspace_patterns as gateway_workspace_patterns
@@ -18,6 +19,7 @@ workspace_urlpatterns = [
     *catalog_workspace_patterns,
     *copywriting_workspace_patterns,
     *billing_workspace_patterns,
+    *brand_workspace_patterns,
 ]
 
 urlpatterns = [

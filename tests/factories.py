@@ -141,3 +141,45 @@ class CopyVariantFactory(factory.django.DjangoModelFactory):
     draft = factory.LazyAttribute(lambda o: CopyDraftFactory(workspace=o.workspace))
     position = 1
     data = factory.LazyFunction(lambda: {"text": "Linen shirt for warm days | Harbor"})
+
+
+# --- Brand profiles -----------------------------------------------------------------------------
+class BrandProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "brand.BrandProfile"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Brand {n}")
+
+
+class ProfileVersionFactory(factory.django.DjangoModelFactory):
+    """An untrained version record (status "training"); train one through the services."""
+
+    class Meta:
+        model = "brand.ProfileVersion"
+
+    profile = factory.SubFactory(BrandProfileFactory)
+    workspace = factory.SelfAttribute("profile.workspace")
+    number = factory.Sequence(lambda n: n + 1)
+
+
+class MaterialUploadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "brand.MaterialUpload"
+
+    profile = factory.SubFactory(BrandProfileFactory)
+    workspace = factory.SelfAttribute("profile.workspace")
+    original_name = "copy.csv"
+    file = factory.django.FileField(filename="copy.csv", data=b"title,description\nA,Some copy\n")
+    detected_encoding = "utf-8"
+    delimiter = ","
+    headers = factory.LazyFunction(lambda: ["title", "description"])
+    row_count = 1
+
+
+class FineTuneRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "brand.FineTuneRun"
+
+    profile = factory.SubFactory(BrandProfileFactory)
+    workspace = factory.SelfAttribute("profile.workspace")

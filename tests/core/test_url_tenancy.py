@@ -20,6 +20,10 @@ URL_KWARG_OBJECTS = {
     "product_id": lambda ws: f.ProductFactory(workspace=ws).pk,
     "batch_id": lambda ws: f.ImportBatchFactory(workspace=ws).pk,
     "job_id": lambda ws: f.JobFactory(workspace=ws).pk,
+    "profile_id": lambda ws: f.BrandProfileFactory(workspace=ws).pk,
+    "version_id": lambda ws: f.ProfileVersionFactory(profile__workspace=ws).pk,
+    "upload_id": lambda ws: f.MaterialUploadFactory(profile__workspace=ws).pk,
+    "run_id": lambda ws: f.FineTuneRunFactory(profile__workspace=ws).pk,
     "draft_id": lambda ws: f.CopyDraftFactory(workspace=ws).pk,
     "variant_id": lambda ws: f.CopyVariantFactory(workspace=ws).pk,
 }

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class BrandConfig(AppConfig):
+    name = "apps.brand"
+    label = "brand"
+    verbose_name = "Brand profiles"
+    default_auto_field = "django.db.models.BigAutoField"

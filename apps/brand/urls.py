@@ -1,0 +1,22 @@
+from django.urls import path
+
+from apps.brand import views
+
+# Mounted under /w/<slug>/ by config/urls.py.
+workspace_patterns = [
+    path("brand/", views.profile_list, name="brand_profile_list"),
+    path("brand/<int:profile_id>/", views.profile_detail, name="brand_profile_detail"),
+    path("brand/<int:profile_id>/train/", views.profile_train, name="brand_profile_train"),
+    path("brand/<int:profile_id>/paste/", views.material_paste, name="brand_material_paste"),
+    path("brand/<int:profile_id>/upload/", views.material_upload, name="brand_material_upload"),
+    path("brand/<int:profile_id>/fine-tune/", views.fine_tune_start, name="brand_fine_tune_start"),
+    path("brand/uploads/<int:upload_id>/", views.upload_detail, name="brand_upload_detail"),
+    path(
+        "brand/versions/<int:version_id>/activate/",
+        views.version_activate,
+        name="brand_version_activate",
+    ),
+    path(
+        "brand/fine-tunes/<int:run_id>/route/", views.fine_tune_route, name="brand_fine_tune_route"
+    ),
+]
