@@ -93,7 +93,7 @@ def write_catalog(path: Path, products: int) -> int:
     return rows
 
 
-def wait_for_job(job_model, workspace, job_id: int, timeout: float = 600) -> None:
+def wait_for_job(job_model, workspace, job_id: int, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = job_model.objects.for_workspace(workspace).get(pk=job_id)
@@ -123,7 +123,7 @@ def main() -> None:
     parser.add_argument("--real", type=Path, help="a folder of real Shopify exports to import too")
     args = parser.parse_args()
 
-    with bench_environment(database="atelier_bench_catalog", redis_db=12):
+    with bench_environment(database="atelier_bench_catalog", redis_db=6):
         from django.db import connection
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
