@@ -34,9 +34,7 @@ def terms(text: str) -> list[str]:
     tokens = [w.lower().replace("’", "'") for w in words(text)]
     unigrams = [t for t in tokens if len(t) > 1 and not t.isdigit()]
     bigrams = [
-        f"{a} {b}"
-        for a, b in itertools.pairwise(tokens)
-        if not (a.isdigit() or b.isdigit())
+        f"{a} {b}" for a, b in itertools.pairwise(tokens) if not (a.isdigit() or b.isdigit())
     ]
     return unigrams + bigrams
 
