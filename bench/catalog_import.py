@@ -121,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=20_000)
     parser.add_argument("--real", type=Path, help="a folder of real Shopify exports to import too")
+
     args = parser.parse_args()
 
     with bench_environment(database="atelier_bench_catalog", redis_db=6):
@@ -183,12 +184,17 @@ def main() -> None:
         ]
         client.get(base)  # warm caches and the sign-in record
         timings = []
+        by_page: dict[str, list[float]] = {query: [] for query in pages}
         for _ in range(8):
             for query in pages:
                 started = time.perf_counter()
                 response = client.get(base + query)
-                timings.append((time.perf_counter() - started) * 1000)
+                elapsed = (time.perf_counter() - started) * 1000
+                timings.append(elapsed)
+                by_page[query].append(elapsed)
                 assert response.status_code == 200, (query, response.status_code)
+        for query, values in by_page.items():
+            print(f"  {query or '(first page)':<40} median {percentile(values, 0.5):6.1f} ms")
         with CaptureQueriesContext(connection) as captured:
             client.get(base)
         list_queries = len(captured)

@@ -1,6 +1,8 @@
+import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import F, Q, QuerySet
@@ -74,13 +76,11 @@ def product_queryset(*, workspace: Workspace, filters: ProductFilters) -> QueryS
     if filters.photo_status:
         products = products.filter(photo_status=filters.photo_status)
     query = filters.q.strip()
-    if query and connection.vendor == "postgresql":
-        search = SearchQuery(query, config="simple", search_type="websearch")
-        # Full-text for words anywhere (description included), plus a contains-match on the
-        # title so a half-typed word ("lin") already finds "Linen".
-        products = products.filter(
-            Q(search_vector=search) | Q(title__icontains=query) | Q(handle__iexact=query)
-        )
+    search = prefix_search_query(query) if connection.vendor == "postgresql" else None
+    if search is not None:
+        # Full text over title, vendor, type, tags and description through the GIN index; the
+        # last word matches as a prefix, so a half-typed "lin" already finds "Linen".
+        products = products.filter(Q(search_vector=search) | Q(handle=query.lower()))
         if filters.sort in ("", "relevance"):
             return products.annotate(rank=SearchRank(F("search_vector"), search)).order_by(
                 "-rank", "title", "id"
@@ -93,6 +93,26 @@ def product_queryset(*, workspace: Workspace, filters: ProductFilters) -> QueryS
             | Q(tags_text__icontains=query)
         )
     return products.order_by(*SORTS.get(filters.sort, SORTS["title"]))
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def prefix_search_query(text: str) -> SearchQuery | None:
+    """A tsquery from what a person types: every word must match (the last one as a prefix,
+    since they may still be typing); a word written with a leading minus must not."""
+    terms = []
+    tokens = text.split()
+    for index, token in enumerate(tokens):
+        negate = token.startswith("-") and len(token) > 1
+        words = _WORD.findall(token.lower())
+        for n, word in enumerate(words):
+            last = index == len(tokens) - 1 and n == len(words) - 1
+            term = f"{word}:*" if last and not negate else word
+            terms.append(f"!{term}" if negate else term)
+    if not [t for t in terms if not t.startswith("!")]:
+        return None
+    return SearchQuery(" & ".join(terms), config="simple", search_type="raw")
 
 
 def import_preview(
@@ -129,8 +149,22 @@ def product_ids_matching(*, workspace: Workspace, filters: ProductFilters) -> li
     return list(product_queryset(workspace=workspace, filters=filters).values_list("pk", flat=True))
 
 
+FACETS_SECONDS = 300
+
+
+def facets_cache_key(workspace_id: int) -> str:
+    return f"catalog:facets:{workspace_id}"
+
+
 def product_facets(*, workspace: Workspace) -> dict[str, list[str]]:
-    """The values the filters offer: vendors and types present in this workspace."""
+    """The values the filters offer: vendors and types present in this workspace. Cached (two
+    DISTINCT scans per list page add up on a large catalog); an import clears it."""
+    return cache.get_or_set(
+        facets_cache_key(workspace.pk), lambda: _product_facets(workspace), FACETS_SECONDS
+    )
+
+
+def _product_facets(workspace: Workspace) -> dict[str, list[str]]:
     products = Product.objects.for_workspace(workspace)
     return {
         "vendors": list(

@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
+from django.core.cache import cache
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
@@ -25,6 +26,7 @@ from apps.catalog.models import (
     ProductImage,
     ProductVariant,
 )
+from apps.catalog.selectors import facets_cache_key
 from apps.core.errors import ServiceError
 from apps.jobs.services import job_create
 from apps.workspaces.models import Workspace
@@ -285,6 +287,7 @@ def _upsert_products(
     ProductVariant.objects.bulk_create(variants, batch_size=1000)
     ProductImage.objects.bulk_create(images, batch_size=1000)
     product_search_refresh(workspace=workspace, product_ids=product_ids)
+    transaction.on_commit(lambda: cache.delete(facets_cache_key(workspace.pk)))
     return len(by_handle)
 
 
