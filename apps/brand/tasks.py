@@ -16,7 +16,12 @@ def brand_train_due() -> int:
 
 
 @shared_task(
-    acks_late=True, autoretry_for=CRASHES, retry_backoff=True, max_retries=5, time_limit=300
+    acks_late=True,
+    autoretry_for=CRASHES,
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=300,
+    soft_time_limit=270,
 )
 def brand_fine_tune_submit(*, workspace_id: int, run_id: int) -> str:
     workspace = Workspace.objects.filter(pk=workspace_id).first()

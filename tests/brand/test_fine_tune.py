@@ -1,0 +1,197 @@
+"""Fine-tuning on approved copy through the real openai client, its HTTP answered by
+pytest-httpx2 (anything not mocked fails), with connections off the machine refused."""
+
+import json
+import socket
+
+import httpx
+import pytest
+from django.utils import timezone
+
+from apps.brand import services
+from apps.brand.models import FineTuneRun
+from apps.catalog.models import ApprovedCopy
+from apps.core.errors import ServiceError
+from apps.gateway import engine, limits
+from apps.gateway import services as gateway
+from apps.gateway.models import ModelEntry, RouteEntry
+from apps.gateway.providers import openai_adapter
+from apps.gateway.selectors import route_cache_clear
+from tests import factories as f
+
+BASE = "https://llm.example.test/v1"
+KEY = "sk-test-brand-0123456789abcdefWXYZ"
+_real_connect = socket.socket.connect
+
+
+@pytest.fixture(autouse=True)
+def _offline_gateway(monkeypatch, settings):
+    def connect(sock, address):
+        if isinstance(address, tuple) and str(address[0]) not in {"127.0.0.1", "::1", "localhost"}:
+            raise RuntimeError(f"tests run with the network off: refused {address}")
+        return _real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(engine, "sleep", lambda seconds: None)
+    settings.GATEWAY_OPENAI_API_KEY = ""
+    settings.GATEWAY_OPENAI_BASE_URL = ""
+    settings.GATEWAY_FORCE_ERRORS = {}
+    limits.backend().reset()
+    openai_adapter.reset_clients()
+    route_cache_clear()
+    yield
+    openai_adapter.reset_clients()
+
+
+@pytest.fixture
+def openai_workspace(workspace, owner):
+    gateway.credential_save(
+        workspace=workspace, actor=owner, provider="openai", api_key=KEY, base_url=BASE
+    )
+    mini = ModelEntry.objects.get(provider="openai", name="gpt-4o-mini")
+    gateway.route_save(workspace=workspace, actor=owner, task="fine_tune", model_ids=[mini.pk])
+    local = ModelEntry.objects.get(provider="local", name="local-copy")
+    gateway.route_save(workspace=workspace, actor=owner, task="copy.generate", model_ids=[local.pk])
+    return workspace
+
+
+def approve(workspace, count):
+    for i in range(count):
+        product = f.ProductFactory(
+            workspace=workspace,
+            title=f"Aster Shirt {i}",
+            product_type="Shirts",
+            attributes={"material": "linen"},
+            tags=["summer"],
+        )
+        ApprovedCopy.objects.create(
+            workspace=workspace,
+            product=product,
+            copy_type="description",
+            content=f"<p>We cut shirt {i} from salt-washed linen.</p>",
+            approved_at=timezone.now(),
+        )
+
+
+JOB = {
+    "id": "ftjob-1",
+    "object": "fine_tuning.job",
+    "created_at": 1,
+    "model": "gpt-4o-mini",
+    "fine_tuned_model": None,
+    "status": "queued",
+    "training_file": "file-1",
+    "organization_id": "org",
+    "result_files": [],
+    "hyperparameters": {},
+    "seed": 1,
+    "validation_file": None,
+    "trained_tokens": None,
+    "error": None,
+    "finished_at": None,
+}
+FILE = {
+    "id": "file-1",
+    "object": "file",
+    "bytes": 100,
+    "created_at": 1,
+    "filename": "train.jsonl",
+    "purpose": "fine-tune",
+    "status": "processed",
+}
+
+
+def test_fine_tune_upload_start_follow_and_route(
+    httpx2_mock, openai_workspace, owner, profile, django_capture_on_commit_callbacks
+):
+    workspace = openai_workspace
+    approve(workspace, 10)
+    upload = httpx2_mock.post(f"{BASE}/files").mock(return_value=httpx.Response(200, json=FILE))
+    create = httpx2_mock.post(f"{BASE}/fine_tuning/jobs").mock(
+        return_value=httpx.Response(200, json=JOB)
+    )
+    status = httpx2_mock.get(f"{BASE}/fine_tuning/jobs/ftjob-1").mock(
+        side_effect=[
+            httpx.Response(200, json={**JOB, "status": "running"}),
+            httpx.Response(
+                200, json={**JOB, "status": "succeeded", "fine_tuned_model": "ft:gpt-4o-mini:x::1"}
+            ),
+        ]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.fine_tune_start(workspace=workspace, actor=owner, profile_id=profile.pk)
+    run.refresh_from_db()
+    assert (run.status, run.file_id, run.provider_job_id, run.examples) == (
+        "running",
+        "file-1",
+        "ftjob-1",
+        10,
+    )
+    lines = [json.loads(line) for line in run.training_file.splitlines()]
+    first = lines[0]["messages"]
+    assert [m["role"] for m in first] == ["system", "user", "assistant"]
+    assert (
+        "Product: Aster Shirt 0\nType: Shirts\nBrand: Harbor\nmaterial: linen"
+        in first[1]["content"]
+    )
+    assert first[2]["content"] == "We cut shirt 0 from salt-washed linen."
+    assert b"salt-washed linen" in upload.calls[0].request.content
+    body = json.loads(create.calls[0].request.content)
+    assert body == {
+        "model": "gpt-4o-mini",
+        "training_file": "file-1",
+        "suffix": f"atelier-{profile.pk}",
+    }
+
+    assert services.fine_tune_poll_all() == 1
+    run.refresh_from_db()
+    assert (run.status, run.provider_status) == ("running", "running")
+    services.fine_tune_poll_all()
+    run.refresh_from_db()
+    assert (run.status, run.fine_tuned_model) == ("succeeded", "ft:gpt-4o-mini:x::1")
+    assert status.call_count == 2
+    assert services.fine_tune_poll_all() == 0  # finished runs are not polled again
+
+    services.fine_tune_route(workspace=workspace, actor=owner, run_id=run.pk)
+    entries = list(
+        RouteEntry.objects.for_workspace(workspace)
+        .filter(route__task="copy.generate")
+        .order_by("position")
+        .values_list("model__name", flat=True)
+    )
+    assert entries == ["ft:gpt-4o-mini:x::1", "local-copy"]
+    run.refresh_from_db()
+    assert run.routed_at is not None
+
+
+def test_too_few_approved_texts_is_refused_before_any_call(
+    httpx2_mock, openai_workspace, owner, profile
+):
+    approve(openai_workspace, 4)
+    with pytest.raises(
+        ServiceError, match="at least 10 approved product texts; this workspace has 4"
+    ):
+        services.fine_tune_start(workspace=openai_workspace, actor=owner, profile_id=profile.pk)
+    assert not FineTuneRun.objects.for_workspace(openai_workspace).exists()
+
+
+def test_a_provider_refusal_fails_the_run_with_its_message(
+    httpx2_mock, openai_workspace, owner, profile, django_capture_on_commit_callbacks
+):
+    approve(openai_workspace, 10)
+    httpx2_mock.post(f"{BASE}/files").mock(
+        return_value=httpx.Response(
+            400,
+            json={"error": {"message": "File is not valid JSONL", "type": "invalid_request_error"}},
+        )
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.fine_tune_start(
+            workspace=openai_workspace, actor=owner, profile_id=profile.pk
+        )
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "File is not valid JSONL" in run.error
+    assert KEY not in run.error
+    with pytest.raises(ServiceError, match="not ready"):
+        services.fine_tune_route(workspace=openai_workspace, actor=owner, run_id=run.pk)
