@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.billing",
     "apps.reviews",
+    "apps.photos",
     "apps.copywriting",
     "apps.brand",
 ]
@@ -415,3 +416,13 @@ CELERY_BEAT_SCHEDULE["brand-fine-tune-poll"] = {
     "task": "apps.brand.tasks.brand_fine_tune_poll",
     "schedule": 5 * 60,
 }
+
+# --- Photo studio (apps/photos) --------------------------------------------------------------
+# Uploads above these limits are refused by name; the pixel limit is checked from the header,
+# before anything is decoded (decompression bombs).
+PHOTOS_UPLOAD_MAX_BYTES = env.int("PHOTOS_UPLOAD_MAX_MB", default=25) * 1024 * 1024
+PHOTOS_MAX_PIXELS = env.int("PHOTOS_MAX_MEGAPIXELS", default=50) * 1_000_000
+PHOTOS_MAX_FILES_PER_UPLOAD = env.int("PHOTOS_MAX_FILES_PER_UPLOAD", default=50)
+# The public address of this site (https://atelier.example.com). When set, the Shopify export
+# points the image columns of products with approved photos at signed links to them.
+PHOTOS_PUBLIC_BASE_URL = env.str("PHOTOS_PUBLIC_BASE_URL", default="")

@@ -8,6 +8,7 @@ from apps.catalog.urls import workspace_patterns as catalog_workspace_patterns
 from apps.copywriting.urls import workspace_patterns as copywriting_workspace_patterns
 from apps.gateway.urls import workspace_patterns as gateway_workspace_patterns
 from apps.jobs.urls import workspace_patterns as jobs_workspace_patterns
+from apps.photos.urls import workspace_patterns as photos_workspace_patterns
 from apps.workspaces.urls import workspace_patterns
 
 # Every page of a workspace lives under /w/<slug>/; each app contributes its patterns here.
@@ -15,6 +16,7 @@ workspace_urlpatterns = [
     *workspace_patterns,
     *audit_workspace_patterns,
     *jobs_workspace_patterns,
+    *photos_workspace_patterns,
     *gateway_workspace_patterns,
     *catalog_workspace_patterns,
     *copywriting_workspace_patterns,
@@ -26,6 +28,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("billing/", include("apps.billing.urls")),
+    path("photos/", include("apps.photos.urls")),
     path("w/<slug:slug>/", include(workspace_urlpatterns)),
     path("", include("apps.workspaces.urls")),
 ]

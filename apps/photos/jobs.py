@@ -1,0 +1,9 @@
+from apps.jobs.registry import register_job_kind
+from apps.photos import services
+
+
+def process_photo(workspace, job, item) -> dict:
+    return services.photo_process_item(workspace=workspace, job=job, item=item)
+
+
+register_job_kind(services.PROCESS_JOB_KIND, process_photo, label="Process photos")

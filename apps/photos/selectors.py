@@ -1,0 +1,252 @@
+"""Reads for the photo studio: lists, single objects (404 outside the workspace), files,
+previews, the review queue, approved photos for the ZIP and for the Shopify export."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from apps.catalog.models import Product, ProductImage
+from apps.photos import files, pipeline
+from apps.photos.models import (
+    LightingProfile,
+    LightingReference,
+    Photo,
+    PhotoOutput,
+    PhotoRecipe,
+)
+from apps.reviews.lifecycle import ReviewState
+from apps.workspaces.models import Workspace
+
+APPROVED_STATES = (ReviewState.APPROVED, ReviewState.PUBLISHED)
+PREVIEW_LONG_SIDE = 900
+
+
+def photo_page(
+    *, workspace: Workspace, page: int | str = 1, product_id: int | None = None, per_page=24
+) -> Page:
+    photos = Photo.objects.for_workspace(workspace).select_related("product")
+    if product_id:
+        photos = photos.filter(product_id=product_id)
+    return Paginator(photos, per_page).get_page(page)
+
+
+def photo_get(*, workspace: Workspace, photo_id: int) -> Photo:
+    return get_object_or_404(
+        Photo.objects.for_workspace(workspace).select_related("product"), pk=photo_id
+    )
+
+
+def photos_by_ids(*, workspace: Workspace, photo_ids: list[int]) -> list[Photo]:
+    return list(Photo.objects.for_workspace(workspace).filter(pk__in=photo_ids).order_by("pk"))
+
+
+def photo_output_get(*, workspace: Workspace, output_id: int) -> PhotoOutput:
+    return get_object_or_404(
+        PhotoOutput.objects.for_workspace(workspace).select_related(
+            "photo", "product", "profile", "created_by"
+        ),
+        pk=output_id,
+    )
+
+
+def photo_output_page(
+    *,
+    workspace: Workspace,
+    state: str = "",
+    job_id: int | None = None,
+    page: int | str = 1,
+    per_page: int = 24,
+) -> Page:
+    outputs = PhotoOutput.objects.for_workspace(workspace).select_related("photo", "product")
+    if state:
+        outputs = outputs.filter(review_state=state)
+    if job_id:
+        outputs = outputs.filter(job_id=job_id)
+    return Paginator(outputs, per_page).get_page(page)
+
+
+def photo_outputs_for_job(*, workspace: Workspace, job_id: int) -> list[PhotoOutput]:
+    return list(
+        PhotoOutput.objects.for_workspace(workspace)
+        .filter(job_id=job_id)
+        .select_related("photo", "product")
+        .order_by("pk")
+    )
+
+
+def review_queue(*, workspace: Workspace) -> list[PhotoOutput]:
+    return list(
+        PhotoOutput.objects.for_workspace(workspace)
+        .filter(review_state=ReviewState.IN_REVIEW)
+        .select_related("photo", "product", "created_by")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def recipe_list(*, workspace: Workspace) -> list[PhotoRecipe]:
+    return list(PhotoRecipe.objects.for_workspace(workspace))
+
+
+def recipe_get(*, workspace: Workspace, recipe_id: int) -> PhotoRecipe:
+    return get_object_or_404(PhotoRecipe.objects.for_workspace(workspace), pk=recipe_id)
+
+
+def lighting_profile_active(*, workspace: Workspace) -> LightingProfile | None:
+    return LightingProfile.objects.for_workspace(workspace).filter(is_active=True).first()
+
+
+def lighting_profile_list(*, workspace: Workspace) -> list[LightingProfile]:
+    return list(LightingProfile.objects.for_workspace(workspace).prefetch_related("references"))
+
+
+def lighting_profile_get(*, workspace: Workspace, profile_id: int) -> LightingProfile:
+    return get_object_or_404(LightingProfile.objects.for_workspace(workspace), pk=profile_id)
+
+
+def lighting_reference_get(*, workspace: Workspace, reference_id: int) -> LightingReference:
+    return get_object_or_404(LightingReference.objects.for_workspace(workspace), pk=reference_id)
+
+
+def read_file(field) -> bytes:
+    with field.open("rb") as handle:
+        return handle.read()
+
+
+# --- Catalog images to pick from ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickableImage:
+    image: ProductImage
+    product: Product
+    stored: bool  # a file we hold (pickable); False: only a remote URL
+
+
+def catalog_images(
+    *, workspace: Workspace, query: str = "", limit: int = 60
+) -> list[PickableImage]:
+    images = (
+        ProductImage.objects.for_workspace(workspace)
+        .select_related("product")
+        .order_by("product__title", "product_id", "position", "pk")
+    )
+    if query:
+        images = images.filter(product__title__icontains=query)
+    return [
+        PickableImage(image=image, product=image.product, stored=bool(image.file))
+        for image in images[:limit]
+    ]
+
+
+def product_choices(*, workspace: Workspace, limit: int = 500) -> list[tuple[int, str]]:
+    return list(
+        Product.objects.for_workspace(workspace)
+        .order_by("title", "pk")
+        .values_list("pk", "title")[:limit]
+    )
+
+
+# --- Previews -----------------------------------------------------------------------------------
+
+
+def photo_preview(
+    *,
+    photo: Photo,
+    steps: list[dict],
+    context: pipeline.Context,
+) -> tuple[bytes, pipeline.Layers]:
+    """The recipe applied to a small copy of the photo (free: nothing is stored or charged).
+
+    The preset's frame is scaled down with it; the offline cut-out is always used, so a
+    preview never calls a paid model.
+    """
+    pixels = files.decode(read_file(photo.file), max_long_side=PREVIEW_LONG_SIDE)
+    pixels = _shrink(pixels, PREVIEW_LONG_SIDE)
+    steps = [
+        {**step, "params": {**step["params"], "scale": 0.4}} if step["op"] == "fit_preset" else step
+        for step in steps
+    ]
+    image, layers = pipeline.render(pixels, steps, context)
+    fmt = "PNG" if image.shape[2] == 4 else "JPEG"
+    return files.encode(image, fmt=fmt, quality=85), layers
+
+
+def _shrink(pixels: np.ndarray, long_side: int) -> np.ndarray:
+    import cv2
+
+    height, width = pixels.shape[:2]
+    if max(height, width) <= long_side:
+        return pixels
+    scale = long_side / max(height, width)
+    return cv2.resize(
+        pixels, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
+    )
+
+
+# --- Approved photos: the ZIP and the Shopify export ------------------------------------------
+
+
+def approved_outputs(
+    *, workspace: Workspace, preset: str = "", product_ids: list[int] | None = None
+) -> QuerySet[PhotoOutput]:
+    outputs = (
+        PhotoOutput.objects.for_workspace(workspace)
+        .filter(review_state__in=APPROVED_STATES)
+        .select_related("photo", "product")
+        .order_by("product_id", "preset", "photo_id", "pk")
+    )
+    if preset:
+        outputs = outputs.filter(preset=preset)
+    if product_ids is not None:
+        outputs = outputs.filter(product_id__in=product_ids)
+    return outputs
+
+
+_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+def file_stem(output: PhotoOutput) -> str:
+    """The product's handle, or (no product) the original file name, made safe for a path."""
+    if output.product_id and output.product:
+        base = output.product.handle
+    else:
+        base = output.photo.original_name.rsplit(".", 1)[0]
+    return _UNSAFE.sub("-", base.lower()).strip("-") or f"photo-{output.photo_id}"
+
+
+def approved_download_names(outputs) -> list[tuple[PhotoOutput, str]]:
+    """``<handle>-<preset>-<n>.jpg``: n counts from 1 per handle and preset."""
+    counters: dict[tuple[str, str], int] = {}
+    named = []
+    for output in outputs:
+        stem = file_stem(output)
+        preset = output.preset or "custom"
+        counters[(stem, preset)] = counters.get((stem, preset), 0) + 1
+        extension = "png" if output.file.name.lower().endswith(".png") else "jpg"
+        named.append((output, f"{stem}-{preset}-{counters[(stem, preset)]}.{extension}"))
+    return named
+
+
+def approved_zip(*, workspace: Workspace, preset: str = ""):
+    """The approved outputs as a ZIP under their download names, and how many there are.
+
+    Written to a spooled temporary file (memory up to 32 MB, then disk); JPEGs are stored,
+    not recompressed.
+    """
+    import tempfile
+    import zipfile
+
+    named = approved_download_names(approved_outputs(workspace=workspace, preset=preset))
+    # Handed to the response, which closes it once sent: no context manager here.
+    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115
+    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
+        for output, name in named:
+            archive.writestr(name, read_file(output.file))
+    spool.seek(0)
+    return spool, len(named)

@@ -1,0 +1,757 @@
+"""Writes for the photo studio: uploads, recipes, lighting profiles, batch jobs, review.
+
+Every function is keyword-only with ``workspace`` (and ``actor``) first. Refusals raise
+:class:`~apps.core.errors.ServiceError` with a message that names the file or the photo.
+
+Uploads are *per file*, not all-or-nothing: each good file is saved in its own transaction and
+each bad one is reported by name, so one damaged photo never loses the rest of a batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from apps.accounts.models import User
+from apps.billing import services as billing
+from apps.billing.errors import BillingRefusal
+from apps.billing.plans import WorkKind
+from apps.catalog.models import Product, ProductImage
+from apps.core.errors import ServiceError
+from apps.jobs.models import Job, JobItem
+from apps.jobs.registry import SkipItem
+from apps.jobs.services import job_create, job_pause
+from apps.photos import checker, files, lighting, pipeline, segmentation
+from apps.photos.models import (
+    LightingProfile,
+    LightingReference,
+    Photo,
+    PhotoOutput,
+    PhotoRecipe,
+)
+from apps.photos.presets import PRESETS
+from apps.photos.selectors import read_file
+from apps.reviews.lifecycle import ReviewDecision, ReviewState
+from apps.reviews.services import review_transition
+from apps.workspaces.models import Workspace
+from apps.workspaces.roles import Action
+
+logger = logging.getLogger(__name__)
+
+PROCESS_JOB_KIND = "photos.process"
+IMAGE_OPERATION = WorkKind.IMAGE_OPERATION.value
+CHECK_LONG_SIDE = 2048  # uploads are checked against the presets on a copy this size
+PROFILE_LONG_SIDE = 1024  # reference photos are measured at this size
+CUTOUT_PROMPT = (
+    "Remove the background completely; keep the product exactly as it is (shape, colours, "
+    "labels). Return the product on a transparent background."
+)
+
+
+@dataclass
+class UploadOutcome:
+    photos: list[Photo] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+# --- Uploads ------------------------------------------------------------------------------------
+
+
+def _checks(normalised: files.NormalisedImage) -> dict:
+    pixels = files.decode(normalised.content, max_long_side=CHECK_LONG_SIDE)
+    return checker.check_all(pixels[..., :3], real_size=(normalised.width, normalised.height))
+
+
+@transaction.atomic
+def _photo_store(
+    *,
+    workspace: Workspace,
+    actor: User | None,
+    name: str,
+    normalised: files.NormalisedImage,
+    product: Product | None,
+    source_image: ProductImage | None = None,
+) -> Photo:
+    return Photo.objects.create(
+        workspace=workspace,
+        product=product,
+        source_image=source_image,
+        original_name=name[:255],
+        file=ContentFile(normalised.content, name=f"{uuid.uuid4().hex}.{normalised.extension}"),
+        width=normalised.width,
+        height=normalised.height,
+        source_format=normalised.source_format,
+        has_alpha=normalised.has_alpha,
+        notes=normalised.notes,
+        checks=_checks(normalised),
+        created_by=actor,
+    )
+
+
+def _product_for(workspace: Workspace, product_id: int | None) -> Product | None:
+    if not product_id:
+        return None
+    product = Product.objects.for_workspace(workspace).filter(pk=product_id).first()
+    if product is None:
+        raise ServiceError("That product is not in this workspace.", field="product")
+    return product
+
+
+def photo_upload(
+    *, workspace: Workspace, actor: User | None, uploads: list, product_id: int | None = None
+) -> UploadOutcome:
+    """Check and store uploaded files (Django UploadedFiles); a bad file is reported by name
+    and the others go on."""
+    from django.conf import settings
+
+    if not uploads:
+        raise ServiceError("Choose one or more photos to upload.", field="files")
+    limit = settings.PHOTOS_MAX_FILES_PER_UPLOAD
+    if len(uploads) > limit:
+        raise ServiceError(
+            f"{len(uploads)} files at once is more than the {limit} allowed; upload them in "
+            "several goes.",
+            field="files",
+        )
+    product = _product_for(workspace, product_id)
+    outcome = UploadOutcome()
+    for upload in uploads:
+        name = getattr(upload, "name", "") or "photo"
+        try:
+            if upload.size > files.max_upload_bytes():
+                # Refused from its declared size, before it is read into memory.
+                raise ServiceError(
+                    f"“{name}” is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+                    f"{files.max_upload_bytes() / 1024 / 1024:.0f} MB per photo.",
+                    field="files",
+                )
+            upload.seek(0)
+            normalised = files.normalise_upload(upload.read(), name=name)
+            outcome.photos.append(
+                _photo_store(
+                    workspace=workspace,
+                    actor=actor,
+                    name=name,
+                    normalised=normalised,
+                    product=product,
+                )
+            )
+        except ServiceError as error:
+            outcome.errors.append(error.message)
+    return outcome
+
+
+def photo_import_from_catalog(
+    *, workspace: Workspace, actor: User | None, image_ids: list[int]
+) -> UploadOutcome:
+    """Bring catalog product images into the studio. Images held as files are checked like
+    uploads; an image known only by a remote URL cannot be fetched (this server does not reach
+    the internet) and is reported with what to do instead."""
+    if not image_ids:
+        raise ServiceError("Tick the product images to bring in first.", field="images")
+    images = list(
+        ProductImage.objects.for_workspace(workspace)
+        .filter(pk__in=image_ids)
+        .select_related("product")
+        .order_by("product_id", "position", "pk")
+    )
+    if not images:
+        raise ServiceError("Those images are not in this workspace.", field="images")
+    outcome = UploadOutcome()
+    for image in images:
+        label = f"{image.product.title}, image {image.position}"
+        try:
+            if not image.file:
+                raise ServiceError(
+                    f"{label} is only a link to {image.src or 'nowhere'}: this server does not "
+                    "download images from the internet. Save the image and upload the file.",
+                    field="images",
+                )
+            name = image.file.name.rsplit("/", 1)[-1]
+            normalised = files.normalise_upload(read_file(image.file), name=f"{label} ({name})")
+            outcome.photos.append(
+                _photo_store(
+                    workspace=workspace,
+                    actor=actor,
+                    name=name,
+                    normalised=normalised,
+                    product=image.product,
+                    source_image=image,
+                )
+            )
+        except ServiceError as error:
+            outcome.errors.append(error.message)
+        except OSError:
+            outcome.errors.append(f"{label}: the stored file is missing.")
+    return outcome
+
+
+# --- Recipes ------------------------------------------------------------------------------------
+
+
+def _check_steps(workspace: Workspace, steps: list[dict], preset: str) -> list[dict]:
+    try:
+        steps = pipeline.validate_steps(steps, preset)
+    except pipeline.RecipeError as error:
+        raise ServiceError(str(error), field="steps") from None
+    for step in steps:
+        if step["op"] == "background" and step["params"].get("kind") == "image":
+            photo_id = step["params"].get("photo_id")
+            exists = (
+                isinstance(photo_id, int)
+                and Photo.objects.for_workspace(workspace).filter(pk=photo_id).exists()
+            )
+            if not exists:
+                raise ServiceError(
+                    "Choose the brand background image (a photo uploaded to the studio).",
+                    field="background_photo",
+                )
+    return steps
+
+
+@transaction.atomic
+def recipe_save(
+    *,
+    workspace: Workspace,
+    actor: User | None,
+    name: str,
+    steps: list[dict],
+    preset: str = "",
+    recipe_id: int | None = None,
+) -> PhotoRecipe:
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("Give the recipe a name.", field="name")
+    steps = _check_steps(workspace, steps, preset)
+    stored = [step for step in steps if step["op"] != "fit_preset"]
+    taken = PhotoRecipe.objects.for_workspace(workspace).filter(name__iexact=name)
+    if recipe_id:
+        taken = taken.exclude(pk=recipe_id)
+    if taken.exists():
+        raise ServiceError(f"There is already a recipe called “{name}”.", field="name")
+    if recipe_id:
+        recipe = (
+            PhotoRecipe.objects.for_workspace(workspace)
+            .select_for_update()
+            .filter(pk=recipe_id)
+            .first()
+        )
+        if recipe is None:
+            raise ServiceError("This recipe no longer exists.", code="not_found")
+        recipe.name, recipe.steps, recipe.preset = name, stored, preset
+        recipe.save(update_fields=["name", "steps", "preset", "updated_at"])
+        return recipe
+    return PhotoRecipe.objects.create(
+        workspace=workspace, name=name, steps=stored, preset=preset, created_by=actor
+    )
+
+
+@transaction.atomic
+def recipe_delete(*, workspace: Workspace, actor: User | None, recipe_id: int) -> str:
+    recipe = PhotoRecipe.objects.for_workspace(workspace).filter(pk=recipe_id).first()
+    if recipe is None:
+        raise ServiceError("This recipe no longer exists.", code="not_found")
+    name = recipe.name
+    recipe.delete()
+    return name
+
+
+# --- Lighting profiles --------------------------------------------------------------------------
+
+
+def measure_reference(content: bytes) -> dict:
+    """The lighting statistics of one (normalised) reference photo."""
+    pixels = files.decode(content, max_long_side=PROFILE_LONG_SIDE)
+    rgb = segmentation.proxy(pixels[..., :3], PROFILE_LONG_SIDE).astype(np.float32) / 255.0
+    if pixels.shape[2] == 4:
+        alpha = segmentation.proxy(pixels[..., 3], PROFILE_LONG_SIDE).astype(np.float32) / 255
+    else:
+        alpha = segmentation.refine_alpha(rgb, segmentation.subject_mask(segmentation.proxy(rgb)))
+    return lighting.measure(rgb, alpha)
+
+
+def lighting_profile_train(
+    *, workspace: Workspace, actor: User | None, uploads: list, name: str = ""
+) -> LightingProfile:
+    """Learn a new profile version from reference photos and make it the active one.
+
+    Needs at least five usable photos; otherwise nothing is saved and the message lists what
+    was wrong with each refused file.
+    """
+    usable: list[tuple[str, files.NormalisedImage, dict]] = []
+    problems: list[str] = []
+    for upload in uploads:
+        file_name = getattr(upload, "name", "") or "photo"
+        try:
+            if upload.size > files.max_upload_bytes():
+                raise ServiceError(
+                    f"“{file_name}” is larger than {files.max_upload_bytes() / 1024 / 1024:.0f} MB."
+                )
+            upload.seek(0)
+            normalised = files.normalise_upload(upload.read(), name=file_name)
+            stats = measure_reference(normalised.content)
+            if not stats["product"]:
+                raise ServiceError(f"“{file_name}”: no product could be found in it.")
+            usable.append((file_name, normalised, stats))
+        except ServiceError as error:
+            problems.append(error.message)
+    if len(usable) < lighting.MIN_REFERENCES:
+        detail = (" " + " ".join(problems)) if problems else ""
+        raise ServiceError(
+            f"A lighting profile needs at least {lighting.MIN_REFERENCES} usable reference "
+            f"photos; {len(usable)} of {len(uploads)} could be used.{detail}",
+            field="files",
+        )
+    stats = lighting.learn([entry[2] for entry in usable])
+    return _lighting_profile_save(
+        workspace=workspace, actor=actor, name=name, stats=stats, references=usable
+    )
+
+
+@transaction.atomic
+def _lighting_profile_save(
+    *, workspace: Workspace, actor: User | None, name: str, stats: dict, references: list
+) -> LightingProfile:
+    profiles = LightingProfile.objects.for_workspace(workspace).select_for_update()
+    version = (profiles.aggregate(top=Max("version"))["top"] or 0) + 1
+    profiles.filter(is_active=True).update(is_active=False)
+    profile = LightingProfile.objects.create(
+        workspace=workspace,
+        version=version,
+        name=(name or "").strip()[:120],
+        is_active=True,
+        stats=stats,
+        created_by=actor,
+    )
+    for position, (file_name, normalised, photo_stats) in enumerate(references, start=1):
+        LightingReference.objects.create(
+            workspace=workspace,
+            profile=profile,
+            position=position,
+            original_name=file_name[:255],
+            file=ContentFile(normalised.content, name=f"{uuid.uuid4().hex}.{normalised.extension}"),
+            stats=photo_stats,
+        )
+    return profile
+
+
+@transaction.atomic
+def lighting_profile_activate(
+    *, workspace: Workspace, actor: User | None, profile_id: int
+) -> LightingProfile:
+    profiles = LightingProfile.objects.for_workspace(workspace).select_for_update()
+    profile = profiles.filter(pk=profile_id).first()
+    if profile is None:
+        raise ServiceError("This lighting profile no longer exists.", code="not_found")
+    if profile.is_active:
+        raise ServiceError(f"{profile} is already the active lighting profile.")
+    profiles.filter(is_active=True).update(is_active=False)
+    profile.is_active = True
+    profile.save(update_fields=["is_active"])
+    return profile
+
+
+# --- Processing ---------------------------------------------------------------------------------
+
+
+def _needs_profile(steps: list[dict]) -> bool:
+    for step in steps:
+        if step["op"] == "relight":
+            return True
+        if step["op"] == "background" and step["params"].get("kind") == "profile":
+            return True
+        if step["op"] == "shadow" and step["params"].get("from_profile"):
+            return True
+    return False
+
+
+def _require_profile(steps: list[dict], profile: LightingProfile | None) -> None:
+    if _needs_profile(steps) and profile is None:
+        raise ServiceError(
+            "This recipe uses the lighting profile, and the workspace has none yet: learn one "
+            "from five or more reference photos on the Lighting page."
+        )
+
+
+def recipe_context(
+    *,
+    workspace: Workspace,
+    steps: list[dict],
+    profile: LightingProfile | None,
+    segmenter: pipeline.Segmenter | None = None,
+    segmenter_label: str = "offline cut-out",
+) -> pipeline.Context:
+    """What a recipe needs besides the photo: the profile and the brand background image."""
+    _require_profile(steps, profile)
+    background_image = None
+    for step in steps:
+        if step["op"] == "background" and step["params"].get("kind") == "image":
+            photo = (
+                Photo.objects.for_workspace(workspace)
+                .filter(pk=step["params"].get("photo_id"))
+                .first()
+            )
+            if photo is None:
+                raise ServiceError("The recipe's brand background image was deleted.")
+            background_image = files.decode(read_file(photo.file), max_long_side=4096)[..., :3]
+    return pipeline.Context(
+        profile=profile.stats if profile else None,
+        background_image=background_image,
+        segmenter=segmenter,
+        segmenter_label=segmenter_label,
+    )
+
+
+def photo_batch_start(
+    *, workspace: Workspace, actor: User | None, photo_ids: list[int], recipe_id: int | None
+) -> Job:
+    """Apply a saved recipe to many photos as a job (one item, one output, one charge each)."""
+    if not photo_ids:
+        raise ServiceError("Tick the photos to process first.", field="photos")
+    recipe = PhotoRecipe.objects.for_workspace(workspace).filter(pk=recipe_id).first()
+    if recipe is None:
+        raise ServiceError("Choose a recipe.", field="recipe")
+    photos = list(Photo.objects.for_workspace(workspace).filter(pk__in=photo_ids).order_by("pk"))
+    if len(photos) != len(set(photo_ids)):
+        raise ServiceError("Some of those photos are not in this workspace.", field="photos")
+    steps = _check_steps(workspace, list(recipe.steps), recipe.preset)
+    profile = LightingProfile.objects.for_workspace(workspace).filter(is_active=True).first()
+    _require_profile(steps, profile)
+    # The whole batch must fit in the credits left: refused here, before anything is queued.
+    billing.credits_check_can_start(workspace=workspace, kind=IMAGE_OPERATION, units=len(photos))
+    return job_create(
+        workspace=workspace,
+        actor=actor,
+        kind=PROCESS_JOB_KIND,
+        items=[(f"photo-{photo.pk}", {"photo_id": photo.pk}) for photo in photos],
+        params={
+            # A snapshot: editing the recipe while the job runs does not change its outputs.
+            "recipe_id": recipe.pk,
+            "recipe_name": recipe.name,
+            "steps": steps,
+            "preset": recipe.preset,
+            "profile_id": profile.pk if profile else None,
+        },
+        label=f"{recipe.name}: {len(photos)} photo{'s' if len(photos) != 1 else ''}",
+        # One photo per task: image work is CPU-bound, so a worker process does one at a time
+        # (a chunk of several would run them in threads, each holding a full-size image).
+        chunk_size=1,
+    )
+
+
+def _gateway_segmenter(
+    workspace: Workspace, actor: User | None, content: bytes, provenance: dict
+) -> tuple[pipeline.Segmenter, str] | None:
+    """When the workspace routes ``photo.edit`` to an image model, the cut-out comes from it."""
+    from apps.gateway.selectors import route_steps_cached
+    from apps.gateway.services import gateway_edit_image, provenance_record
+    from apps.gateway.types import ImageEditRequest, TaskKind
+
+    route = route_steps_cached(workspace=workspace, task=TaskKind.PHOTO_EDIT)
+    if not route:
+        return None
+    source = files.decode(content, max_long_side=1024)
+    small_source = segmentation.proxy(source, 1024)
+    request_image = files.encode(small_source, fmt="PNG")
+
+    def segment(small: np.ndarray) -> np.ndarray:
+        result = gateway_edit_image(
+            workspace=workspace,
+            actor=actor,
+            request=ImageEditRequest(
+                image=request_image, prompt=CUTOUT_PROMPT, output_format="png"
+            ),
+        )
+        provenance.update(provenance_record(result))
+        returned = files.decode(result.images[0])
+        alpha = segmentation.mask_from_cutout(returned, (small.shape[1], small.shape[0]))
+        return alpha > 0.5
+
+    return segment, f"{route[0].provider}/{route[0].model}"
+
+
+@dataclass
+class Rendered:
+    content: bytes
+    extension: str
+    width: int
+    height: int
+    layers: pipeline.Layers
+    check: dict
+    provenance: dict
+
+
+def photo_render(
+    *,
+    workspace: Workspace,
+    actor: User | None,
+    photo: Photo,
+    steps: list[dict],
+    preset: str,
+    profile: LightingProfile | None,
+    use_gateway: bool = True,
+) -> Rendered:
+    """Apply a recipe to a photo at full quality (no writes; the gateway records its calls)."""
+    content = read_file(photo.file)
+    provenance: dict = {}
+    segmenter = None
+    label = "offline cut-out"
+    if use_gateway and any(s["op"] == "remove_background" for s in steps) and not photo.has_alpha:
+        routed = _gateway_segmenter(workspace, actor, content, provenance)
+        if routed is not None:
+            segmenter, label = routed
+    context = recipe_context(
+        workspace=workspace,
+        steps=steps,
+        profile=profile,
+        segmenter=segmenter,
+        segmenter_label=label,
+    )
+    try:
+        image, layers = pipeline.render(files.decode(content), steps, context)
+    except pipeline.RecipeError as error:
+        raise ServiceError(f"“{photo.original_name}”: {error}") from None
+    chosen = PRESETS.get(preset)
+    if chosen is not None and chosen.file_format == "JPEG" and image.shape[2] == 4:
+        image = image[..., :3]  # a cut-out without a backdrop cannot be a JPEG
+    fmt = chosen.file_format if chosen else ("PNG" if image.shape[2] == 4 else "JPEG")
+    if image.shape[2] == 4:
+        fmt = "PNG"
+    encoded = files.encode(image, fmt=fmt, quality=92)
+    check = {}
+    if chosen is not None:
+        check = checker.check(files.decode(encoded)[..., :3], chosen).as_dict()
+    return Rendered(
+        content=encoded,
+        extension="png" if fmt == "PNG" else "jpg",
+        width=image.shape[1],
+        height=image.shape[0],
+        layers=layers,
+        check=check,
+        provenance=provenance,
+    )
+
+
+def _work_key(item: JobItem) -> str:
+    return f"photos.jobitem:{item.pk}"
+
+
+def photo_process_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict:
+    """One job item: render one photo with the job's recipe, store the output, charge once.
+
+    Safe to run again for the same item: the output is found by its job item, and the
+    credits are reserved under the item's key, which charges at most once.
+    """
+    existing = PhotoOutput.objects.for_workspace(workspace).filter(job_item_id=item.pk).first()
+    if existing is not None:
+        return {"output_id": existing.pk, "again": True}
+    photo = (
+        Photo.objects.for_workspace(workspace)
+        .filter(pk=item.payload.get("photo_id"))
+        .select_related("product")
+        .first()
+    )
+    if photo is None:
+        raise SkipItem("The photo was deleted before it was processed.")
+    params = job.params
+    profile = None
+    if params.get("profile_id"):
+        profile = (
+            LightingProfile.objects.for_workspace(workspace).filter(pk=params["profile_id"]).first()
+        )
+    try:
+        billing.credits_reserve(
+            workspace=workspace, key=_work_key(item), kind=IMAGE_OPERATION, units=1
+        )
+    except BillingRefusal as refusal:
+        # Out of credits (or billing stopped): stop the job, keep what is done; resuming after
+        # topping up carries on, and retrying the failed items redoes these.
+        with contextlib.suppress(ServiceError):
+            job_pause(workspace=workspace, actor=None, job_id=job.pk)
+        raise ServiceError(refusal.message, code=refusal.code) from None
+    try:
+        rendered = photo_render(
+            workspace=workspace,
+            actor=job.created_by,
+            photo=photo,
+            steps=params["steps"],
+            preset=params.get("preset", ""),
+            profile=profile,
+        )
+        output = _output_save(
+            workspace=workspace, job=job, item=item, photo=photo, profile=profile, rendered=rendered
+        )
+    except Exception:
+        billing.credits_release(workspace=workspace, key=_work_key(item), reason="failed")
+        raise
+    billing.credits_settle(workspace=workspace, key=_work_key(item))
+    return {"output_id": output.pk, "passed": rendered.check.get("passed")}
+
+
+def _output_save(
+    *,
+    workspace: Workspace,
+    job: Job,
+    item: JobItem,
+    photo: Photo,
+    profile: LightingProfile | None,
+    rendered: Rendered,
+) -> PhotoOutput:
+    try:
+        with transaction.atomic():
+            output = PhotoOutput.objects.create(
+                workspace=workspace,
+                photo=photo,
+                product=photo.product,
+                recipe_id=(
+                    job.params.get("recipe_id")
+                    if PhotoRecipe.objects.for_workspace(workspace)
+                    .filter(pk=job.params.get("recipe_id"))
+                    .exists()
+                    else None
+                ),
+                recipe_name=job.params.get("recipe_name", "")[:120],
+                steps=job.params["steps"],
+                preset=job.params.get("preset", ""),
+                profile=profile,
+                file=ContentFile(rendered.content, name=f"{uuid.uuid4().hex}.{rendered.extension}"),
+                width=rendered.width,
+                height=rendered.height,
+                job=job,
+                job_item=item,
+                check_report=rendered.check,
+                notes=list(rendered.layers.notes),
+                report=_json_ready(rendered.layers.report),
+                provenance=rendered.provenance,
+                created_by=job.created_by,
+            )
+            if photo.product_id:
+                _product_photo_status_refresh(workspace, [photo.product_id])
+            return output
+    except IntegrityError:
+        # The same item finished at the same moment elsewhere: theirs stands.
+        existing = PhotoOutput.objects.for_workspace(workspace).filter(job_item=item).first()
+        if existing is None:
+            raise
+        return existing
+
+
+def _json_ready(value):
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# --- Review -------------------------------------------------------------------------------------
+
+
+def _product_photo_status_refresh(workspace: Workspace, product_ids: list[int]) -> None:
+    """The catalog's photo status of each product, from its outputs' review states.
+
+    In review beats changes requested beats approved beats draft: the status says what the
+    product waits for next. Rejected outputs count for nothing.
+    """
+    for product_id in set(product_ids):
+        states = set(
+            PhotoOutput.objects.for_workspace(workspace)
+            .filter(product_id=product_id)
+            .values_list("review_state", flat=True)
+        )
+        if ReviewState.IN_REVIEW in states:
+            status = "in_review"
+        elif ReviewState.CHANGES_REQUESTED in states:
+            status = "changes_requested"
+        elif states & {ReviewState.APPROVED, ReviewState.PUBLISHED}:
+            status = "approved"
+        elif ReviewState.DRAFT in states:
+            status = "draft"
+        else:
+            status = "none"
+        Product.objects.for_workspace(workspace).filter(pk=product_id).update(photo_status=status)
+
+
+@transaction.atomic
+def photo_review_decide(
+    *,
+    workspace: Workspace,
+    actor: User,
+    actor_role: str,
+    output_id: int,
+    decision: str,
+    comment: str = "",
+) -> PhotoOutput:
+    """One move of the shared review lifecycle (submit, withdraw, approve, request changes,
+    reject, resubmit, publish) on one output; the role decides what is allowed."""
+    output = (
+        PhotoOutput.objects.for_workspace(workspace)
+        .select_for_update()
+        .filter(pk=output_id)
+        .first()
+    )
+    if output is None:
+        raise ServiceError("This photo no longer exists.", code="not_found")
+    if decision == ReviewDecision.SUBMIT and output.review_state == ReviewState.CHANGES_REQUESTED:
+        decision = ReviewDecision.RESUBMIT
+    review_transition(
+        workspace=workspace,
+        actor=actor,
+        actor_role=actor_role,
+        subject=output,
+        decision=decision,
+        author_action=Action.EDIT_PHOTOS,
+        comment=comment,
+    )
+    if output.product_id:
+        _product_photo_status_refresh(workspace, [output.product_id])
+    return output
+
+
+@transaction.atomic
+def photo_outputs_submit(
+    *, workspace: Workspace, actor: User, actor_role: str, output_ids: list[int]
+) -> int:
+    """Submit several outputs for review at once: all of them, or none (the message names the
+    one that cannot go)."""
+    if not output_ids:
+        raise ServiceError("Tick the photos to submit first.", field="outputs")
+    outputs = list(
+        PhotoOutput.objects.for_workspace(workspace)
+        .select_for_update()
+        .filter(pk__in=output_ids)
+        .select_related("photo")
+        .order_by("pk")
+    )
+    if len(outputs) != len(set(output_ids)):
+        raise ServiceError("Some of those photos are not in this workspace.", field="outputs")
+    for output in outputs:
+        decision = (
+            ReviewDecision.RESUBMIT
+            if output.review_state == ReviewState.CHANGES_REQUESTED
+            else ReviewDecision.SUBMIT
+        )
+        try:
+            review_transition(
+                workspace=workspace,
+                actor=actor,
+                actor_role=actor_role,
+                subject=output,
+                decision=decision,
+                author_action=Action.EDIT_PHOTOS,
+            )
+        except ServiceError as error:
+            raise ServiceError(f"“{output.photo.original_name}”: {error.message}") from None
+    _product_photo_status_refresh(
+        workspace, [output.product_id for output in outputs if output.product_id]
+    )
+    return len(outputs)
