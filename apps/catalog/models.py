@@ -61,8 +61,9 @@ class Product(TenantModel):
             models.UniqueConstraint(fields=["workspace", "handle"], name="product_unique_handle")
         ]
         indexes = [
-            models.Index(fields=["workspace", "title"], name="product_ws_title"),
-            models.Index(fields=["workspace", "updated_at"], name="product_ws_updated"),
+            # With the id, an ORDER BY title, id LIMIT n is a plain index scan, not a sort.
+            models.Index(fields=["workspace", "title", "id"], name="product_ws_title"),
+            models.Index(fields=["workspace", "updated_at", "id"], name="product_ws_updated"),
             models.Index(fields=["workspace", "vendor"], name="product_ws_vendor"),
             models.Index(fields=["workspace", "product_type"], name="product_ws_type"),
         ]

@@ -201,7 +201,17 @@ def catalog_import_chunk(*, workspace: Workspace, batch_id: int, chunk: dict) ->
             ],
             ignore_conflicts=True,
         )
+    if span.first_row == max(c["first_row"] for c in batch.chunks):
+        _refresh_planner_statistics()
     return {"products": saved, "row_errors": len(assembler.errors)}
+
+
+def _refresh_planner_statistics() -> None:
+    """After a bulk import PostgreSQL's statistics are stale until autovacuum comes round; a
+    stale plan can sort the whole catalog for one page of the list."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Product._meta.db_table}")
 
 
 def _product_values(product: importing.ParsedProduct, fmt: str) -> dict:
