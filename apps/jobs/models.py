@@ -85,6 +85,12 @@ class Job(TenantModel):
         return self.label or f"{self.kind} #{self.pk}"
 
     @property
+    def kind_label(self) -> str:
+        from apps.jobs.registry import job_kind_label
+
+        return job_kind_label(self.kind)
+
+    @property
     def processed(self) -> int:
         return self.done + self.failed + self.skipped
 
