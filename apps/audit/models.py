@@ -17,6 +17,9 @@ class AuditAction(models.TextChoices):
     MEMBER_LEFT = "member.left", "Member left"
     BILLING_PLAN_CHANGED = "billing.plan_changed", "Plan changed"
     BILLING_CREDITS_ADJUSTED = "billing.credits_adjusted", "Credits adjusted"
+    MODELS_ROUTE_CHANGED = "models.route_changed", "Model route changed"
+    MODELS_KEY_SAVED = "models.key_saved", "Provider key or URL saved"
+    MODELS_KEY_REMOVED = "models.key_removed", "Provider key removed"
 
 
 class AuditEvent(TenantModel):

@@ -38,6 +38,8 @@ from urllib.parse import urlparse
 from django.db import transaction
 
 from apps.accounts.models import User
+from apps.audit.models import AuditAction
+from apps.audit.services import audit_record
 from apps.core.errors import ServiceError
 from apps.gateway import encryption, engine, selectors
 from apps.gateway.errors import scrub
@@ -280,6 +282,13 @@ def route_save(
     # Now and again after the commit, so no worker keeps (or re-reads) the old route.
     selectors.route_cache_clear(workspace_id=workspace.pk, task=task)
     transaction.on_commit(lambda: selectors.route_cache_clear(workspace_id=workspace.pk, task=task))
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action=AuditAction.MODELS_ROUTE_CHANGED,
+        target=label,
+        details={"models": [models[i].display_name for i in ids] or ["default (local)"]},
+    )
     if not ids:
         if route is not None:
             route.delete()
@@ -357,6 +366,17 @@ def credential_save(
     credential.base_url = base_url
     credential.updated_by = actor
     credential.save()
+    # The key itself never goes into the trail: only that it changed, and its last four.
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action=AuditAction.MODELS_KEY_SAVED,
+        target=provider,
+        details={
+            "key": f"••••{credential.api_key_last4}" if api_key else "unchanged",
+            "base_url": base_url or "default",
+        },
+    )
     return credential
 
 
@@ -365,6 +385,13 @@ def credential_remove(*, workspace: Workspace, actor: User, provider: str) -> bo
     deleted, _ = (
         ProviderCredential.objects.for_workspace(workspace).filter(provider=provider).delete()
     )
+    if deleted:
+        audit_record(
+            workspace=workspace,
+            actor=actor,
+            action=AuditAction.MODELS_KEY_REMOVED,
+            target=provider,
+        )
     return bool(deleted)
 
 

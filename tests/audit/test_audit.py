@@ -72,3 +72,24 @@ def test_plan_changes_and_credit_adjustments_are_recorded(workspace, owner):
         ("billing.credits_adjusted", "+50 credits"),
     ]
     assert events[0].details_summary.startswith("trial → growth")
+
+
+def test_model_route_and_key_changes_are_recorded_without_the_key(workspace, owner):
+    from apps.audit.models import AuditEvent
+    from apps.gateway import services as gateway
+    from apps.gateway.models import ModelEntry
+
+    model = ModelEntry.objects.filter(provider="local").first()
+    gateway.route_save(workspace=workspace, actor=owner, task="copy.generate", model_ids=[model.pk])
+    gateway.credential_save(
+        workspace=workspace, actor=owner, provider="openai", api_key="sk-secret-value-1234"
+    )
+    gateway.credential_remove(workspace=workspace, actor=owner, provider="openai")
+    events = list(AuditEvent.objects.for_workspace(workspace).order_by("id"))
+    assert [e.action for e in events] == [
+        "models.route_changed",
+        "models.key_saved",
+        "models.key_removed",
+    ]
+    assert events[1].details["key"] == "••••1234"
+    assert "sk-secret" not in str([e.details for e in events])
