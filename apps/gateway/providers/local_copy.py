@@ -553,6 +553,49 @@ def headline(d: Draft) -> str:
     return _sentence(chosen).rstrip(".")
 
 
+def short_phrases(d: Draft, limit: int) -> list[str]:
+    """Phrases that stand on their own in ``limit`` characters (search-ad headlines): built
+    from the facts, never cut mid-phrase."""
+    raw_material, _ = d.material()
+    raw_colour, _ = d.colour()
+    raw_fit, _ = d.fit()
+    noun = d.noun if d.noun.endswith("ss") else d.noun.rstrip("s")  # "shirts" -> "shirt"
+    options = [
+        d.title,
+        f"Shop the {d.title}",
+        f"New: {d.title}",
+        f"The {noun.title()} You Reach For",
+        f"{d.pick(QUALITIES[d.category]).capitalize()}",
+    ]
+    if d.facts.brand:
+        options += [f"{d.facts.brand} {noun.title()}", f"By {d.facts.brand}"]
+    if raw_material:
+        options += [f"{raw_material.title()} {noun.title()}", f"Made in {raw_material.lower()}"]
+    if raw_colour:
+        options += [f"Now in {raw_colour.title()}", f"{raw_colour.title()} {noun.title()}"]
+    if raw_fit:
+        options += [f"{raw_fit.capitalize()} Fit"]
+    options += [f"{tag.title()} {noun.title()}" for tag in d.facts.tags[:3]]
+    seen, phrases = set(), []
+    for option in options:
+        cleaned = d.clean(tidy(option))
+        if cleaned and len(cleaned) <= limit and cleaned.lower() not in seen:
+            seen.add(cleaned.lower())
+            phrases.append(cleaned)
+    d.rng.shuffle(phrases)
+    return phrases or [fit_length(d.title, limit)]
+
+
+def url_path(d: Draft, limit: int) -> str:
+    """A display-URL path segment such as "linen-shirts" within ``limit`` characters."""
+    raw_material, _ = d.material()
+    words = [w for w in re.findall(r"[a-z0-9]+", f"{raw_material} {d.noun}".lower()) if w]
+    options = ["-".join(words[i:]) for i in range(len(words))] + [d.noun.split()[-1].lower()]
+    options += [re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-") for tag in d.facts.tags]
+    fitting = [o for o in options if o and len(o) <= limit]
+    return d.pick(fitting) if fitting else d.noun[:limit].lower()
+
+
 def bullets(d: Draft) -> str:
     lines = []
     raw_material, known = d.material()
@@ -629,6 +672,8 @@ def fill_schema(schema: Mapping[str, Any], d: Draft, request: TextRequest, name:
             colour, _ = d.colour()
             values += [v.lower() for v in (material, colour) if v]
             values = list(dict.fromkeys(values))
+        elif items.get("type", "string") == "string" and (items.get("maxLength") or 99) <= 40:
+            values = short_phrases(d, int(items["maxLength"]))  # ad headlines and the like
         elif items.get("type", "string") == "string":
             values = [line.lstrip("• ") for line in bullets(d).split("\n")]
             if lowered in {"reasons", "notes", "feedback", "issues"}:
@@ -650,6 +695,8 @@ def fill_schema(schema: Mapping[str, Any], d: Draft, request: TextRequest, name:
     if kind == "boolean":
         return True
     # Strings: decide by the field's name what to write.
+    if schema.get("maxLength") and int(schema["maxLength"]) <= 20:
+        return url_path(d, int(schema["maxLength"]))  # display paths, labels
     if lowered in TITLE_FIELDS:
         text = headline(d)
     elif lowered in TEXT_FIELDS or not lowered:
