@@ -21,9 +21,11 @@ raises :class:`~apps.core.errors.ServiceError` with a message for people when th
 done (the message is shown as is), or :class:`SkipItem` when there is nothing to do. Any other
 exception is logged and shown as a short, generic message.
 
-A handler may run more than once for one item when a worker dies in the middle of it (the item
-is then claimed again once its lease expires). Its result is recorded exactly once, but writes
-the handler makes itself must be idempotent: key them by ``item.pk`` or ``(job, item.key)``.
+A handler may run more than once for one item when its worker dies before the outcome is
+recorded (outcomes are recorded a round of calls at a time; the chunk task is then delivered
+again and claims its items back). The result stored on the item is recorded, and counted,
+exactly once, but writes the handler makes itself must be idempotent: key them by ``item.pk``
+or ``(job, item.key)``. Handlers run in worker threads (``JOB_ITEM_CONCURRENCY``): no globals.
 """
 
 from __future__ import annotations
