@@ -183,3 +183,85 @@ class FineTuneRunFactory(factory.django.DjangoModelFactory):
 
     profile = factory.SubFactory(BrandProfileFactory)
     workspace = factory.SelfAttribute("profile.workspace")
+
+
+# --- Photo studio -------------------------------------------------------------------------------
+class PhotoFactory(factory.django.DjangoModelFactory):
+    """An uploaded photo with a small real JPEG behind it."""
+
+    class Meta:
+        model = "photos.Photo"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    original_name = factory.Sequence(lambda n: f"photo-{n}.jpg")
+    file = factory.django.ImageField(width=48, height=36, color="#3060a0", format="JPEG")
+    width = 48
+    height = 36
+    source_format = "JPEG"
+
+
+class PhotoRecipeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "photos.PhotoRecipe"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Recipe {n}")
+    steps = factory.LazyFunction(
+        lambda: [
+            {"op": "remove_background", "params": {}},
+            {"op": "background", "params": {"kind": "white"}},
+        ]
+    )
+    preset = "amazon-main"
+
+
+class PhotoOutputFactory(factory.django.DjangoModelFactory):
+    """A processed photo (draft) of a PhotoFactory photo in the same workspace."""
+
+    class Meta:
+        model = "photos.PhotoOutput"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    photo = factory.SubFactory(PhotoFactory, workspace=factory.SelfAttribute("..workspace"))
+    recipe_name = "Test recipe"
+    steps = factory.LazyFunction(lambda: [{"op": "remove_background", "params": {}}])
+    preset = "amazon-main"
+    file = factory.django.ImageField(width=40, height=40, color="white", format="JPEG")
+    width = 40
+    height = 40
+
+
+class LightingProfileFactory(factory.django.DjangoModelFactory):
+    """A profile version with made-up statistics (learn real ones through the services)."""
+
+    class Meta:
+        model = "photos.LightingProfile"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    is_active = False
+    stats = factory.LazyFunction(
+        lambda: {
+            "references": 5,
+            "product": None,
+            "background": None,
+            "white_point": [0.0, 0.0],
+            "colour_temperature": 6504,
+            "exposure": 60.0,
+            "contrast": 20.0,
+            "saturation": 10.0,
+            "background_rgb": [250, 250, 250],
+            "background_hex": "#fafafa",
+            "shadow": None,
+        }
+    )
+
+
+class LightingReferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "photos.LightingReference"
+
+    profile = factory.SubFactory(LightingProfileFactory)
+    workspace = factory.SelfAttribute("profile.workspace")
+    original_name = "reference.jpg"
+    file = factory.django.ImageField(width=32, height=32, color="#eeeeee", format="JPEG")

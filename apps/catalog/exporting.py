@@ -1,4 +1,5 @@
-"""CSV exports: back to Shopify (same columns, approved copy in place) and a generic CSV.
+"""CSV exports: back to Shopify (same columns, approved copy and approved photos in place) and a
+generic CSV.
 
 Both are generators of CSV lines so a view can stream them without holding the catalog in
 memory.
@@ -141,6 +142,8 @@ def shopify_csv(products: Iterable[Product], headers: list[str]) -> Iterator[str
     """Rows as imported, with Body (HTML), SEO Title and SEO Description replaced by the
     approved copy where there is some; every other cell as it was."""
     yield _csv_line(headers)
+    products = list(products)
+    photos = _approved_photos(products)
     for product in products:
         rows = [dict(row) for row in product.source_rows] or _rows_from_fields(product)
         copy = _approved(product)
@@ -152,8 +155,25 @@ def shopify_csv(products: Iterable[Product], headers: list[str]) -> Iterator[str
                 column = _copy_column(list(first), field) or _copy_column(headers, field)
                 if column:
                     first[column] = copy[copy_type]
+        if photos.get(product.pk):
+            rows = _point_images(rows, headers, product.handle, photos[product.pk])
         for row in rows:
             yield _csv_line(row.get(header, "") for header in headers)
+
+
+def _approved_photos(products: list[Product]) -> dict:
+    """Product id → the photo studio's approved photos (public links), in one query; empty
+    when none are approved or no public address is configured (PHOTOS_PUBLIC_BASE_URL)."""
+    from apps.photos.exporting import approved_image_urls
+
+    return approved_image_urls(products)
+
+
+def _point_images(rows: list[dict], headers: list[str], handle: str, images: list) -> list[dict]:
+    """The image columns list the approved photos instead of the imported images."""
+    from apps.photos.exporting import point_image_columns
+
+    return point_image_columns(rows, headers, handle, images)
 
 
 GENERIC_HEADERS = [

@@ -1,6 +1,9 @@
 """Photo studio pages. Thin: parse, let ``workspace_view`` check the role, call one service or
-selector, render. Files are served through these views (workspace-scoped), never from a public
-media URL; the one public address is the signed link of an approved photo."""
+selector, render. Read-only pages about one object answer any method (like the jobs pages): the
+object is looked up first, so another workspace's id is a 404 whatever the method.
+
+Files are served through these views (workspace-scoped), never from a public media URL; the
+one public address is the signed link of an approved photo."""
 
 from __future__ import annotations
 
@@ -135,7 +138,6 @@ def photo_process(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Action.EDIT_PHOTOS)
-@require_GET
 def photo_batch(request: HttpRequest, job_id: int) -> HttpResponse:
     job = job_get(workspace=request.workspace, job_id=job_id)
     context = {
@@ -180,7 +182,6 @@ def _recipe_from_request(request: HttpRequest) -> tuple[list[dict], str, object]
 
 
 @workspace_view(Action.EDIT_PHOTOS)
-@require_GET
 def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(workspace=request.workspace, photo_id=photo_id)
     context: dict = {
@@ -208,7 +209,6 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
 
 
 @workspace_view(Action.EDIT_PHOTOS)
-@require_GET
 def photo_preview(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(workspace=request.workspace, photo_id=photo_id)
     try:
@@ -222,7 +222,6 @@ def photo_preview(request: HttpRequest, photo_id: int) -> HttpResponse:
 
 
 @workspace_view(Action.VIEW_WORKSPACE)
-@require_GET
 def photo_image(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(workspace=request.workspace, photo_id=photo_id)
     return _image_response(_sized(photo.file, request.GET.get("size", "")))
@@ -275,7 +274,6 @@ def _output_context(request: HttpRequest, output: PhotoOutput) -> dict:
 
 
 @workspace_view(Action.EDIT_PHOTOS)
-@require_GET
 def photo_output_detail(request: HttpRequest, photo_output_id: int) -> HttpResponse:
     output = selectors.photo_output_get(workspace=request.workspace, output_id=photo_output_id)
     return render(request, "photos/output_detail.html", _output_context(request, output))
@@ -314,7 +312,6 @@ def photo_output_decide(request: HttpRequest, photo_output_id: int) -> HttpRespo
 
 
 @workspace_view(Action.VIEW_WORKSPACE)
-@require_GET
 def photo_output_image(request: HttpRequest, photo_output_id: int) -> HttpResponse:
     output = selectors.photo_output_get(workspace=request.workspace, output_id=photo_output_id)
     return _image_response(_sized(output.file, request.GET.get("size", "")))
@@ -520,7 +517,6 @@ def lighting_profile_activate(request: HttpRequest, lighting_profile_id: int) ->
 
 
 @workspace_view(Action.VIEW_WORKSPACE)
-@require_GET
 def lighting_reference_image(request: HttpRequest, lighting_reference_id: int) -> HttpResponse:
     reference = selectors.lighting_reference_get(
         workspace=request.workspace, reference_id=lighting_reference_id

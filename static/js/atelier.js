@@ -36,3 +36,12 @@ document.addEventListener("keydown", (event) => {
     if (next) { event.preventDefault(); window.location.assign(next.href); }
   }
 });
+
+// Photo studio: the before/after slider reveals the "after" image from the slider's position
+// (clip-path set through the CSSOM, which the CSP allows; no style="" attributes).
+document.addEventListener("input", (event) => {
+  const range = event.target.closest("input.ba-range");
+  if (!range) return;
+  const after = range.closest(".ba-viewer").querySelector(".ba-after");
+  if (after) after.style.clipPath = `inset(0 0 0 ${range.value}%)`;
+});

@@ -26,6 +26,11 @@ URL_KWARG_OBJECTS = {
     "run_id": lambda ws: f.FineTuneRunFactory(profile__workspace=ws).pk,
     "draft_id": lambda ws: f.CopyDraftFactory(workspace=ws).pk,
     "variant_id": lambda ws: f.CopyVariantFactory(workspace=ws).pk,
+    "photo_id": lambda ws: f.PhotoFactory(workspace=ws).pk,
+    "photo_output_id": lambda ws: f.PhotoOutputFactory(workspace=ws).pk,
+    "photo_recipe_id": lambda ws: f.PhotoRecipeFactory(workspace=ws).pk,
+    "lighting_profile_id": lambda ws: f.LightingProfileFactory(workspace=ws).pk,
+    "lighting_reference_id": lambda ws: f.LightingReferenceFactory(profile__workspace=ws).pk,
 }
 
 # Patterns that are not tenant pages: third-party apps with their own access rules.

@@ -1,0 +1,473 @@
+"""Recipe jobs end to end, credits, the shared review lifecycle, the ZIP, the Shopify export."""
+
+import csv
+import io
+import re
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from apps.billing.models import CreditEntry
+from apps.catalog.exporting import shopify_csv
+from apps.catalog.models import Product
+from apps.core.errors import ServiceError
+from apps.jobs.models import Job, JobItem
+from apps.jobs.services import job_retry_failed
+from apps.photos import checker, exporting, files, selectors, services
+from apps.photos.models import PhotoOutput
+from apps.reviews.models import ReviewEvent
+from tests.billing.support import balance_of, set_balance
+from tests.factories import (
+    PhotoFactory,
+    PhotoOutputFactory,
+    ProductFactory,
+)
+from tests.photos.conftest import encode, product_pixels, upload
+
+AMAZON_STEPS = [
+    {"op": "remove_background", "params": {}},
+    {"op": "background", "params": {"kind": "white"}},
+    {"op": "shadow", "params": {"kind": "contact"}},
+]
+
+
+@pytest.fixture
+def product(workspace):
+    return ProductFactory(workspace=workspace, handle="linen-shirt", title="Linen shirt")
+
+
+@pytest.fixture
+def photos(workspace, editor, product):
+    outcome = services.photo_upload(
+        workspace=workspace,
+        actor=editor,
+        uploads=[
+            upload("front.jpg", encode(product_pixels(240, 180, seed=1))),
+            upload("back.jpg", encode(product_pixels(180, 240, seed=2, product=(150, 40, 40)))),
+        ],
+        product_id=product.pk,
+    )
+    assert outcome.errors == []
+    return outcome.photos
+
+
+@pytest.fixture
+def recipe(workspace, editor):
+    return services.recipe_save(
+        workspace=workspace,
+        actor=editor,
+        name="Amazon white",
+        steps=AMAZON_STEPS,
+        preset="amazon-main",
+    )
+
+
+@pytest.fixture
+def run_batch(django_capture_on_commit_callbacks):
+    def run(workspace, actor, photos, recipe):
+        with django_capture_on_commit_callbacks(execute=True):
+            job = services.photo_batch_start(
+                workspace=workspace,
+                actor=actor,
+                photo_ids=[p.pk for p in photos],
+                recipe_id=recipe.pk,
+            )
+        job.refresh_from_db()
+        return job
+
+    return run
+
+
+def _work_entries(workspace):
+    return list(
+        CreditEntry.objects.for_workspace(workspace)
+        .filter(key__startswith="work:photos.jobitem:")
+        .order_by("pk")
+    )
+
+
+def test_a_recipe_job_processes_every_photo_and_charges_each_once(
+    workspace, editor, photos, recipe, product, run_batch
+):
+    set_balance(workspace, 100)
+    job = run_batch(workspace, editor, photos, recipe)
+    assert (job.kind, job.status, job.total, job.done, job.failed) == (
+        "photos.process",
+        "succeeded",
+        2,
+        2,
+        0,
+    )
+    outputs = list(PhotoOutput.objects.for_workspace(workspace).order_by("photo_id"))
+    assert [o.photo_id for o in outputs] == [p.pk for p in photos]
+    for output in outputs:
+        assert (output.width, output.height, output.preset) == (2000, 2000, "amazon-main")
+        assert output.review_state == "draft" and output.product_id == product.pk
+        assert output.check_report["passed"] is True
+        decoded = files.decode(selectors.read_file(output.file))
+        assert checker.check(decoded, "amazon-main").passed
+        assert output.report["cutout"] == "offline cut-out"
+    assert [(e.state, e.work_kind, e.cost) for e in _work_entries(workspace)] == [
+        ("settled", "image_operation", 5),
+        ("settled", "image_operation", 5),
+    ]
+    assert balance_of(workspace) == 90
+    product.refresh_from_db()
+    assert product.photo_status == "draft"
+
+    # The same item run again (a redelivered task): same output, nothing charged.
+    item = JobItem.objects.for_workspace(workspace).filter(job=job).first()
+    again = services.photo_process_item(workspace=workspace, job=job, item=item)
+    assert again == {"output_id": outputs[0].pk, "again": True}
+    assert PhotoOutput.objects.for_workspace(workspace).count() == 2
+    assert len(_work_entries(workspace)) == 2 and balance_of(workspace) == 90
+
+
+def test_a_failed_item_releases_its_credits_and_its_retry_charges_once(
+    workspace, editor, photos, recipe, run_batch, monkeypatch, django_capture_on_commit_callbacks
+):
+    set_balance(workspace, 100)
+    real = services.photo_render
+    calls = {"n": 0}
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ServiceError("“front.jpg”: the disk hiccuped.")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "photo_render", flaky)
+    job = run_batch(workspace, editor, photos, recipe)
+    assert (job.done, job.failed) == (1, 1)
+    failed = JobItem.objects.for_workspace(workspace).get(job=job, status="failed")
+    assert failed.error == "“front.jpg”: the disk hiccuped."
+    assert sorted(e.state for e in _work_entries(workspace)) == ["released", "settled"]
+    assert balance_of(workspace) == 95
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert job_retry_failed(workspace=workspace, actor=editor, job_id=job.pk) == 1
+    job.refresh_from_db()
+    assert (job.done, job.failed, job.status) == (2, 0, "succeeded")
+    assert [e.state for e in _work_entries(workspace)] == ["settled", "settled"]
+    assert balance_of(workspace) == 90
+    assert PhotoOutput.objects.for_workspace(workspace).count() == 2
+
+
+def test_out_of_credits_refuses_the_batch_with_billings_message(workspace, editor, photos, recipe):
+    set_balance(workspace, 9)  # two photos need 10
+    with pytest.raises(ServiceError) as refused:
+        services.photo_batch_start(
+            workspace=workspace,
+            actor=editor,
+            photo_ids=[p.pk for p in photos],
+            recipe_id=recipe.pk,
+        )
+    assert refused.value.message.startswith(
+        "Not enough credits: this needs 10 (2 × image operation) and 9 are left"
+    )
+    assert not Job.objects.for_workspace(workspace).exists()
+    assert not PhotoOutput.objects.for_workspace(workspace).exists()
+
+
+def test_running_out_mid_job_pauses_it_and_keeps_what_is_done(
+    workspace, editor, photos, recipe, django_capture_on_commit_callbacks
+):
+    set_balance(workspace, 10)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = services.photo_batch_start(
+            workspace=workspace,
+            actor=editor,
+            photo_ids=[p.pk for p in photos],
+            recipe_id=recipe.pk,
+        )
+    set_balance(workspace, 5)  # someone else spent credits meanwhile
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    assert (job.status, job.done, job.failed) == ("paused", 1, 1)
+    failed = JobItem.objects.for_workspace(workspace).get(job=job, status="failed")
+    assert failed.error.startswith("Not enough credits: this needs 5 (1 × image operation)")
+    assert PhotoOutput.objects.for_workspace(workspace).count() == 1
+    assert balance_of(workspace) == 0
+
+
+def test_a_recipe_with_relight_needs_a_profile(workspace, editor, photos):
+    recipe = services.recipe_save(
+        workspace=workspace,
+        actor=editor,
+        name="Relit",
+        steps=[{"op": "remove_background"}, {"op": "relight"}],
+        preset="",
+    )
+    with pytest.raises(ServiceError, match="learn one from five or more reference photos"):
+        services.photo_batch_start(
+            workspace=workspace, actor=editor, photo_ids=[photos[0].pk], recipe_id=recipe.pk
+        )
+    assert not Job.objects.for_workspace(workspace).exists()
+
+
+def test_recipes_are_named_once_and_checked(workspace, editor, recipe):
+    with pytest.raises(
+        ServiceError, match=re.escape("There is already a recipe called “amazon WHITE”.")
+    ):
+        services.recipe_save(
+            workspace=workspace, actor=editor, name="amazon WHITE", steps=AMAZON_STEPS
+        )
+    with pytest.raises(ServiceError, match="“blur” is not an operation"):
+        services.recipe_save(workspace=workspace, actor=editor, name="X", steps=[{"op": "blur"}])
+    assert [r.steps for r in selectors.recipe_list(workspace=workspace)] == [
+        [
+            {"op": "remove_background", "params": {}},
+            {"op": "background", "params": {"kind": "white"}},
+            {
+                "op": "shadow",
+                "params": {"kind": "contact", "strength": 0.35, "softness": 0.5, "angle": 90.0},
+            },
+        ]
+    ]
+
+
+# --- Lighting profiles --------------------------------------------------------------------------
+
+
+def test_a_lighting_profile_is_learned_from_five_photos_and_versions_are_kept(workspace, editor):
+    references = [
+        upload(f"ref-{i}.jpg", encode(product_pixels(200, 150, seed=i, backdrop=(250, 250, 250))))
+        for i in range(5)
+    ]
+    first = services.lighting_profile_train(workspace=workspace, actor=editor, uploads=references)
+    assert (first.version, first.is_active, first.stats["references"]) == (1, True, 5)
+    assert first.references.count() == 5
+    second = services.lighting_profile_train(
+        workspace=workspace, actor=editor, uploads=references, name="Spring"
+    )
+    first.refresh_from_db()
+    assert (second.version, second.is_active, first.is_active) == (2, True, False)
+    services.lighting_profile_activate(workspace=workspace, actor=editor, profile_id=first.pk)
+    assert selectors.lighting_profile_active(workspace=workspace) == first
+
+
+def test_too_few_usable_references_save_nothing(workspace, editor):
+    uploads = [upload(f"r{i}.jpg", encode(product_pixels(120, 90, seed=i))) for i in range(4)]
+    uploads.append(upload("broken.jpg", b"\xff\xd8\xff\xe0 not really"))
+    with pytest.raises(ServiceError) as refused:
+        services.lighting_profile_train(workspace=workspace, actor=editor, uploads=uploads)
+    assert refused.value.message.startswith(
+        "A lighting profile needs at least 5 usable reference photos; 4 of 5 could be used. "
+        "“broken.jpg” looks like a JPEG file but cannot be read"
+    )
+    assert selectors.lighting_profile_list(workspace=workspace) == []
+
+
+# --- Review -------------------------------------------------------------------------------------
+
+
+def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, reviewer, product):
+    output = PhotoOutputFactory(workspace=workspace, product=product)
+    assert (
+        services.photo_outputs_submit(
+            workspace=workspace, actor=editor, actor_role="photo_editor", output_ids=[output.pk]
+        )
+        == 1
+    )
+    output.refresh_from_db()
+    product.refresh_from_db()
+    assert (output.review_state, product.photo_status) == ("in_review", "in_review")
+
+    with pytest.raises(
+        ServiceError, match=re.escape("Say what should change: a comment is required.")
+    ):
+        services.photo_review_decide(
+            workspace=workspace,
+            actor=reviewer,
+            actor_role="reviewer",
+            output_id=output.pk,
+            decision="request_changes",
+        )
+    with pytest.raises(ServiceError, match="Your role may not do this: approved needs the right"):
+        services.photo_review_decide(
+            workspace=workspace,
+            actor=editor,
+            actor_role="photo_editor",
+            output_id=output.pk,
+            decision="approve",
+        )
+    services.photo_review_decide(
+        workspace=workspace,
+        actor=reviewer,
+        actor_role="reviewer",
+        output_id=output.pk,
+        decision="request_changes",
+        comment="The shadow is too dark.",
+    )
+    output.refresh_from_db()
+    product.refresh_from_db()
+    assert (output.review_state, product.photo_status) == ("changes_requested", "changes_requested")
+    services.photo_outputs_submit(
+        workspace=workspace, actor=editor, actor_role="photo_editor", output_ids=[output.pk]
+    )
+    services.photo_review_decide(
+        workspace=workspace,
+        actor=reviewer,
+        actor_role="reviewer",
+        output_id=output.pk,
+        decision="approve",
+    )
+    output.refresh_from_db()
+    product.refresh_from_db()
+    assert (output.review_state, product.photo_status) == ("approved", "approved")
+    events = ReviewEvent.objects.for_workspace(workspace).order_by("pk")
+    assert [(e.decision, e.from_state, e.to_state, e.comment) for e in events] == [
+        ("submit", "draft", "in_review", ""),
+        ("request_changes", "in_review", "changes_requested", "The shadow is too dark."),
+        ("resubmit", "changes_requested", "in_review", ""),
+        ("approve", "in_review", "approved", ""),
+    ]
+
+
+def test_a_copywriter_cannot_submit_photos(workspace, member):
+    output = PhotoOutputFactory(workspace=workspace)
+    with pytest.raises(ServiceError, match="needs the right to process product photos"):
+        services.photo_outputs_submit(
+            workspace=workspace,
+            actor=member("copywriter"),
+            actor_role="copywriter",
+            output_ids=[output.pk],
+        )
+    output.refresh_from_db()
+    assert output.review_state == "draft"
+    assert not ReviewEvent.objects.for_workspace(workspace).exists()
+
+
+# --- Downloads and the Shopify export -----------------------------------------------------------
+
+
+def _approved(workspace, **kwargs):
+    return PhotoOutputFactory(workspace=workspace, review_state="approved", **kwargs)
+
+
+def test_approved_photos_download_as_a_zip_named_handle_preset_n(
+    client, workspace, editor, product
+):
+    _approved(workspace, product=product, photo__product=product)
+    _approved(workspace, product=product, photo__product=product)
+    _approved(workspace, product=product, preset="shopify-square")
+    _approved(workspace, photo__original_name="Studio Shot.JPG")
+    PhotoOutputFactory(workspace=workspace, product=product)  # a draft: not in the ZIP
+    client.force_login(editor)
+    response = client.get(reverse("photo_approved_zip", kwargs={"slug": workspace.slug}))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(archive.namelist()) == [
+        "linen-shirt-amazon-main-1.jpg",
+        "linen-shirt-amazon-main-2.jpg",
+        "linen-shirt-shopify-square-1.jpg",
+        "studio-shot-amazon-main-1.jpg",
+    ]
+    only = client.get(
+        reverse("photo_approved_zip", kwargs={"slug": workspace.slug}) + "?preset=shopify-square"
+    )
+    names = zipfile.ZipFile(io.BytesIO(b"".join(only.streaming_content))).namelist()
+    assert names == ["linen-shirt-shopify-square-1.jpg"]
+
+
+SHOPIFY_ROWS = [
+    {
+        "Handle": "linen-shirt",
+        "Title": "Linen shirt",
+        "Image Src": "https://cdn.shop/a.jpg",
+        "Image Position": "1",
+        "Image Alt Text": "Front",
+    },
+    {
+        "Handle": "linen-shirt",
+        "Title": "",
+        "Image Src": "https://cdn.shop/b.jpg",
+        "Image Position": "2",
+        "Image Alt Text": "",
+    },
+    {
+        "Handle": "linen-shirt",
+        "Title": "",
+        "Image Src": "https://cdn.shop/c.jpg",
+        "Image Position": "3",
+        "Image Alt Text": "",
+    },
+]
+HEADERS = ["Handle", "Title", "Image Src", "Image Position", "Image Alt Text"]
+
+
+def _export(workspace):
+    products = (
+        Product.objects.for_workspace(workspace)
+        .order_by("pk")
+        .prefetch_related("variants", "images", "approved_copy")
+    )
+    return list(csv.DictReader(io.StringIO("".join(shopify_csv(products, HEADERS)))))
+
+
+def test_the_shopify_export_points_image_columns_at_approved_photos(
+    client, settings, workspace, product
+):
+    product.source_rows = SHOPIFY_ROWS
+    product.save()
+    other = ProductFactory(
+        workspace=workspace,
+        handle="untouched",
+        source_rows=[
+            {
+                "Handle": "untouched",
+                "Title": "Untouched",
+                "Image Src": "https://cdn.shop/u.jpg",
+                "Image Position": "1",
+                "Image Alt Text": "",
+            }
+        ],
+    )
+    photo_a = PhotoFactory(workspace=workspace, product=product)
+    photo_b = PhotoFactory(workspace=workspace, product=product)
+    amazon = _approved(workspace, product=product, photo=photo_a, preset="amazon-main")
+    shopify = _approved(workspace, product=product, photo=photo_a, preset="shopify-square")
+    second = _approved(workspace, product=product, photo=photo_b, preset="amazon-main")
+    PhotoOutputFactory(workspace=workspace, product=product, photo=photo_b)  # draft: ignored
+
+    settings.PHOTOS_PUBLIC_BASE_URL = ""
+    assert [r["Image Src"] for r in _export(workspace)] == [
+        "https://cdn.shop/a.jpg",
+        "https://cdn.shop/b.jpg",
+        "https://cdn.shop/c.jpg",
+        "https://cdn.shop/u.jpg",
+    ]
+
+    settings.PHOTOS_PUBLIC_BASE_URL = "https://atelier.example.com/"
+    rows = _export(workspace)
+    first_url = exporting.public_url(shopify)  # the Shopify preset is preferred for photo A
+    assert first_url.startswith("https://atelier.example.com/photos/p/")
+    assert [
+        (r["Handle"], r["Image Src"], r["Image Position"], r["Image Alt Text"]) for r in rows
+    ] == [
+        ("linen-shirt", first_url, "1", "Front"),
+        ("linen-shirt", exporting.public_url(second), "2", "Linen shirt"),
+        ("linen-shirt", "", "", ""),
+        ("untouched", "https://cdn.shop/u.jpg", "1", ""),
+    ]
+    assert other.pk and amazon.pk
+
+    # The link works without signing in, and only while the photo stays approved.
+    path = first_url.removeprefix("https://atelier.example.com")
+    response = client.get(path)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    shopify.review_state = "changes_requested"
+    shopify.save()
+    assert client.get(path).status_code == 404
+    assert client.get("/photos/p/forged:token.jpg").status_code == 404
+
+
+def test_approved_image_urls_is_one_query(django_assert_num_queries, settings, workspace, product):
+    settings.PHOTOS_PUBLIC_BASE_URL = "https://atelier.example.com"
+    _approved(workspace, product=product)
+    with django_assert_num_queries(1):
+        urls = exporting.approved_image_urls([product])
+    assert list(urls) == [product.pk] and len(urls[product.pk]) == 1
