@@ -93,6 +93,25 @@ def main() -> None:
     scores = model.scores(candidates)
     score_s = time.perf_counter() - started
     print(f"first call (loads the weights): {load_s:.2f} s; mean score {scores.mean():.1f}")
+
+    # What brand_score adds per text: rules, lexicon terms, statistics, the copy check.
+    from apps.brand import exemplars, rules, text
+    from apps.brand.selectors import VersionRuntime
+    from apps.brand.services import score_with
+
+    runtime = VersionRuntime(
+        version_id=0,
+        scorer=model,
+        index=exemplars.ExemplarIndex(trained.exemplar_pool[:10]),
+        shingles=text.shingle_index(body for _, body in trained.exemplar_pool),
+        lexicon=[entry["term"] for entry in trained.lexicon],
+        stats=trained.stats,
+        guide=rules.StyleGuide(banned=tuple(rules.clean_banned(["cheap", ".*"]))),
+    )
+    started = time.perf_counter()
+    explained = score_with(runtime, candidates)
+    explain_s = time.perf_counter() - started
+    print(f"brand_score with explanations, 1,000 texts: {explain_s:.3f} s ({len(explained)})")
     print(f"train_s={train_s:.2f} score_1000_s={score_s:.3f}")
 
 

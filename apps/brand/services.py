@@ -110,7 +110,14 @@ def brand_score(
     if not texts:
         return []
     runtime = selectors.version_runtime(workspace=workspace, version=version)
-    scores = runtime.scorer.scores(texts)
+    return score_with(runtime, texts, version_id=version.pk)
+
+
+def score_with(
+    runtime: selectors.VersionRuntime, texts: Sequence[str], *, version_id: int | None = None
+) -> list[BrandScore]:
+    """Scores and explanations from a loaded version (no database: the benchmark calls it)."""
+    scores = runtime.scorer.scores(list(texts))
     results = []
     for value, body in zip(scores, texts, strict=True):
         stats = text.TextStats.of(body)
@@ -127,7 +134,7 @@ def brand_score(
                     for d in deviations
                 ),
                 copied=text.copies_run(body, runtime.shingles),
-                version_id=version.pk,
+                version_id=version_id,
                 stats={d["stat"]: d["value"] for d in deviations},
             )
         )
