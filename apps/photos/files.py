@@ -147,6 +147,20 @@ def _bomb(name: str, size: tuple[int, int] | None) -> ServiceError:
     )
 
 
+@dataclass(frozen=True)
+class Inspected:
+    source_format: str
+    width: int
+    height: int
+
+
+def inspect_upload(content: bytes, *, name: str) -> Inspected:
+    """The quick checks, from the header only (no pixel decoded): content type, size, pixel
+    count (decompression bombs), animation. Cheap enough to answer while the person waits."""
+    image = _open_checked(content, name)
+    return Inspected(source_format=image.format or "", width=image.width, height=image.height)
+
+
 def _icc_to_srgb(image: Image.Image, icc: bytes, notes: list[str], name: str) -> Image.Image:
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))

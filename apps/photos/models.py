@@ -14,9 +14,18 @@ from apps.reviews.models import Reviewable
 from apps.workspaces.tenancy import TenantModel
 
 
+class PhotoStatus(models.TextChoices):
+    PROCESSING = "processing", "Being checked"
+    READY = "ready", "Ready"
+
+
 class Photo(TenantModel):
     """A product photo as uploaded (or picked from the catalog), made safe: sRGB, upright,
-    without metadata."""
+    without metadata.
+
+    An upload is stored as it came (``processing``) until its job item has checked and
+    normalised it; only then (``ready``) is it shown, served or processed.
+    """
 
     workspace = models.ForeignKey(
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="photos"
@@ -37,6 +46,12 @@ class Photo(TenantModel):
     height = models.PositiveIntegerField()
     source_format = models.CharField(max_length=10)
     has_alpha = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=12, choices=PhotoStatus.choices, default=PhotoStatus.READY, db_index=True
+    )
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     notes = models.JSONField(default=list, blank=True)
     # Preset code → checker report (apps.photos.checker.CheckReport.as_dict()).
     checks = models.JSONField(default=dict, blank=True)
@@ -51,6 +66,10 @@ class Photo(TenantModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == PhotoStatus.READY
 
 
 class PhotoRecipe(TenantModel):
@@ -78,6 +97,12 @@ class PhotoRecipe(TenantModel):
         return self.name
 
 
+class ProfileStatus(models.TextChoices):
+    TRAINING = "training", "Learning"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
 class LightingProfile(TenantModel):
     """One version of the brand's lighting profile, learned from its reference photos.
 
@@ -91,6 +116,13 @@ class LightingProfile(TenantModel):
     version = models.PositiveIntegerField()
     name = models.CharField(max_length=120, blank=True)
     is_active = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=12, choices=ProfileStatus.choices, default=ProfileStatus.READY
+    )
+    error = models.TextField(blank=True)
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     stats = models.JSONField(default=dict)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.catalog.models import Product, ProductImage
+from apps.jobs.models import ACTIVE_JOB_STATUSES, Job
 from apps.photos import files, pipeline
 from apps.photos.models import (
     LightingProfile,
@@ -34,6 +35,20 @@ def photo_page(
     if product_id:
         photos = photos.filter(product_id=product_id)
     return Paginator(photos, per_page).get_page(page)
+
+
+def photo_jobs_active(*, workspace: Workspace) -> list[Job]:
+    """The studio's jobs still running (uploads being checked, profiles learned, batches)."""
+    from apps.photos.services import INGEST_JOB_KIND, LEARN_JOB_KIND, PROCESS_JOB_KIND
+
+    return list(
+        Job.objects.for_workspace(workspace)
+        .filter(
+            kind__in=[INGEST_JOB_KIND, LEARN_JOB_KIND, PROCESS_JOB_KIND],
+            status__in=ACTIVE_JOB_STATUSES,
+        )
+        .order_by("-created_at")[:5]
+    )
 
 
 def photo_get(*, workspace: Workspace, photo_id: int) -> Photo:
@@ -98,11 +113,19 @@ def recipe_get(*, workspace: Workspace, recipe_id: int) -> PhotoRecipe:
 
 
 def lighting_profile_active(*, workspace: Workspace) -> LightingProfile | None:
-    return LightingProfile.objects.for_workspace(workspace).filter(is_active=True).first()
+    return (
+        LightingProfile.objects.for_workspace(workspace)
+        .filter(is_active=True, status="ready")
+        .first()
+    )
 
 
 def lighting_profile_list(*, workspace: Workspace) -> list[LightingProfile]:
-    return list(LightingProfile.objects.for_workspace(workspace).prefetch_related("references"))
+    return list(
+        LightingProfile.objects.for_workspace(workspace)
+        .select_related("job")
+        .prefetch_related("references")
+    )
 
 
 def lighting_profile_get(*, workspace: Workspace, profile_id: int) -> LightingProfile:

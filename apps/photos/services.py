@@ -3,8 +3,9 @@
 Every function is keyword-only with ``workspace`` (and ``actor``) first. Refusals raise
 :class:`~apps.core.errors.ServiceError` with a message that names the file or the photo.
 
-Uploads are *per file*, not all-or-nothing: each good file is saved in its own transaction and
-each bad one is reported by name, so one damaged photo never loses the rest of a batch.
+Uploads are *per file*, not all-or-nothing: each bad file is reported by name (at once, or by
+its job item) and the others go on, so one damaged photo never loses the rest of a batch.
+Image work (normalising uploads, learning a lighting profile, processing photos) runs in jobs.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from apps.photos.models import (
     Photo,
     PhotoOutput,
     PhotoRecipe,
+    PhotoStatus,
+    ProfileStatus,
 )
 from apps.photos.presets import PRESETS
 from apps.photos.selectors import read_file
@@ -46,6 +49,8 @@ from apps.workspaces.roles import Action
 logger = logging.getLogger(__name__)
 
 PROCESS_JOB_KIND = "photos.process"
+INGEST_JOB_KIND = "photos.ingest"
+LEARN_JOB_KIND = "photos.lighting_learn"
 IMAGE_OPERATION = WorkKind.IMAGE_OPERATION.value
 CHECK_LONG_SIDE = 2048  # uploads are checked against the presets on a copy this size
 PROFILE_LONG_SIDE = 1024  # reference photos are measured at this size
@@ -57,42 +62,23 @@ CUTOUT_PROMPT = (
 
 @dataclass
 class UploadOutcome:
-    photos: list[Photo] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    photos: list[Photo] = field(default_factory=list)  # accepted, being checked by ``job``
+    errors: list[str] = field(default_factory=list)  # refused at once, by name
+    job: Job | None = None
 
 
 # --- Uploads ------------------------------------------------------------------------------------
+#
+# Two steps, so nobody waits on image work: while the person waits, each file gets the quick
+# checks its header allows (type by content, size, pixel count / decompression bomb) and the
+# accepted ones are stored as they came, marked "processing"; then a job (one item per photo)
+# decodes, turns upright, converts to sRGB, strips metadata and checks it against the presets.
+# A file refused at either step is named; the others go on.
 
 
 def _checks(normalised: files.NormalisedImage) -> dict:
     pixels = files.decode(normalised.content, max_long_side=CHECK_LONG_SIDE)
     return checker.check_all(pixels[..., :3], real_size=(normalised.width, normalised.height))
-
-
-@transaction.atomic
-def _photo_store(
-    *,
-    workspace: Workspace,
-    actor: User | None,
-    name: str,
-    normalised: files.NormalisedImage,
-    product: Product | None,
-    source_image: ProductImage | None = None,
-) -> Photo:
-    return Photo.objects.create(
-        workspace=workspace,
-        product=product,
-        source_image=source_image,
-        original_name=name[:255],
-        file=ContentFile(normalised.content, name=f"{uuid.uuid4().hex}.{normalised.extension}"),
-        width=normalised.width,
-        height=normalised.height,
-        source_format=normalised.source_format,
-        has_alpha=normalised.has_alpha,
-        notes=normalised.notes,
-        checks=_checks(normalised),
-        created_by=actor,
-    )
 
 
 def _product_for(workspace: Workspace, product_id: int | None) -> Product | None:
@@ -104,11 +90,60 @@ def _product_for(workspace: Workspace, product_id: int | None) -> Product | None
     return product
 
 
+def _read_checked(upload) -> tuple[bytes, files.Inspected]:
+    """An uploaded file's bytes after the quick checks (its size before it is read at all)."""
+    name = getattr(upload, "name", "") or "photo"
+    if upload.size > files.max_upload_bytes():
+        raise ServiceError(
+            f"“{name}” is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+            f"{files.max_upload_bytes() / 1024 / 1024:.0f} MB per photo.",
+            field="files",
+        )
+    upload.seek(0)
+    content = upload.read()
+    return content, files.inspect_upload(content, name=name)
+
+
+@transaction.atomic
+def _photos_accept(
+    *,
+    workspace: Workspace,
+    actor: User | None,
+    accepted: list[tuple[str, bytes, files.Inspected, Product | None, ProductImage | None]],
+) -> tuple[list[Photo], Job]:
+    photos = [
+        Photo.objects.create(
+            workspace=workspace,
+            product=product,
+            source_image=source_image,
+            original_name=name[:255],
+            # Kept only until its job item has normalised it (then replaced and deleted).
+            file=ContentFile(content, name=f"{uuid.uuid4().hex}.upload"),
+            width=inspected.width,
+            height=inspected.height,
+            source_format=inspected.source_format,
+            status=PhotoStatus.PROCESSING,
+            created_by=actor,
+        )
+        for name, content, inspected, product, source_image in accepted
+    ]
+    job = job_create(
+        workspace=workspace,
+        actor=actor,
+        kind=INGEST_JOB_KIND,
+        items=[(f"photo-{photo.pk}", {"photo_id": photo.pk}) for photo in photos],
+        label=f"Check {len(photos)} uploaded photo{'s' if len(photos) != 1 else ''}",
+        chunk_size=1,
+    )
+    Photo.objects.for_workspace(workspace).filter(pk__in=[p.pk for p in photos]).update(job=job)
+    return photos, job
+
+
 def photo_upload(
     *, workspace: Workspace, actor: User | None, uploads: list, product_id: int | None = None
 ) -> UploadOutcome:
-    """Check and store uploaded files (Django UploadedFiles); a bad file is reported by name
-    and the others go on."""
+    """Accept uploaded files (Django UploadedFiles) for checking; a file refused by the quick
+    checks is reported by name and the others go on."""
     from django.conf import settings
 
     if not uploads:
@@ -122,29 +157,19 @@ def photo_upload(
         )
     product = _product_for(workspace, product_id)
     outcome = UploadOutcome()
+    accepted = []
     for upload in uploads:
         name = getattr(upload, "name", "") or "photo"
         try:
-            if upload.size > files.max_upload_bytes():
-                # Refused from its declared size, before it is read into memory.
-                raise ServiceError(
-                    f"“{name}” is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                    f"{files.max_upload_bytes() / 1024 / 1024:.0f} MB per photo.",
-                    field="files",
-                )
-            upload.seek(0)
-            normalised = files.normalise_upload(upload.read(), name=name)
-            outcome.photos.append(
-                _photo_store(
-                    workspace=workspace,
-                    actor=actor,
-                    name=name,
-                    normalised=normalised,
-                    product=product,
-                )
-            )
+            content, inspected = _read_checked(upload)
         except ServiceError as error:
             outcome.errors.append(error.message)
+            continue
+        accepted.append((name, content, inspected, product, None))
+    if accepted:
+        outcome.photos, outcome.job = _photos_accept(
+            workspace=workspace, actor=actor, accepted=accepted
+        )
     return outcome
 
 
@@ -165,6 +190,7 @@ def photo_import_from_catalog(
     if not images:
         raise ServiceError("Those images are not in this workspace.", field="images")
     outcome = UploadOutcome()
+    accepted = []
     for image in images:
         label = f"{image.product.title}, image {image.position}"
         try:
@@ -175,22 +201,75 @@ def photo_import_from_catalog(
                     field="images",
                 )
             name = image.file.name.rsplit("/", 1)[-1]
-            normalised = files.normalise_upload(read_file(image.file), name=f"{label} ({name})")
-            outcome.photos.append(
-                _photo_store(
-                    workspace=workspace,
-                    actor=actor,
-                    name=name,
-                    normalised=normalised,
-                    product=image.product,
-                    source_image=image,
-                )
-            )
+            content = read_file(image.file)
+            inspected = files.inspect_upload(content, name=f"{label} ({name})")
+            accepted.append((name, content, inspected, image.product, image))
         except ServiceError as error:
             outcome.errors.append(error.message)
         except OSError:
             outcome.errors.append(f"{label}: the stored file is missing.")
+    if accepted:
+        outcome.photos, outcome.job = _photos_accept(
+            workspace=workspace, actor=actor, accepted=accepted
+        )
     return outcome
+
+
+def photo_ingest_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict:
+    """One job item: normalise one accepted upload (see above). Safe to run twice: a photo
+    already ready is left alone. A file that fails is removed, and the item's error names it."""
+    photo = Photo.objects.for_workspace(workspace).filter(pk=item.payload.get("photo_id")).first()
+    if photo is None:
+        raise SkipItem("The photo was deleted before it was checked.")
+    if photo.status == PhotoStatus.READY:
+        return {"photo_id": photo.pk, "again": True}
+    raw_name = photo.file.name
+    try:
+        normalised = files.normalise_upload(read_file(photo.file), name=photo.original_name)
+        checks = _checks(normalised)
+    except ServiceError:
+        _photo_discard(workspace, photo.pk, raw_name)
+        raise
+    with transaction.atomic():
+        locked = (
+            Photo.objects.for_workspace(workspace)
+            .select_for_update()
+            .filter(pk=photo.pk, status=PhotoStatus.PROCESSING)
+            .first()
+        )
+        if locked is None:
+            return {"photo_id": photo.pk, "again": True}
+        locked.file.save(
+            f"{uuid.uuid4().hex}.{normalised.extension}",
+            ContentFile(normalised.content),
+            save=False,
+        )
+        locked.width, locked.height = normalised.width, normalised.height
+        locked.source_format = normalised.source_format
+        locked.has_alpha = normalised.has_alpha
+        locked.notes, locked.checks = normalised.notes, checks
+        locked.status = PhotoStatus.READY
+        locked.save()
+        # The original bytes (metadata, location and all) go once the new file is committed.
+        transaction.on_commit(lambda: _storage_delete(raw_name))
+    return {"photo_id": photo.pk, "notes": normalised.notes}
+
+
+def _storage_delete(name: str) -> None:
+    from django.core.files.storage import default_storage
+
+    try:
+        default_storage.delete(name)
+    except OSError:
+        logger.warning("Could not delete the stored upload %s", name)
+
+
+def _photo_discard(workspace: Workspace, photo_id: int, raw_name: str) -> None:
+    with transaction.atomic():
+        Photo.objects.for_workspace(workspace).filter(
+            pk=photo_id, status=PhotoStatus.PROCESSING
+        ).delete()
+        transaction.on_commit(lambda: _storage_delete(raw_name))
 
 
 # --- Recipes ------------------------------------------------------------------------------------
@@ -277,69 +356,127 @@ def measure_reference(content: bytes) -> dict:
     return lighting.measure(rgb, alpha)
 
 
+@transaction.atomic
 def lighting_profile_train(
     *, workspace: Workspace, actor: User | None, uploads: list, name: str = ""
 ) -> LightingProfile:
-    """Learn a new profile version from reference photos and make it the active one.
-
-    Needs at least five usable photos; otherwise nothing is saved and the message lists what
-    was wrong with each refused file.
-    """
-    usable: list[tuple[str, files.NormalisedImage, dict]] = []
+    """Start learning a new profile version from reference photos (a job: measuring photos
+    takes seconds). The quick checks run now: at least five files must pass them, or nothing
+    is saved and the message says what was wrong with each refused file. The new version
+    becomes the active one once it is learned."""
+    accepted: list[tuple[str, bytes]] = []
     problems: list[str] = []
     for upload in uploads:
-        file_name = getattr(upload, "name", "") or "photo"
         try:
-            if upload.size > files.max_upload_bytes():
-                raise ServiceError(
-                    f"“{file_name}” is larger than {files.max_upload_bytes() / 1024 / 1024:.0f} MB."
-                )
-            upload.seek(0)
-            normalised = files.normalise_upload(upload.read(), name=file_name)
-            stats = measure_reference(normalised.content)
-            if not stats["product"]:
-                raise ServiceError(f"“{file_name}”: no product could be found in it.")
-            usable.append((file_name, normalised, stats))
+            content, _ = _read_checked(upload)
         except ServiceError as error:
             problems.append(error.message)
-    if len(usable) < lighting.MIN_REFERENCES:
+            continue
+        accepted.append((getattr(upload, "name", "") or "photo", content))
+    if len(accepted) < lighting.MIN_REFERENCES:
         detail = (" " + " ".join(problems)) if problems else ""
         raise ServiceError(
             f"A lighting profile needs at least {lighting.MIN_REFERENCES} usable reference "
-            f"photos; {len(usable)} of {len(uploads)} could be used.{detail}",
+            f"photos; {len(accepted)} of {len(uploads)} could be used.{detail}",
             field="files",
         )
-    stats = lighting.learn([entry[2] for entry in usable])
-    return _lighting_profile_save(
-        workspace=workspace, actor=actor, name=name, stats=stats, references=usable
-    )
-
-
-@transaction.atomic
-def _lighting_profile_save(
-    *, workspace: Workspace, actor: User | None, name: str, stats: dict, references: list
-) -> LightingProfile:
     profiles = LightingProfile.objects.for_workspace(workspace).select_for_update()
     version = (profiles.aggregate(top=Max("version"))["top"] or 0) + 1
-    profiles.filter(is_active=True).update(is_active=False)
     profile = LightingProfile.objects.create(
         workspace=workspace,
         version=version,
         name=(name or "").strip()[:120],
-        is_active=True,
-        stats=stats,
+        status=ProfileStatus.TRAINING,
         created_by=actor,
     )
-    for position, (file_name, normalised, photo_stats) in enumerate(references, start=1):
+    for position, (file_name, content) in enumerate(accepted, start=1):
         LightingReference.objects.create(
             workspace=workspace,
             profile=profile,
             position=position,
             original_name=file_name[:255],
-            file=ContentFile(normalised.content, name=f"{uuid.uuid4().hex}.{normalised.extension}"),
-            stats=photo_stats,
+            file=ContentFile(content, name=f"{uuid.uuid4().hex}.upload"),
         )
+    profile.job = job_create(
+        workspace=workspace,
+        actor=actor,
+        kind=LEARN_JOB_KIND,
+        items=[(f"lighting-profile-{profile.pk}", {"profile_id": profile.pk})],
+        label=f"Learn {profile}",
+        chunk_size=1,
+    )
+    profile.save(update_fields=["job"])
     return profile
+
+
+def lighting_profile_learn_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict:
+    """The job item: normalise and measure each reference, pool them, activate the version.
+    Safe to run twice: a version already learned (or failed) is left alone."""
+    profile = (
+        LightingProfile.objects.for_workspace(workspace)
+        .filter(pk=item.payload.get("profile_id"))
+        .first()
+    )
+    if profile is None:
+        raise SkipItem("The profile was deleted before it was learned.")
+    if profile.status != ProfileStatus.TRAINING:
+        return {"profile_id": profile.pk, "again": True}
+    measured: list[tuple[LightingReference, files.NormalisedImage, dict]] = []
+    problems: list[str] = []
+    for reference in profile.references.all():
+        try:
+            normalised = files.normalise_upload(
+                read_file(reference.file), name=reference.original_name
+            )
+            stats = measure_reference(normalised.content)
+            if not stats["product"]:
+                raise ServiceError(f"“{reference.original_name}”: no product could be found.")
+        except ServiceError as error:
+            problems.append(error.message)
+            continue
+        measured.append((reference, normalised, stats))
+    if len(measured) < lighting.MIN_REFERENCES:
+        message = (
+            f"A lighting profile needs at least {lighting.MIN_REFERENCES} usable reference "
+            f"photos; {len(measured)} could be used. " + " ".join(problems)
+        ).strip()
+        LightingProfile.objects.for_workspace(workspace).filter(pk=profile.pk).update(
+            status=ProfileStatus.FAILED, error=message
+        )
+        raise ServiceError(message)
+    stats = lighting.learn([entry[2] for entry in measured])
+    _lighting_profile_finish(workspace=workspace, profile=profile, stats=stats, measured=measured)
+    return {"profile_id": profile.pk, "references": len(measured), "refused": problems}
+
+
+@transaction.atomic
+def _lighting_profile_finish(
+    *, workspace: Workspace, profile: LightingProfile, stats: dict, measured: list
+) -> None:
+    profiles = LightingProfile.objects.for_workspace(workspace).select_for_update()
+    profile = profiles.get(pk=profile.pk)
+    if profile.status != ProfileStatus.TRAINING:
+        return
+    used = set()
+    for reference, normalised, reference_stats in measured:
+        raw_name = reference.file.name
+        reference.file.save(
+            f"{uuid.uuid4().hex}.{normalised.extension}",
+            ContentFile(normalised.content),
+            save=False,
+        )
+        reference.stats = reference_stats
+        reference.save(update_fields=["file", "stats"])
+        used.add(reference.pk)
+        transaction.on_commit(lambda name=raw_name: _storage_delete(name))
+    for reference in profile.references.exclude(pk__in=used):
+        transaction.on_commit(lambda name=reference.file.name: _storage_delete(name))
+        reference.delete()
+    profiles.filter(is_active=True).update(is_active=False)
+    profile.stats = stats
+    profile.status = ProfileStatus.READY
+    profile.is_active = True
+    profile.save(update_fields=["stats", "status", "is_active"])
 
 
 @transaction.atomic
@@ -352,6 +489,8 @@ def lighting_profile_activate(
         raise ServiceError("This lighting profile no longer exists.", code="not_found")
     if profile.is_active:
         raise ServiceError(f"{profile} is already the active lighting profile.")
+    if profile.status != ProfileStatus.READY:
+        raise ServiceError(f"{profile} is not learned yet ({profile.get_status_display()}).")
     profiles.filter(is_active=True).update(is_active=False)
     profile.is_active = True
     profile.save(update_fields=["is_active"])
@@ -418,11 +557,22 @@ def photo_batch_start(
     recipe = PhotoRecipe.objects.for_workspace(workspace).filter(pk=recipe_id).first()
     if recipe is None:
         raise ServiceError("Choose a recipe.", field="recipe")
-    photos = list(Photo.objects.for_workspace(workspace).filter(pk__in=photo_ids).order_by("pk"))
+    photos = list(
+        Photo.objects.for_workspace(workspace)
+        .filter(pk__in=photo_ids, status=PhotoStatus.READY)
+        .order_by("pk")
+    )
     if len(photos) != len(set(photo_ids)):
-        raise ServiceError("Some of those photos are not in this workspace.", field="photos")
+        raise ServiceError(
+            "Some of those photos are not in this workspace or are still being checked.",
+            field="photos",
+        )
     steps = _check_steps(workspace, list(recipe.steps), recipe.preset)
-    profile = LightingProfile.objects.for_workspace(workspace).filter(is_active=True).first()
+    profile = (
+        LightingProfile.objects.for_workspace(workspace)
+        .filter(is_active=True, status=ProfileStatus.READY)
+        .first()
+    )
     _require_profile(steps, profile)
     # The whole batch must fit in the credits left: refused here, before anything is queued.
     billing.credits_check_can_start(workspace=workspace, kind=IMAGE_OPERATION, units=len(photos))

@@ -56,7 +56,13 @@ def _sized(field, size: str) -> bytes:
 def _flash_outcome(request: HttpRequest, outcome: services.UploadOutcome, verb: str) -> None:
     if outcome.photos:
         count = len(outcome.photos)
-        messages.success(request, f"{count} photo{'s' if count != 1 else ''} {verb}.")
+        messages.success(
+            request,
+            f"{count} photo{'s' if count != 1 else ''} {verb}; "
+            f"{'they are' if count != 1 else 'it is'} being checked and made ready (turned "
+            "upright, converted to sRGB, stripped of metadata). Files that fail are named on "
+            "the job's page.",
+        )
     for error in outcome.errors:
         messages.error(request, error)
 
@@ -77,6 +83,9 @@ def photo_studio(request: HttpRequest) -> HttpResponse:
         "max_mb": files.max_upload_bytes() // (1024 * 1024),
         "max_mp": files.max_pixels() // 1_000_000,
         "in_review": len(selectors.review_queue(workspace=workspace)),
+        "running": [
+            (job, job_progress(job=job)) for job in selectors.photo_jobs_active(workspace=workspace)
+        ],
     }
     return render(request, "photos/studio.html", context)
 
@@ -192,7 +201,10 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
         ],
         "outputs": list(photo.outputs.all()),
     }
-    if request.GET.get("recipe") or request.GET.get("preset") or "remove_background" in request.GET:
+    wants_preview = (
+        request.GET.get("recipe") or request.GET.get("preset") or "remove_background" in request.GET
+    )
+    if wants_preview and photo.is_ready:
         try:
             steps, preset, recipe = _recipe_from_request(request)
             _, notes, relight = _preview(request, photo, steps, preset)
@@ -211,6 +223,8 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
 @workspace_view(Action.EDIT_PHOTOS)
 def photo_preview(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(workspace=request.workspace, photo_id=photo_id)
+    if not photo.is_ready:
+        raise Http404("This photo is still being checked.")
     try:
         steps, preset, _ = _recipe_from_request(request)
         content, _, _ = _preview(request, photo, steps, preset)
@@ -224,6 +238,9 @@ def photo_preview(request: HttpRequest, photo_id: int) -> HttpResponse:
 @workspace_view(Action.VIEW_WORKSPACE)
 def photo_image(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(workspace=request.workspace, photo_id=photo_id)
+    if not photo.is_ready:
+        # Not normalised yet: its file may still carry the camera's location.
+        raise Http404("This photo is still being checked.")
     return _image_response(_sized(photo.file, request.GET.get("size", "")))
 
 
@@ -463,6 +480,11 @@ def lighting_profile(request: HttpRequest) -> HttpResponse:
     profiles = selectors.lighting_profile_list(workspace=request.workspace)
     active = next((p for p in profiles if p.is_active), None)
     context = {
+        "learning": [
+            (profile, job_progress(job=profile.job))
+            for profile in profiles
+            if profile.status == "training" and profile.job
+        ],
         "active": active,
         "profiles": profiles,
         "min_references": MIN_REFERENCES,
@@ -493,8 +515,8 @@ def lighting_profile_train(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"{profile} learned from {profile.stats['references']} reference photos; it is now "
-            "the active lighting profile.",
+            f"Learning {profile} from {profile.references.count()} reference photos. It "
+            "becomes the active lighting profile when it is done.",
         )
     return redirect("photo_lighting", slug=request.workspace.slug)
 

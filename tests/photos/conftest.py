@@ -161,3 +161,33 @@ def editor(member):
 @pytest.fixture
 def reviewer(member):
     return member("reviewer")
+
+
+@pytest.fixture
+def ingest(django_capture_on_commit_callbacks):
+    """Upload through the service and run the checking job (tasks run eagerly)."""
+    from apps.photos import services
+
+    def run(workspace, actor, uploads, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.photo_upload(
+                workspace=workspace, actor=actor, uploads=uploads, **kwargs
+            )
+
+    return run
+
+
+@pytest.fixture
+def learn(django_capture_on_commit_callbacks):
+    """Start learning a lighting profile and run its job; returns the profile, refreshed."""
+    from apps.photos import services
+
+    def run(workspace, actor, uploads, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            profile = services.lighting_profile_train(
+                workspace=workspace, actor=actor, uploads=uploads, **kwargs
+            )
+        profile.refresh_from_db()
+        return profile
+
+    return run

@@ -3,14 +3,18 @@ metadata, converted to sRGB; a bad file is named and the rest of the batch goes 
 
 import io
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
+from django.urls import reverse
 from PIL import Image
 
 from apps.core.errors import ServiceError
+from apps.jobs.models import JobItem
 from apps.photos import files, services
 from apps.photos.models import Photo
+from tests.factories import PhotoRecipeFactory
 from tests.photos.conftest import bomb_png, encode, product_pixels, swapped_primaries_icc, upload
 
 
@@ -116,26 +120,41 @@ def test_transparency_is_kept_as_a_cutout():
     assert normalised.has_alpha and normalised.extension == "png"
 
 
-def test_a_bad_file_is_named_and_the_batch_goes_on(workspace, editor):
+def test_a_bad_file_is_named_and_the_batch_goes_on(workspace, editor, ingest, settings):
     good = encode(product_pixels(120, 90))
-    outcome = services.photo_upload(
-        workspace=workspace,
-        actor=editor,
-        uploads=[
+    cut = encode(product_pixels(120, 90, seed=3))
+    outcome = ingest(
+        workspace,
+        editor,
+        [
             upload("first.jpg", good),
             upload("notes.jpg", b"not an image at all"),
             upload("second.webp", encode(product_pixels(90, 120), "WEBP"), "image/webp"),
+            upload("cut.jpg", cut[: len(cut) // 2]),  # its header is fine; its pixels are not
         ],
     )
-    assert [photo.original_name for photo in outcome.photos] == ["first.jpg", "second.webp"]
+    # Refused at once, by name: the file whose content is not an image.
     assert outcome.errors == [
         "“notes.jpg” is not a JPEG, PNG or WebP image (its content is text, not an image), "
         "whatever its name says."
     ]
+    # Refused by the checking job, by name; the others were made ready.
+    job = outcome.job
+    job.refresh_from_db()
+    assert (job.kind, job.status, job.done, job.failed) == (
+        "photos.ingest",
+        "finished_with_errors",
+        2,
+        1,
+    )
+    failed = JobItem.objects.for_workspace(workspace).get(job=job, status="failed")
+    assert failed.error == (
+        "“cut.jpg” looks like a JPEG file but cannot be read: it is damaged or incomplete."
+    )
     photos = Photo.objects.for_workspace(workspace).order_by("pk")
-    assert [(p.original_name, p.width, p.height) for p in photos] == [
-        ("first.jpg", 120, 90),
-        ("second.webp", 90, 120),
+    assert [(p.original_name, p.status, p.width, p.height) for p in photos] == [
+        ("first.jpg", "ready", 120, 90),
+        ("second.webp", "ready", 90, 120),
     ]
     stored = photos[0]
     assert stored.file.name.endswith(".jpg")
@@ -147,6 +166,24 @@ def test_a_bad_file_is_named_and_the_batch_goes_on(workspace, editor):
         "google-merchant",
     }
     assert stored.checks["amazon-main"]["passed"] is False  # a 120×90 upload on beige
+    # The files as they came (metadata and all) are gone once checked or refused.
+    assert list(Path(settings.MEDIA_ROOT).rglob("*.upload")) == []
+
+
+def test_a_photo_being_checked_is_not_shown_or_processed(client, workspace, editor):
+    outcome = services.photo_upload(
+        workspace=workspace, actor=editor, uploads=[upload("a.jpg", encode(product_pixels()))]
+    )  # its job has not run (the transaction's callbacks were not executed)
+    photo = outcome.photos[0]
+    assert photo.status == "processing" and photo.file.name.endswith(".upload")
+    client.force_login(editor)
+    image = reverse("photo_image", kwargs={"slug": workspace.slug, "photo_id": photo.pk})
+    assert client.get(image).status_code == 404
+    recipe = PhotoRecipeFactory(workspace=workspace)
+    with pytest.raises(ServiceError, match="still being checked"):
+        services.photo_batch_start(
+            workspace=workspace, actor=editor, photo_ids=[photo.pk], recipe_id=recipe.pk
+        )
 
 
 def test_an_oversized_upload_is_refused_from_its_size(workspace, editor, settings):
@@ -174,7 +211,7 @@ def test_uploading_nothing_or_for_another_workspaces_product(workspace, editor, 
     assert not Photo.objects.for_workspace(workspace).exists()
 
 
-def test_catalog_images_stored_or_remote(workspace, editor):
+def test_catalog_images_stored_or_remote(workspace, editor, django_capture_on_commit_callbacks):
     from django.core.files.base import ContentFile
 
     from apps.catalog.models import ProductImage
@@ -190,10 +227,14 @@ def test_catalog_images_stored_or_remote(workspace, editor):
     remote = ProductImage.objects.create(
         workspace=workspace, product=product, position=2, src="https://cdn.example.com/s.jpg"
     )
-    outcome = services.photo_import_from_catalog(
-        workspace=workspace, actor=editor, image_ids=[stored.pk, remote.pk]
-    )
-    assert [(p.product_id, p.source_image_id) for p in outcome.photos] == [(product.pk, stored.pk)]
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.photo_import_from_catalog(
+            workspace=workspace, actor=editor, image_ids=[stored.pk, remote.pk]
+        )
+    photos = Photo.objects.for_workspace(workspace)
+    assert [(p.product_id, p.source_image_id, p.status) for p in photos] == [
+        (product.pk, stored.pk, "ready")
+    ]
     assert outcome.errors == [
         "Linen shirt, image 2 is only a link to https://cdn.example.com/s.jpg: this server does "
         "not download images from the internet. Save the image and upload the file."

@@ -15,7 +15,7 @@ from apps.core.errors import ServiceError
 from apps.jobs.models import Job, JobItem
 from apps.jobs.services import job_retry_failed
 from apps.photos import checker, exporting, files, selectors, services
-from apps.photos.models import PhotoOutput
+from apps.photos.models import Photo, PhotoOutput
 from apps.reviews.models import ReviewEvent
 from tests.billing.support import balance_of, set_balance
 from tests.factories import (
@@ -38,18 +38,18 @@ def product(workspace):
 
 
 @pytest.fixture
-def photos(workspace, editor, product):
-    outcome = services.photo_upload(
-        workspace=workspace,
-        actor=editor,
-        uploads=[
+def photos(workspace, editor, product, ingest):
+    outcome = ingest(
+        workspace,
+        editor,
+        [
             upload("front.jpg", encode(product_pixels(240, 180, seed=1))),
             upload("back.jpg", encode(product_pixels(180, 240, seed=2, product=(150, 40, 40)))),
         ],
         product_id=product.pk,
     )
     assert outcome.errors == []
-    return outcome.photos
+    return list(Photo.objects.for_workspace(workspace).order_by("pk"))
 
 
 @pytest.fixture
@@ -166,7 +166,7 @@ def test_out_of_credits_refuses_the_batch_with_billings_message(workspace, edito
     assert refused.value.message.startswith(
         "Not enough credits: this needs 10 (2 × image operation) and 9 are left"
     )
-    assert not Job.objects.for_workspace(workspace).exists()
+    assert not Job.objects.for_workspace(workspace).filter(kind="photos.process").exists()
     assert not PhotoOutput.objects.for_workspace(workspace).exists()
 
 
@@ -204,7 +204,7 @@ def test_a_recipe_with_relight_needs_a_profile(workspace, editor, photos):
         services.photo_batch_start(
             workspace=workspace, actor=editor, photo_ids=[photos[0].pk], recipe_id=recipe.pk
         )
-    assert not Job.objects.for_workspace(workspace).exists()
+    assert not Job.objects.for_workspace(workspace).filter(kind="photos.process").exists()
 
 
 def test_recipes_are_named_once_and_checked(workspace, editor, recipe):
@@ -231,17 +231,19 @@ def test_recipes_are_named_once_and_checked(workspace, editor, recipe):
 # --- Lighting profiles --------------------------------------------------------------------------
 
 
-def test_a_lighting_profile_is_learned_from_five_photos_and_versions_are_kept(workspace, editor):
+def test_a_lighting_profile_is_learned_from_five_photos_and_versions_are_kept(
+    workspace, editor, learn
+):
     references = [
         upload(f"ref-{i}.jpg", encode(product_pixels(200, 150, seed=i, backdrop=(250, 250, 250))))
         for i in range(5)
     ]
-    first = services.lighting_profile_train(workspace=workspace, actor=editor, uploads=references)
-    assert (first.version, first.is_active, first.stats["references"]) == (1, True, 5)
-    assert first.references.count() == 5
-    second = services.lighting_profile_train(
-        workspace=workspace, actor=editor, uploads=references, name="Spring"
-    )
+    first = learn(workspace, editor, references)
+    assert (first.version, first.status, first.is_active) == (1, "ready", True)
+    assert first.stats["references"] == 5
+    assert first.job.kind == "photos.lighting_learn" and first.job.status == "succeeded"
+    assert [r.file.name.endswith(".jpg") for r in first.references.all()] == [True] * 5
+    second = learn(workspace, editor, references, name="Spring")
     first.refresh_from_db()
     assert (second.version, second.is_active, first.is_active) == (2, True, False)
     services.lighting_profile_activate(workspace=workspace, actor=editor, profile_id=first.pk)
@@ -258,6 +260,21 @@ def test_too_few_usable_references_save_nothing(workspace, editor):
         "“broken.jpg” looks like a JPEG file but cannot be read"
     )
     assert selectors.lighting_profile_list(workspace=workspace) == []
+    assert not Job.objects.for_workspace(workspace).filter(kind="photos.process").exists()
+
+
+def test_a_reference_that_fails_in_the_job_fails_the_version_and_says_why(workspace, editor, learn):
+    good = [upload(f"r{i}.jpg", encode(product_pixels(120, 90, seed=i))) for i in range(4)]
+    whole = encode(product_pixels(120, 90, seed=9))
+    profile = learn(workspace, editor, [*good, upload("half.jpg", whole[: len(whole) // 2])])
+    assert (profile.status, profile.is_active) == ("failed", False)
+    assert profile.error == (
+        "A lighting profile needs at least 5 usable reference photos; 4 could be used. "
+        "“half.jpg” looks like a JPEG file but cannot be read: it is damaged or incomplete."
+    )
+    assert selectors.lighting_profile_active(workspace=workspace) is None
+    with pytest.raises(ServiceError, match="is not learned yet"):
+        services.lighting_profile_activate(workspace=workspace, actor=editor, profile_id=profile.pk)
 
 
 # --- Review -------------------------------------------------------------------------------------
