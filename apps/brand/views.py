@@ -66,6 +66,7 @@ def _detail_context(request: HttpRequest, profile, style_form=None) -> dict:
         "fine_tunes": selectors.fine_tune_list(workspace=workspace, profile=profile),
         "min_texts": services.training.MIN_TEXTS,
     }
+    context["texts_needed"] = max(0, services.training.MIN_TEXTS - context["material"].total)
     if training is not None and training.job is not None:
         context["job"] = training.job
         context["progress"] = job_progress(job=training.job)

@@ -133,7 +133,9 @@ def test_train_button_refuses_too_little_material_with_the_count(
     response = client.post(
         url("brand_profile_train", workspace, profile_id=profile.pk), follow=True
     )
-    assert "Add 15 more" in response.content.decode()
+    page = response.content.decode()
+    assert "Add 15 more" in page
+    assert "Training needs at least 20 texts: add 15 more." in page
     assert not ProfileVersion.objects.for_workspace(workspace).exists()
 
 
