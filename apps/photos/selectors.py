@@ -86,6 +86,10 @@ def photo_output_page(
     return Paginator(outputs, per_page).get_page(page)
 
 
+def photo_outputs_of_photo(*, workspace: Workspace, photo: Photo) -> list[PhotoOutput]:
+    return list(PhotoOutput.objects.for_workspace(workspace).filter(photo=photo))
+
+
 def photo_outputs_for_job(*, workspace: Workspace, job_id: int) -> list[PhotoOutput]:
     return list(
         PhotoOutput.objects.for_workspace(workspace)

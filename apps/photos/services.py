@@ -406,6 +406,7 @@ def lighting_profile_train(
         chunk_size=1,
     )
     profile.save(update_fields=["job"])
+    profile.reference_count = len(accepted)  # for the caller's message, without a query
     return profile
 
 

@@ -199,7 +199,7 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
         "checks": [
             (PRESETS[code], report) for code, report in photo.checks.items() if code in PRESETS
         ],
-        "outputs": list(photo.outputs.all()),
+        "outputs": selectors.photo_outputs_of_photo(workspace=request.workspace, photo=photo),
     }
     wants_preview = (
         request.GET.get("recipe") or request.GET.get("preset") or "remove_background" in request.GET
@@ -303,7 +303,7 @@ def _decide(request: HttpRequest, photo_output_id: int, back: str) -> HttpRespon
         messages.error(request, "Choose what to do with this photo.")
         return redirect(back, slug=request.workspace.slug, photo_output_id=output.pk)
     try:
-        services.photo_review_decide(
+        decided = services.photo_review_decide(
             workspace=request.workspace,
             actor=request.user,
             actor_role=request.membership.role,
@@ -314,8 +314,8 @@ def _decide(request: HttpRequest, photo_output_id: int, back: str) -> HttpRespon
     except ServiceError as error:
         messages.error(request, error.message)
         return redirect(back, slug=request.workspace.slug, photo_output_id=output.pk)
-    output.refresh_from_db(fields=["review_state"])
-    messages.success(request, f"“{output}” is now {output.get_review_state_display().lower()}.")
+    state = decided.get_review_state_display().lower()
+    messages.success(request, f"“{output}” is now {state}.")
     if back == "photo_review_detail":
         return redirect("photo_review_queue", slug=request.workspace.slug)
     return redirect(back, slug=request.workspace.slug, photo_output_id=output.pk)
@@ -515,7 +515,7 @@ def lighting_profile_train(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Learning {profile} from {profile.references.count()} reference photos. It "
+            f"Learning {profile} from {profile.reference_count} reference photos. It "
             "becomes the active lighting profile when it is done.",
         )
     return redirect("photo_lighting", slug=request.workspace.slug)
