@@ -6,6 +6,7 @@ Every model call goes through ``apps.gateway``; every credit through ``apps.bill
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,14 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.billing import services as billing
 from apps.billing.errors import BillingRefusal
+from apps.brand.models import ProfileVersion
+from apps.brand.selectors import profile_default
+from apps.brand.services import (
+    brand_material_add_approved,
+    brand_profile_active_version,
+    brand_prompt_context,
+    brand_score,
+)
 from apps.catalog.models import ApprovedCopy, Product, WorkStatus
 from apps.catalog.services import approved_copy_set
 from apps.copywriting import channels, selectors
@@ -83,6 +92,8 @@ class GeneratedVariant:
     data: dict[str, Any]
     repaired: bool
     provenance: dict[str, Any] = field(default_factory=dict)
+    brand_score: float | None = None
+    score_explanation: dict[str, Any] = field(default_factory=dict)
 
 
 @transaction.atomic
@@ -286,6 +297,7 @@ def _request(
     *,
     feedback: str = "",
     seed: int | None = None,
+    version: ProfileVersion | None = None,
 ) -> TextRequest:
     settings_row = selectors.copy_settings_for(workspace=workspace)
     facts, _ = product_facts(product)
@@ -295,17 +307,33 @@ def _request(
     schema = (
         DESCRIPTION_SCHEMA if spec.code == "product_description" else channels.json_schema(spec)
     )
+    tone = brief.tone or settings_row.default_tone
+    prompt = _prompt(spec, product, brief, settings_row, feedback)
+    rules = BrandRules(max_length=hard_max, tone=tone)
+    if version is not None:
+        # The brand's style guide and its own nearest copy steer the model (layer 3).
+        context = brand_prompt_context(workspace=workspace, version=version, facts=facts, k=3)
+        rules = dataclasses.replace(
+            context.rules, max_length=hard_max, tone=tone or context.rules.tone
+        )
+        if context.exemplars:
+            quoted = "\n".join(f"- {text[:400]}" for text in context.exemplars)
+            prompt += (
+                "\nExamples of this brand's own copy (match the voice; never copy a phrase):\n"
+                + quoted
+            )
     return TextRequest(
-        prompt=_prompt(spec, product, brief, settings_row, feedback),
+        prompt=prompt,
         system=(
             "You write e-commerce product copy. Use only the facts given; never invent "
             "materials, certifications or measurements."
         ),
         facts=facts,
-        rules=BrandRules(max_length=hard_max, tone=brief.tone or settings_row.default_tone),
+        rules=rules,
         n=n,
         json_schema=JsonSchema(name=spec.code, schema=schema, strict=False) if schema else None,
         seed=seed,
+        brand_profile_version=version.pk if version is not None else None,
     )
 
 
@@ -320,11 +348,16 @@ def _generate(
     feedback: str = "",
     seed: int | None = None,
 ) -> list[GeneratedVariant]:
-    request = _request(workspace, spec, product, brief, n, feedback=feedback, seed=seed)
+    version = _brand_version(workspace, brief)
+    request = _request(
+        workspace, spec, product, brief, n, feedback=feedback, seed=seed, version=version
+    )
     result = gateway_generate_text(
         workspace=workspace, actor=actor, task=TaskKind.COPY_GENERATE, request=request
     )
-    provenance = provenance_fields(result)
+    provenance = provenance_fields(
+        result, brand_profile_version=version.pk if version is not None else None
+    )
     shaped = [_shape(spec, candidate, product) for candidate in result.candidates]
     spare: list[dict] | None = None
     generated = []
@@ -343,6 +376,7 @@ def _generate(
                         2,
                         feedback=feedback,
                         seed=(seed or 0) + 7919,
+                        version=version,
                     )
                     spare_result = gateway_generate_text(
                         workspace=workspace, actor=actor, task=TaskKind.COPY_GENERATE, request=extra
@@ -351,7 +385,39 @@ def _generate(
                 data = channels.repair(spec, _top_up(spec, data, spare))
             repaired = True
         generated.append(GeneratedVariant(data=data, repaired=repaired, provenance=provenance))
+    if version is not None:
+        _score_and_rank(workspace, version, spec, generated)
     return generated
+
+
+def _brand_version(workspace: Workspace, brief: CopyBrief) -> ProfileVersion | None:
+    """The brand profile version that steers this copy: the brief's profile, else the
+    workspace's default one; None until a profile has been trained."""
+    return brand_profile_active_version(workspace, brief.brand_profile_id)
+
+
+def _score_and_rank(
+    workspace: Workspace,
+    version: ProfileVersion,
+    spec: channels.CopySpec,
+    generated: list[GeneratedVariant],
+) -> None:
+    """Score every candidate against the brand and put the best first (rule-abiding, then
+    by score), so variant 1 is the one to start from."""
+    texts = [channels.html_text(channels.render(spec, g.data)) for g in generated]
+    scores = brand_score(workspace=workspace, version=version, texts=texts)
+    for variant, score in zip(generated, scores, strict=True):
+        variant.brand_score = round(score.score, 1)
+        variant.score_explanation = {
+            "rules_broken": list(score.rules_broken),
+            "brand_terms": list(score.brand_terms),
+            "pulled_down_by": list(score.pulled_down_by),
+            "copied": score.copied,
+            "summary": score.explanation,
+            "version": version.pk,
+        }
+    order = sorted(range(len(generated)), key=lambda i: scores[i].sort_key)
+    generated[:] = [generated[i] for i in order]
 
 
 def _top_up(spec: channels.CopySpec, data: dict, others: list[dict]) -> dict:
@@ -462,6 +528,8 @@ def _draft_save(
             position=position,
             data=variant.data,
             repaired=variant.repaired,
+            brand_score=variant.brand_score,
+            score_explanation=variant.score_explanation,
             **variant.provenance,
         )
         CopyVersion.objects.create(
@@ -617,6 +685,8 @@ def copy_variant_regenerate(
         _check_editable(locked, actor_role)
         variant.data = generated.data
         variant.repaired = generated.repaired
+        variant.brand_score = generated.brand_score
+        variant.score_explanation = generated.score_explanation
         for name, value in generated.provenance.items():
             setattr(variant, name, value)
         variant.save()
@@ -711,15 +781,33 @@ def copy_review_decide(
         )
         if decision == ReviewDecision.APPROVE:
             chosen = CopyVariant.objects.for_workspace(workspace).get(pk=draft.chosen_variant_id)
+            content = channels.render(_spec(workspace, draft.copy_type), chosen.data)
             approved_copy_set(
                 workspace=workspace,
                 actor=actor,
                 product_id=draft.product_id,
                 copy_type=draft.copy_type,
-                content=channels.render(_spec(workspace, draft.copy_type), chosen.data),
+                content=content,
             )
+            _teach_brand(workspace, draft, content)
         _product_copy_status(workspace, draft.product_id)
     return draft
+
+
+def _teach_brand(workspace: Workspace, draft: CopyDraft, content: str) -> None:
+    """Approved copy (with any reviewer's edits) joins the brand profile's material, so the
+    next version learns from daily work. Keyed by the draft: approving again updates it."""
+    version = _brand_version(workspace, CopyBrief.from_params(draft.brief or {}))
+    profile = version.profile if version is not None else profile_default(workspace=workspace)
+    if profile is None:
+        return
+    brand_material_add_approved(
+        workspace=workspace,
+        profile=profile,
+        text=channels.html_text(content) if "<" in content else content,
+        source_key=f"copy:{draft.pk}",
+        title=draft.product.title,
+    )
 
 
 def copy_review_bulk_approve(

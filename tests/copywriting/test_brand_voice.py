@@ -1,0 +1,82 @@
+"""The copy studio uses the workspace's trained brand profile: prompts carry its rules and
+exemplars, candidates are scored and ranked, approved copy teaches the next version."""
+
+import pytest
+
+from apps.brand import services as brand
+from apps.brand import training
+from apps.brand.models import MaterialText
+from apps.copywriting import services
+from apps.copywriting.models import CopyDraft
+from tests.brand.corpus import brand_rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trained_profile(
+    workspace, owner, django_capture_on_commit_callbacks, monkeypatch, settings, tmp_path
+):
+    monkeypatch.setattr(training, "MAX_OTHER_TEXTS", 600)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    profile = brand.profile_create(workspace=workspace, actor=owner, name="Harbor")
+    for i, (title, body) in enumerate(brand_rows("Harbor", 40, seed=0)):
+        MaterialText.objects.create(
+            workspace=workspace,
+            profile=profile,
+            source="csv",
+            source_key=f"t:{i}",
+            title=title,
+            text=body,
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        version = brand.profile_train(workspace=workspace, actor=owner, profile_id=profile.pk)
+    version.refresh_from_db()
+    assert version.status == "ready", version.error
+    return version
+
+
+def test_variants_are_scored_ranked_and_carry_the_profile_version(
+    workspace, copywriter, reviewer, products, run_job, trained_profile
+):
+    run_job(
+        workspace, copywriter, [products[0].pk], copy_types=("product_description",), variants=3
+    )
+    draft = CopyDraft.objects.for_workspace(workspace).get()
+    variants = list(draft.variants.order_by("position"))
+    scores = [v.brand_score for v in variants]
+    assert all(s is not None and 0 <= s <= 100 for s in scores)
+    keys = [
+        (
+            len(v.score_explanation["rules_broken"]) + int(v.score_explanation["copied"]),
+            -v.brand_score,
+        )
+        for v in variants
+    ]
+    assert keys == sorted(keys)  # best first
+    assert all(v.gen_brand_profile_version == trained_profile.pk for v in variants)
+    assert variants[0].score_explanation["summary"].startswith("On-brand score")
+
+    services.copy_review_decide(
+        workspace=workspace,
+        actor=copywriter,
+        actor_role="copywriter",
+        draft_id=draft.pk,
+        decision="submit",
+    )
+    services.copy_review_decide(
+        workspace=workspace,
+        actor=reviewer,
+        actor_role="reviewer",
+        draft_id=draft.pk,
+        decision="approve",
+    )
+    learned = MaterialText.objects.for_workspace(workspace).get(source_key=f"copy:{draft.pk}")
+    assert learned.profile_id == trained_profile.profile_id
+    assert "<" not in learned.text and learned.text.strip()
+
+
+def test_without_a_profile_copy_is_written_and_not_scored(workspace, copywriter, products, run_job):
+    run_job(workspace, copywriter, [products[0].pk], copy_types=("seo_title",), variants=2)
+    variant = CopyDraft.objects.for_workspace(workspace).get().variants.first()
+    assert variant.brand_score is None and variant.gen_brand_profile_version is None
