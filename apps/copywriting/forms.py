@@ -22,11 +22,29 @@ class BriefForm(forms.Form):
     instructions = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+    brand_profile = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Brand voice"
+    )
     skip_approved = forms.BooleanField(
         required=False,
         initial=True,
         label="Skip products that already have approved copy of this kind",
     )
+
+    def __init__(self, *args, profiles=(), default_profile_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(0, "No brand profile")]
+        choices += [
+            (p.pk, p.name + ("" if p.active_version_id else " (not trained yet)")) for p in profiles
+        ]
+        self.fields["brand_profile"].choices = choices
+        self.fields["brand_profile"].initial = default_profile_id or 0
+        if len(choices) == 1:  # nothing to choose yet
+            self.fields[
+                "brand_profile"
+            ].help_text = (
+                "Train a brand profile (Brand profiles) and drafts will sound like your brand."
+            )
 
     def brief(self) -> CopyBrief:
         data = self.cleaned_data
@@ -37,6 +55,7 @@ class BriefForm(forms.Form):
             keywords=tuple(k.strip() for k in data["keywords"].split(",") if k.strip()),
             tone=data["tone"].strip(),
             skip_approved=data["skip_approved"],
+            brand_profile_id=data.get("brand_profile"),
         )
 
 

@@ -52,6 +52,7 @@ from apps.workspaces.roles import Action
 GENERATE_JOB_KIND = selectors.GENERATE_JOB_KIND
 CREDIT_KIND = "copy_variant"
 MAX_VARIANTS = 5
+NO_BRAND_PROFILE = 0  # the brief's explicit "no brand profile" (None: the default one)
 MAX_PRODUCTS_PER_RUN = 5000
 # An autosave within this many seconds of the author's last one updates that version instead
 # of adding another: one editing session, one version.
@@ -66,7 +67,7 @@ class CopyBrief:
     keywords: tuple[str, ...] = ()
     tone: str = ""
     skip_approved: bool = True
-    brand_profile_id: int | None = None
+    brand_profile_id: int | None = None  # None: the workspace's default profile
 
     def as_params(self) -> dict[str, Any]:
         data = asdict(self)
@@ -393,6 +394,8 @@ def _generate(
 def _brand_version(workspace: Workspace, brief: CopyBrief) -> ProfileVersion | None:
     """The brand profile version that steers this copy: the brief's profile, else the
     workspace's default one; None until a profile has been trained."""
+    if brief.brand_profile_id == NO_BRAND_PROFILE:
+        return None
     return brand_profile_active_version(workspace, brief.brand_profile_id)
 
 

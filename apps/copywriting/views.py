@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.brand.selectors import profile_default, profile_list
 from apps.catalog.forms import ProductFilterForm
 from apps.catalog.selectors import product_facets, product_ids_matching
 from apps.copywriting import channels, selectors, services
@@ -51,7 +52,12 @@ def run_new(request: HttpRequest) -> HttpResponse:
     """Step 2 of a run: the brief for the products chosen in the catalog (or all of them)."""
     product_ids = _selected_product_ids(request)
     confirming = request.method == "POST" and "copy_types" in request.POST
-    form = BriefForm(request.POST if confirming else None)
+    default_profile = profile_default(workspace=request.workspace)
+    form = BriefForm(
+        request.POST if confirming else None,
+        profiles=profile_list(workspace=request.workspace),
+        default_profile_id=default_profile.pk if default_profile else None,
+    )
     if confirming and form.is_valid():
         try:
             job = services.copy_generation_start(
