@@ -111,10 +111,20 @@ class BrandRules:
     max_length: int | None = None  # characters
     preferred_terms: tuple[str, ...] = ()
     tone: str = ""
+    # From the brand profile (apps.brand.services.brand_prompt_context): the brand's own copy
+    # closest to this product, best first, with each one's product title (same order), and the
+    # brand's distinctive terms. The local provider writes from them; prompts quote their own.
+    exemplars: tuple[str, ...] = ()
+    exemplar_titles: tuple[str, ...] = ()
+    lexicon: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "banned_words", _frozen_strings(self.banned_words))
         object.__setattr__(self, "preferred_terms", _frozen_strings(self.preferred_terms))
+        # Not stripped of empty entries: titles stay aligned with their exemplars.
+        object.__setattr__(self, "exemplars", tuple(str(t) for t in self.exemplars))
+        object.__setattr__(self, "exemplar_titles", tuple(str(t) for t in self.exemplar_titles))
+        object.__setattr__(self, "lexicon", _frozen_strings(self.lexicon))
         if self.max_length is not None and self.max_length < 1:
             raise ValueError("max_length must be at least 1 character")
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from apps.gateway.providers import local_voice
 from apps.gateway.rules import (
     SYNONYMS,
     WORD_RE,
@@ -615,6 +616,30 @@ def bullets(d: Draft) -> str:
     return "\n".join("• " + _sentence(line.rstrip(".")) for line in lines[:5])
 
 
+# Colour words too common in other senses ("natural comfort") to be swapped for the product's.
+AMBIGUOUS_COLOURS = {"natural", "stone", "sand", "sky", "powder", "light"}
+
+
+def in_voice(d: Draft, rules: BrandRules | None) -> str:
+    """A paragraph in the brand's voice from its exemplars (see ``local_voice``), with this
+    product's material and colour; '' when the request carries no exemplars."""
+    if rules is None or not rules.exemplars:
+        return ""
+    titles = (*rules.exemplar_titles, *[""] * len(rules.exemplars))[: len(rules.exemplars)]
+    text = local_voice.write_in_voice(
+        title=d.title,
+        exemplars=list(zip(titles, rules.exemplars, strict=True)),
+        lexicon=rules.lexicon,
+        rng=d.rng,
+        brief=d.brief,
+    )
+    colours = [n for names, _ in COLOUR_FAMILIES.values() for n in names]
+    text = local_voice.swap_fact(text, d.facts.attribute(*MATERIAL_KEYS), list(MATERIALS))
+    return local_voice.swap_fact(
+        text, d.facts.attribute(*COLOUR_KEYS), [c for c in colours if c not in AMBIGUOUS_COLOURS]
+    )
+
+
 def form_of(prompt: str) -> str:
     lowered = prompt.lower()
     if "bullet" in lowered:
@@ -700,7 +725,7 @@ def fill_schema(schema: Mapping[str, Any], d: Draft, request: TextRequest, name:
     if lowered in TITLE_FIELDS:
         text = headline(d)
     elif lowered in TEXT_FIELDS or not lowered:
-        text = paragraph(d)
+        text = in_voice(d, request.rules) or paragraph(d)
     else:
         text = _sentence(_opener(d))
     if schema.get("maxLength"):
@@ -768,7 +793,10 @@ def write(request: TextRequest, index: int, salt: int = 0) -> tuple[str, dict | 
     form = form_of(request.prompt)
     if form == "paragraph" and rules.max_length and rules.max_length < 70:
         form = "headline"  # a paragraph cut to a few words reads worse than a headline
-    text = {"bullets": bullets, "headline": headline}.get(form, paragraph)(draft)
+    if form == "paragraph":
+        text = in_voice(draft, rules) or paragraph(draft)
+    else:
+        text = {"bullets": bullets, "headline": headline}[form](draft)
     return finish(text), None
 
 

@@ -29,7 +29,7 @@ START = "<s>"
 END_MARKS = {".", "!", "?"}
 NO_SPACE_BEFORE = {".", ",", "!", "?", ";", ":", ")", "%", "”", "’"}
 NO_SPACE_AFTER = {"(", "“", "‘", "$", "£", "€", "#"}
-SENTENCE_TRIES = 12
+SENTENCE_TRIES = 8
 
 
 @dataclass
@@ -40,6 +40,7 @@ class _Chain:
     sentence_counts: list[int]
     sentence_lengths: list[int]
     slot_share: float
+    foreign: set[str]
 
 
 def _title_spans(title: str) -> list[str]:
@@ -99,9 +100,16 @@ def _build(exemplars: Sequence[tuple[str, str]], title: str, guard: int) -> _Cha
                 order2[previous].append(token)
                 order1[previous[1]].append(token)
                 previous = (previous[1], token)
-    # The rendered title is part of the text the guard sees.
-    del title
-    return _Chain(order2, order1, shingles, counts, lengths, with_slots / max(total, 1))
+    # Names from the exemplars' titles ("Pegasus", "METOD") belong to other products: the
+    # draft may not borrow them unless this product's title has them too.
+    own = {w.lower() for w in RUN_WORD_RE.findall(title)}
+    foreign = {
+        word.lower()
+        for ex_title, _ in exemplars
+        for word in RUN_WORD_RE.findall(ex_title or "")
+        if (word[:1].isupper() or any(ch.isdigit() for ch in word)) and word.lower() not in own
+    }
+    return _Chain(order2, order1, shingles, counts, lengths, with_slots / max(total, 1), foreign)
 
 
 def _render(tokens: Sequence[str], title: str) -> str:
@@ -150,6 +158,8 @@ class _Writer:
         for token in candidates:
             if token == SLOT and SLOT in used:
                 continue  # the product's name once per sentence is enough
+            if token.lower() in self.chain.foreign and token.lower() not in self.lexicon:
+                continue
             words = _words_of(token, self.title)
             trial = history + words
             if any(self._copies(trial[: len(history) + i + 1]) for i in range(len(words))):
@@ -157,11 +167,14 @@ class _Writer:
             return token
         return None
 
-    def sentence(self, history: list[str], max_tokens: int) -> list[str] | None:
+    def sentence(
+        self, history: list[str], max_tokens: int, *, allow_slot: bool
+    ) -> tuple[list[str], bool] | None:
+        """One sentence and whether it ended naturally (None: it could not get going)."""
         tokens: list[str] = []
         local_history = list(history)
         previous = (START, START)
-        used: set[str] = set()
+        used: set[str] = set() if allow_slot else {SLOT}
         while len(tokens) < max_tokens:
             options = self.chain.order2.get(previous, [])
             token = self._choose(options, local_history, used) if options else None
@@ -173,13 +186,13 @@ class _Writer:
             used.add(token)
             local_history += _words_of(token, self.title)
             if token in END_MARKS:
-                return tokens
+                return tokens, True
             previous = (previous[1], token)
         words = [t for t in tokens if RUN_WORD_RE.match(t) or t == SLOT]
         if len(words) >= 4:
             while tokens and not (RUN_WORD_RE.match(tokens[-1]) or tokens[-1] == SLOT):
                 tokens.pop()
-            return [*tokens, "."]
+            return [*tokens, "."], False
         return None
 
 
@@ -217,26 +230,53 @@ def write_in_voice(
     history: list[str] = []
     sentences: list[list[str]] = []
     seen: set[str] = set()
+    openers: set[tuple[str, ...]] = set()
     want_slot = chain.slot_share > 0
+    title_words = {w for w in RUN_WORD_RE.findall(title.lower()) if len(w) > 2}
+    typical = _median(chain.sentence_lengths, 12)
     for position in range(target):
-        best = None
+        slot_used = any(SLOT in s for s in sentences)
+        scored: list[tuple[float, list[str]]] = []
         for _ in range(SENTENCE_TRIES):
-            candidate = writer.sentence(history, max_tokens)
-            if candidate is None:
+            made = writer.sentence(history, max_tokens, allow_slot=not slot_used)
+            if made is None:
                 continue
-            key = _render(candidate, title).lower()
-            if key in seen:
+            candidate, natural = made
+            rendered = _render(candidate, title).lower()
+            if rendered in seen:
                 continue
-            best = candidate
-            # The opening sentence names the product when the brand's copy does.
-            if position == 0 and want_slot and SLOT not in candidate:
-                continue
-            break
-        if best is None:
+            words = RUN_WORD_RE.findall(rendered)
+            # Prefer sentences that end as the brand's do, say something about this product,
+            # name it first when the brand does, and do not start like an earlier sentence.
+            score = 3.0 if natural else 0.0
+            score += min(2.0, 0.7 * len(title_words & set(words)))
+            if position == 0 and want_slot and SLOT in candidate:
+                score += 2.0
+            if tuple(words[:2]) in openers:
+                score -= 2.0
+            score -= abs(len(words) - typical) / max(typical, 1)
+            scored.append((score + writer.rng.random() * 0.5, candidate))
+        if not scored:
             continue
-        seen.add(_render(best, title).lower())
+        best = max(scored, key=lambda pair: pair[0])[1]
+        rendered = _render(best, title)
+        seen.add(rendered.lower())
+        openers.add(tuple(RUN_WORD_RE.findall(rendered.lower())[:2]))
         sentences.append(best)
         for token in best:
             history += _words_of(token, title)
     # Casing stays the brand's: a brand that writes in lower case keeps doing so.
     return " ".join(_render(s, title) for s in sentences)
+
+
+def swap_fact(text: str, value: str, vocabulary: Sequence[str]) -> str:
+    """Say this product's ``value`` (its material, its colour) where the draft, borrowing an
+    exemplar's phrasing, names another from ``vocabulary``; unchanged when it already says it."""
+    value = (value or "").strip()
+    if not value or value.lower() in text.lower():
+        return text
+    for word in sorted(vocabulary, key=len, reverse=True):
+        pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)
+        if pattern.search(text):
+            return pattern.sub(value.lower(), text, count=1)
+    return text

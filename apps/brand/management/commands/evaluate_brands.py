@@ -99,6 +99,7 @@ class Command(BaseCommand):
         self, *args, path: Path, seed: int, generate: int, mask_names: bool, brands: str, **options
     ):
         started = time.monotonic()
+        self.verbosity = options.get("verbosity", 1)
         rows = read_rows(path)
         all_brands = sorted({r["brand"] for r in rows})
         wanted = [b.strip() for b in brands.split(",") if b.strip()]
