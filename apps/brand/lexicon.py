@@ -27,14 +27,13 @@ from apps.brand.text import words
 PRIOR_STRENGTH = 1000.0
 # Function words are style, not vocabulary: the statistics cover them; the lexicon lists the
 # words a brand chooses (a phrase needs at least one word that is not on this list).
-STOPWORDS = frozenset(
-    """a an the and or but if of in on at to for from by with without into onto over under
-    up down out off about as than then so too very just also only even yet still this that
-    these those it its it's is are was were be been being has have had do does did can could
-    will would shall should may might must not no nor all any both each every few more most
-    other some such own same what which who whom whose when where why how there here while
-    after before again once during through between against above below further""".split()
-)
+_STOPWORD_TEXT = """a an the and or but if of in on at to for from by with without into onto over
+under up down out off about as than then so too very just also only even yet still this that these
+those it its it's is are was were be been being has have had do does did can could will would shall
+should may might must not no nor all any both each every few more most other some such own same what
+which who whom whose when where why how there here while after before again once during through
+between against above below further"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 MIN_Z = 1.96
 DEFAULT_SIZE = 60
 

@@ -53,7 +53,7 @@ def test_bad_input_is_named(tmp_path, corpus):
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("name,text\nA,B\n", encoding="utf-8")
     with pytest.raises(
-        CommandError, match="“wrong.csv” needs the columns brand, title, description"
+        CommandError, match=r"“wrong\.csv” needs the columns brand, title, description"
     ):
         run(str(wrong))
     with pytest.raises(CommandError, match="does not exist"):
