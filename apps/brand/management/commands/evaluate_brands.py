@@ -17,7 +17,11 @@ not the name. ``--brands`` keeps only the named brands (e.g. "Nike,adidas").
 ``--generate K`` also writes one draft for each of K held-out products per brand with the
 local provider, from the product's title only (never its held-out description), with the
 brand's exemplars and lexicon (``brand_prompt_context``'s rules), attributes each draft, and
-counts the drafts that repeat a run of 10 or more consecutive words of any training row.
+counts the drafts that repeat a run of 10 or more consecutive words of any training row. As in
+the copy studio, the provider is asked for ``CANDIDATES`` candidates and the first one that
+passes the profile's own copy check (``BrandScore.copied``: its exemplar pool, here all of its
+training rows) is kept — chosen by that rule check only, never by score; the share of first
+candidates that copy is printed too (``copied_first_candidate``).
 
 The last line is ``overall_top1=<x> generated_top1=<y> copied=<z> brands=<n> heldout=<m>``.
 """
@@ -39,6 +43,7 @@ from apps.brand.exemplars import ExemplarIndex
 from apps.brand.services import LOCAL_EXEMPLARS, PROMPT_LEXICON_SIZE
 
 PLACEHOLDER = "Brand"
+CANDIDATES = 3
 REQUIRED = ("brand", "title", "description")
 
 
@@ -174,7 +179,9 @@ class Command(BaseCommand):
         provider = build_provider("local", ProviderConfig())
         index = text.shingle_index(body for b in names for _, body in train[b])
         drafts: list[tuple[int, str]] = []
+        first_copied: list[bool] = []
         for i, brand in enumerate(names):
+            own_check = text.shingle_index(body for _, body in models[brand].exemplar_pool)
             products = list(held[brand])
             random.Random(seed + i).shuffle(products)
             lexicon = tuple(e["term"] for e in models[brand].lexicon[:PROMPT_LEXICON_SIZE])
@@ -190,9 +197,15 @@ class Command(BaseCommand):
                         lexicon=lexicon,
                     ),
                     seed=seed,
+                    n=CANDIDATES,
                 )
                 result = provider.generate_text(request, model="local-copy", timeout=60)
-                drafts.append((i, result.text))
+                candidates = [c.text for c in result.candidates]
+                first_copied.append(text.copies_run(candidates[0], index))
+                kept = next(
+                    (c for c in candidates if not text.copies_run(c, own_check)), candidates[0]
+                )
+                drafts.append((i, kept))
         by_brand = defaultdict(list)
         predicted = attribute([d for _, d in drafts])
         copies = [text.copies_run(d, index) for _, d in drafts]
@@ -207,5 +220,6 @@ class Command(BaseCommand):
         if self.verbosity >= 2:
             for i, draft in drafts[:: max(1, len(drafts) // 10)]:
                 self.stdout.write(f"  [{names[i]}] {draft}")
+        self.stdout.write(f"copied_first_candidate={np.mean(first_copied):.4f}")
         correct = np.mean([guess == i for (i, _), guess in zip(drafts, predicted, strict=True)])
         return float(correct), float(np.mean(copies))
