@@ -18,7 +18,7 @@ from apps.brand.models import UploadStatus
 from apps.core.errors import ServiceError
 from apps.jobs.selectors import job_progress
 from apps.workspaces.access import workspace_view
-from apps.workspaces.roles import Action
+from apps.workspaces.roles import Action, role_can
 
 
 def _to_profile(request: HttpRequest, profile_id: int) -> HttpResponse:
@@ -65,6 +65,7 @@ def _detail_context(request: HttpRequest, profile, style_form=None) -> dict:
         "trend": selectors.score_trend(versions),
         "fine_tunes": selectors.fine_tune_list(workspace=workspace, profile=profile),
         "min_texts": services.training.MIN_TEXTS,
+        "may_route": role_can(request.membership.role, Action.MANAGE_MODELS),
     }
     context["texts_needed"] = max(0, services.training.MIN_TEXTS - context["material"].total)
     if training is not None and training.job is not None:
@@ -241,7 +242,8 @@ def fine_tune_start(request: HttpRequest, profile_id: int) -> HttpResponse:
     )
 
 
-@workspace_view(Action.MANAGE_BRAND)
+# Changing a model route is the Models page's permission (owners, admins), not the brand's.
+@workspace_view(Action.MANAGE_MODELS)
 @require_POST
 def fine_tune_route(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.fine_tune_get(workspace=request.workspace, run_id=run_id)

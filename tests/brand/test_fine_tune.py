@@ -195,3 +195,30 @@ def test_a_provider_refusal_fails_the_run_with_its_message(
     assert KEY not in run.error
     with pytest.raises(ServiceError, match="not ready"):
         services.fine_tune_route(workspace=openai_workspace, actor=owner, run_id=run.pk)
+
+
+def test_only_owners_and_admins_may_route_copy_generation_to_the_model(
+    client, openai_workspace, brand_manager, profile
+):
+    from django.urls import reverse
+
+    run = f.FineTuneRunFactory(
+        profile=profile, status="succeeded", fine_tuned_model="ft:gpt-4o-mini:x::2"
+    )
+    client.force_login(brand_manager)
+    route = reverse(
+        "brand_fine_tune_route", kwargs={"slug": openai_workspace.slug, "run_id": run.pk}
+    )
+    assert client.post(route).status_code == 403
+    page = client.get(
+        reverse(
+            "brand_profile_detail",
+            kwargs={"slug": openai_workspace.slug, "profile_id": profile.pk},
+        )
+    ).content.decode()
+    assert "an owner or admin can route copy generation to it" in page
+    assert (
+        not RouteEntry.objects.for_workspace(openai_workspace)
+        .filter(model__name="ft:gpt-4o-mini:x::2")
+        .exists()
+    )
