@@ -78,7 +78,6 @@ def version_training(*, workspace: Workspace, profile: BrandProfile) -> ProfileV
 class MaterialSummary:
     total: int
     by_source: dict[str, int]
-    words: int
     newest: object
     since_active: int
 
@@ -93,7 +92,6 @@ def material_summary(*, workspace: Workspace, profile: BrandProfile) -> Material
     return MaterialSummary(
         total=sum(by_source.values()),
         by_source=by_source,
-        words=0,
         newest=newest,
         since_active=material_new_since(workspace=workspace, profile=profile),
     )

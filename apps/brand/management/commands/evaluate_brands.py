@@ -23,6 +23,9 @@ passes the profile's own copy check (``BrandScore.copied``: its exemplar pool, h
 training rows) is kept — chosen by that rule check only, never by score; the share of first
 candidates that copy is printed too (``copied_first_candidate``).
 
+The local provider is called directly (``apps.gateway.providers.build_provider``): the command
+works without a workspace, so it has no route to resolve and records no usage rows.
+
 The last line is ``overall_top1=<x> generated_top1=<y> copied=<z> brands=<n> heldout=<m>``.
 """
 
