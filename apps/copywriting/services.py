@@ -178,7 +178,6 @@ def copy_generation_start(
         params=brief.as_params(),
         label=f"{labels.capitalize()} for {len(products)} "
         + ("product" if len(products) == 1 else "products"),
-        chunk_size=2,
     )
 
 
