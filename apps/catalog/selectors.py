@@ -141,8 +141,15 @@ def import_preview(
 def product_page(
     *, workspace: Workspace, filters: ProductFilters, page: int | str = 1, per_page: int = 50
 ) -> Page:
-    products = product_queryset(workspace=workspace, filters=filters).only(*LIST_COLUMNS)
-    return Paginator(products, per_page).get_page(page)
+    """One page of the list. The page's ids are found first (an index can answer that, deep
+    pages included) and only those rows are read: an OFFSET over whole rows would read and
+    throw away every row before the page."""
+    ids = product_queryset(workspace=workspace, filters=filters).values_list("pk", flat=True)
+    result = Paginator(ids, per_page).get_page(page)
+    page_ids = list(result.object_list)
+    rows = Product.objects.for_workspace(workspace).only(*LIST_COLUMNS).in_bulk(page_ids)
+    result.object_list = [rows[pk] for pk in page_ids if pk in rows]
+    return result
 
 
 def product_ids_matching(*, workspace: Workspace, filters: ProductFilters) -> list[int]:

@@ -207,11 +207,16 @@ def catalog_import_chunk(*, workspace: Workspace, batch_id: int, chunk: dict) ->
 
 
 def _refresh_planner_statistics() -> None:
-    """After a bulk import PostgreSQL's statistics are stale until autovacuum comes round; a
-    stale plan can sort the whole catalog for one page of the list."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    """After a bulk import PostgreSQL's statistics and visibility map are stale until
+    autovacuum comes round: a stale plan can sort the whole catalog for one page, and without
+    the visibility map a count or a deep page reads every row instead of the index."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block:
             cursor.execute(f"ANALYZE {Product._meta.db_table}")
+        else:  # VACUUM cannot run inside a transaction
+            cursor.execute(f"VACUUM (ANALYZE) {Product._meta.db_table}")
 
 
 def _product_values(product: importing.ParsedProduct, fmt: str) -> dict:
