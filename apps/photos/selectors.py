@@ -140,6 +140,15 @@ def lighting_reference_get(*, workspace: Workspace, reference_id: int) -> Lighti
     return get_object_or_404(LightingReference.objects.for_workspace(workspace), pk=reference_id)
 
 
+def approved_output_by_link(*, workspace_id: int, output_id: int) -> PhotoOutput | None:
+    """The approved output a signed public link names (the token carries the workspace)."""
+    return (
+        PhotoOutput.objects.for_workspace(workspace_id)
+        .filter(pk=output_id, review_state__in=APPROVED_STATES)
+        .first()
+    )
+
+
 def read_file(field) -> bytes:
     with field.open("rb") as handle:
         return handle.read()

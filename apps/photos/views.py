@@ -373,11 +373,7 @@ def photo_public_image(request: HttpRequest, token: str) -> HttpResponse:
     if ids is None:
         raise Http404("No such photo.")
     workspace_id, output_id = ids
-    output = (
-        PhotoOutput.objects.for_workspace(workspace_id)
-        .filter(pk=output_id, review_state__in=selectors.APPROVED_STATES)
-        .first()
-    )
+    output = selectors.approved_output_by_link(workspace_id=workspace_id, output_id=output_id)
     if output is None:
         raise Http404("No such photo.")
     response = _image_response(selectors.read_file(output.file))
