@@ -83,3 +83,15 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, authors=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["author"].choices = [("", "Anyone"), *[(u.pk, u.email) for u in authors]]
+
+
+class CopySettingsForm(forms.Form):
+    description_target_words = forms.IntegerField(
+        min_value=30, max_value=600, label="Product description length (words)"
+    )
+    amazon_bullet_max_chars = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(250, "250 characters (most categories)"), (500, "500 characters")],
+        label="Amazon bullet length",
+    )
+    default_tone = forms.CharField(required=False, max_length=120, label="Default tone")

@@ -9,7 +9,13 @@ from apps.brand.selectors import profile_default, profile_list
 from apps.catalog.forms import ProductFilterForm
 from apps.catalog.selectors import product_facets, product_ids_matching
 from apps.copywriting import channels, selectors, services
-from apps.copywriting.forms import BriefForm, DecisionForm, FeedbackForm, QueueFilterForm
+from apps.copywriting.forms import (
+    BriefForm,
+    CopySettingsForm,
+    DecisionForm,
+    FeedbackForm,
+    QueueFilterForm,
+)
 from apps.core.errors import ServiceError
 from apps.jobs.selectors import job_progress
 from apps.reviews.lifecycle import ReviewDecision, ReviewState, decisions_available
@@ -42,8 +48,34 @@ def studio(request: HttpRequest) -> HttpResponse:
             workspace=request.workspace, author=request.user, states=(ReviewState.IN_REVIEW,)
         ),
         "product_count": selectors.product_count(workspace=request.workspace),
+        "may_configure": role_can(request.membership.role, Action.MANAGE_BRAND),
     }
     return render(request, "copywriting/studio.html", context)
+
+
+@workspace_view(Action.MANAGE_BRAND)
+@require_http_methods(["GET", "POST"])
+def copy_settings(request: HttpRequest) -> HttpResponse:
+    """The workspace's copy settings: description length, Amazon bullet length, tone."""
+    current = selectors.copy_settings_for(workspace=request.workspace)
+    initial = {
+        "description_target_words": current.description_target_words,
+        "amazon_bullet_max_chars": current.amazon_bullet_max_chars,
+        "default_tone": current.default_tone,
+    }
+    form = CopySettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.copy_settings_update(
+                workspace=request.workspace, actor=request.user, **form.cleaned_data
+            )
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, "Copy settings saved.")
+            return redirect("copy_settings", slug=request.workspace.slug)
+    status = 400 if form.errors else 200
+    return render(request, "copywriting/settings.html", {"form": form}, status=status)
 
 
 @workspace_view(Action.WRITE_COPY)

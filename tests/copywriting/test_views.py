@@ -171,3 +171,24 @@ def test_roles_that_do_not_write_copy_get_403_on_the_studio(client, workspace, r
 def test_copywriters_may_not_review(client, workspace, copywriter):
     client.force_login(copywriter)
     assert client.get(url("review_queue", workspace)).status_code == 403
+
+
+def test_copy_settings_change_the_amazon_bullet_limit(client, workspace, owner, copywriter):
+    from apps.copywriting.selectors import spec_for_workspace
+
+    client.force_login(copywriter)
+    assert client.get(url("copy_settings", workspace)).status_code == 403
+    client.force_login(owner)
+    response = client.post(
+        url("copy_settings", workspace),
+        {"description_target_words": 90, "amazon_bullet_max_chars": 500, "default_tone": "warm"},
+    )
+    assert response.status_code == 302
+    spec = spec_for_workspace(workspace=workspace, code="amazon_bullets")
+    assert spec.fields[0].limit.max == 500
+    bad = client.post(
+        url("copy_settings", workspace),
+        {"description_target_words": 5, "amazon_bullet_max_chars": 250},
+    )
+    assert bad.status_code == 400
+    assert spec_for_workspace(workspace=workspace, code="amazon_bullets").fields[0].limit.max == 500
