@@ -835,7 +835,8 @@ def job_recover_stalled(*, now: datetime | None = None) -> int:
     cutoff = now - _lease()
     stalled = list(
         Job.objects.all_workspaces()
-        .filter(status=JobStatus.RUNNING)
+        # A queued job that never started lost its messages (a flushed or restarted broker).
+        .filter(status__in=[JobStatus.RUNNING, JobStatus.QUEUED])
         .filter(Q(progressed_at__lt=cutoff) | Q(progressed_at__isnull=True, created_at__lt=cutoff))
         .values_list("workspace_id", "pk", "chunk_size")
     )
@@ -843,7 +844,7 @@ def job_recover_stalled(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             touched = (
                 Job.objects.for_workspace(workspace_id)
-                .filter(pk=job_id, status=JobStatus.RUNNING)
+                .filter(pk=job_id, status__in=[JobStatus.RUNNING, JobStatus.QUEUED])
                 .update(progressed_at=now)
             )
             if not touched:

@@ -477,6 +477,19 @@ def test_a_running_job_that_stopped_moving_is_queued_again(
     assert fresh.status == JobStatus.QUEUED
 
 
+def test_a_queued_job_whose_messages_were_lost_is_queued_again(
+    workspace, owner, scripted_kind, settings, django_capture_on_commit_callbacks
+):
+    job = make_job(workspace, owner, ["a", "b"])  # its tasks never ran (the broker was flushed)
+    long_ago = timezone.now() - timedelta(seconds=settings.JOB_ITEM_LEASE_SECONDS + 60)
+    Job.objects.for_workspace(workspace).filter(pk=job.pk).update(created_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.job_recover_stalled() == 1
+    job.refresh_from_db()
+    assert (job.status, job.done) == (JobStatus.SUCCEEDED, 2)
+    assert sorted(scripted_kind.calls) == ["a", "b"]
+
+
 # --- The built-in test kind and progress -------------------------------------------------------
 
 
