@@ -167,19 +167,14 @@ def bare_loop(items: int, concurrency: int, latency_ms: int) -> float:
     """Items per second of the local provider called directly, ``concurrency`` at a time."""
     from apps.gateway.providers import ProviderConfig
     from apps.gateway.providers.local import LocalProvider
-    from apps.gateway.types import ProductFacts, TextRequest
+    from apps.gateway.types import TextRequest
 
     provider = LocalProvider(ProviderConfig())
 
     def one(index: int) -> int:
-        request = TextRequest(
-            prompt="Write a product description for the online shop.",
-            facts=ProductFacts(
-                title=f"Bench shirt {index}",
-                product_type="Shirt",
-                attributes={"material": "Organic cotton", "fit": "Relaxed", "colour": "Navy"},
-                tags=("summer",),
-            ),
+        request = TextRequest.from_prompt(
+            "Write a product description for the online shop.\n"
+            f"Product: Bench shirt {index}\nType: Shirt",
             latency_ms=latency_ms,
         )
         return len(provider.generate_text(request, model="local-copy", timeout=60).text)

@@ -25,6 +25,13 @@ class StyleGuideForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One a line (or comma-separated).",
     )
+    own_names = forms.CharField(
+        required=False,
+        label="Our own names",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Product lines, technologies and trademarks of the brand, one a line: copy may "
+        "name them although a product's facts do not.",
+    )
     person = forms.ChoiceField(choices=Person.choices, label="Speaks as")
     reading_grade_target = forms.FloatField(
         required=False, min_value=1, max_value=20, label="Reading level (school grade)"
@@ -49,6 +56,7 @@ class StyleGuideForm(forms.Form):
                 for e in profile.banned_terms or []
             ),
             "preferred_terms": "\n".join(profile.preferred_terms or []),
+            "own_names": "\n".join(profile.own_names or []),
             "person": profile.person,
             "reading_grade_target": profile.reading_grade_target,
             "emoji_policy": profile.emoji_policy,

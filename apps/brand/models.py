@@ -39,6 +39,9 @@ class BrandProfile(TenantModel):
         default=list, blank=True, help_text='[{"term": "cheap", "replacement": "affordable"}]'
     )
     preferred_terms = models.JSONField(default=list, blank=True)
+    # Names the brand states as its own (product lines, technologies, trademarks): copy may
+    # use them although no product's facts mention them.
+    own_names = models.JSONField(default=list, blank=True)
     person = models.CharField(max_length=10, choices=Person.choices, default=Person.ANY)
     reading_grade_target = models.FloatField(null=True, blank=True)
     emoji_policy = models.CharField(max_length=10, choices=Policy.choices, default=Policy.NEVER)
@@ -52,6 +55,7 @@ class BrandProfile(TenantModel):
     auto_train_min_new = models.PositiveIntegerField(
         default=20, help_text="Train a new version automatically once this many new texts arrived."
     )
+    # Marked by a brand manager: the voice the copy studio applies unless a run says otherwise.
     is_default = models.BooleanField(default=False)
     active_version = models.ForeignKey(
         "brand.ProfileVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -86,6 +90,8 @@ class MaterialText(TenantModel):
     source_key = models.CharField(max_length=255)
     title = models.CharField(max_length=500, blank=True)
     text = models.TextField()
+    # The kind of copy (a copy studio code such as "email_subject"); blank: long copy.
+    copy_type = models.CharField(max_length=40, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

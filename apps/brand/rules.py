@@ -1,12 +1,19 @@
-"""The style guide's hard rules, checked on any text: banned terms, person, emoji,
-exclamation marks, reading level.
+"""The style guide's hard rules: the one engine that checks and enforces them on any text.
+
+Banned terms, person, emoji, exclamation marks and reading level are checked by :func:`check`;
+banned terms and preferred terms are enforced by :func:`enforce`. Both use the same table of
+banned terms and the same matcher (:func:`banned_regex`), so what the checks flag is exactly
+what enforcement removes.
 
 Banned entries are literal text, whatever characters they hold: "c++", "(new)", ".*" or
 "[sale]" are escaped before matching, never compiled as patterns, and empty entries are ignored.
+A term that ends in a letter or digit also matches its regular inflections ("cheap" matches
+"cheaper", "cheapest" and "cheaply", not "cheapskate"): a brand that bans a word bans its forms.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -56,11 +63,16 @@ def parse_banned_lines(value: str) -> list[BannedTerm]:
     return clean_banned(entries)
 
 
+INFLECTIONS = r"(?:s|es|d|ed|r|er|ers|st|est|ly|ily|ing|ness)?"
+
+
+@functools.lru_cache(maxsize=512)
 def banned_regex(term: str) -> re.Pattern:
-    """A literal, case-insensitive match of ``term`` on word edges where it has them."""
+    """A literal, case-insensitive match of ``term`` (and its inflections when it ends in a
+    letter or digit) on word edges where it has them."""
     escaped = re.escape(term)
-    start = r"(?<!\w)" if term[:1].isalnum() else ""
-    end = r"(?!\w)" if term[-1:].isalnum() else ""
+    start = r"(?<![\w'’])" if term[:1].isalnum() else ""
+    end = INFLECTIONS + r"(?![\w'’])" if term[-1:].isalnum() else ""
     return re.compile(start + escaped + end, re.IGNORECASE)
 
 
@@ -68,12 +80,89 @@ def find_banned(text: str, banned: Sequence[BannedTerm]) -> list[BannedTerm]:
     return [entry for entry in banned if banned_regex(entry.term).search(text)]
 
 
+def _same_case(replacement: str, found: str) -> str:
+    if found[:1].isupper() and replacement[:1].islower():
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
+
+
 def apply_replacements(text: str, banned: Sequence[BannedTerm]) -> str:
     """Replace banned terms that have a replacement (others are left for the checks to flag)."""
     for entry in banned:
         if entry.replacement:
-            text = banned_regex(entry.term).sub(entry.replacement, text)
+            text = banned_regex(entry.term).sub(
+                lambda m, r=entry.replacement: _same_case(r, m.group(0)), text
+            )
     return text
+
+
+def apply_preferred(text: str, preferred: Iterable[str]) -> str:
+    """Preferred terms written "avoid => prefer" replace the avoided word (whole words)."""
+    for rule in preferred:
+        if "=>" not in rule:
+            continue
+        avoid, prefer = (part.strip() for part in rule.split("=>", 1))
+        if avoid and prefer:
+            pattern = re.compile(rf"(?<![\w-]){re.escape(avoid)}(?![\w-])", re.IGNORECASE)
+            text = pattern.sub(lambda m, p=prefer: _same_case(p, m.group(0)), text)
+    return text
+
+
+SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+(?=[A-Z0-9“\"'(])")
+
+
+@dataclass(frozen=True)
+class Enforced:
+    """What :func:`enforce` made of a text: the text, what it replaced and removed, and the
+    banned terms it could not remove without breaking the text (empty when ``ok``)."""
+
+    text: str
+    replaced: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()  # whole sentences left out for holding a banned term
+    remaining: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.remaining
+
+
+def enforce(text: str, banned: Sequence[BannedTerm], *, preferred: Iterable[str] = ()) -> Enforced:
+    """The text with the style guide's terms applied: preferred terms swapped in, banned terms
+    with a replacement replaced, and any sentence (or line) still holding a banned term left
+    out when other sentences remain. A banned term is never cut out of the middle of a sentence
+    (that leaves "A, made shirt."): a one-sentence text that holds one comes back unchanged
+    with the term in ``remaining``, for the caller to drop or flag."""
+    text = apply_preferred(text, preferred)
+    replaced = tuple(
+        entry.term
+        for entry in banned
+        if entry.replacement and banned_regex(entry.term).search(text)
+    )
+    text = apply_replacements(text, banned)
+    if not find_banned(text, banned):
+        return Enforced(text, replaced=replaced)
+    removed: list[str] = []
+    lines = []
+    for line in text.split("\n"):
+        units = SENTENCE_SPLIT.split(line)
+        kept = [unit for unit in units if not find_banned(unit, banned)]
+        dropped = [unit for unit in units if find_banned(unit, banned)]
+        if dropped and kept:
+            removed += dropped
+            lines.append(" ".join(kept))
+        elif dropped and len(text.split("\n")) > 1 and line.strip():
+            removed += dropped  # a whole line (a bullet, a headline) goes
+        else:
+            lines.append(line)
+    cleaned = "\n".join(lines)
+    remaining = tuple(entry.term for entry in find_banned(cleaned, banned))
+    if remaining or not cleaned.strip():
+        return Enforced(
+            text,
+            replaced=replaced,
+            remaining=remaining or tuple(entry.term for entry in find_banned(text, banned)),
+        )
+    return Enforced(cleaned, replaced=replaced, removed=tuple(removed))
 
 
 @dataclass(frozen=True)

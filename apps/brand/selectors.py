@@ -40,11 +40,13 @@ def profile_get(*, workspace: Workspace, profile_id: int) -> BrandProfile:
 
 
 def profile_default(*, workspace: Workspace) -> BrandProfile | None:
-    """The workspace's default profile: the one marked default, else the oldest."""
+    """The profile a brand manager marked as the workspace's default, or None: a profile is
+    never applied to copy just because it exists."""
     return (
         BrandProfile.objects.for_workspace(workspace)
         .select_related("active_version")
-        .order_by("-is_default", "created_at", "pk")
+        .filter(is_default=True)
+        .order_by("created_at", "pk")
         .first()
     )
 
@@ -110,13 +112,14 @@ def material_recent(*, workspace: Workspace, profile: BrandProfile, limit: int =
     return list(MaterialText.objects.for_workspace(workspace).filter(profile_id=profile.pk)[:limit])
 
 
-def material_items(*, workspace: Workspace, profile: BrandProfile) -> list[tuple[str, str]]:
-    """(title, text) of the profile's own material, and the catalog's copy when it uses it."""
-    items = list(
+def material_items(*, workspace: Workspace, profile: BrandProfile) -> list[tuple[str, ...]]:
+    """(title, text, copy type) of the profile's own material, and the catalog's copy when it
+    uses it."""
+    items: list[tuple[str, ...]] = list(
         MaterialText.objects.for_workspace(workspace)
         .filter(profile_id=profile.pk)
         .order_by("pk")
-        .values_list("title", "text")
+        .values_list("title", "text", "copy_type")
     )
     if profile.use_workspace_copy:
         items += workspace_copy_items(workspace=workspace)
@@ -259,7 +262,7 @@ def version_runtime(*, workspace: Workspace, version: ProfileVersion) -> Version
         version_id=version.pk,
         scorer=scoring.ScorerModel.from_bytes(stored["scorer"]),
         index=exemplars.ExemplarIndex(pool),
-        shingles=text.shingle_index(body for _, body in pool),
+        shingles=text.shingle_index(entry[1] for entry in pool),
         lexicon=[entry["term"] for entry in stored["lexicon"] or []],
         stats=stored["stats"] or {},
         guide=style_guide(profile),

@@ -17,18 +17,24 @@ All keyword-only; ``workspace`` is a :class:`~apps.workspaces.models.Workspace`.
     brand's material). Rank candidates with ``sorted(scores, key=lambda s: s.sort_key)``.
     1,000 texts score in well under a second once the version is loaded (cached per process).
 
-``brand_prompt_context(*, workspace, version, facts, k=3) -> BrandPromptContext``
-    ``rules, exemplars, lexicon`` for a prompt about the product ``facts``
-    (:class:`~apps.gateway.types.ProductFacts`): the style guide as
-    :class:`~apps.gateway.types.BrandRules` (pass it as ``TextRequest(rules=rules)``; it also
-    carries the nearest exemplars and the lexicon, which the local provider writes from), the
-    ``k`` nearest exemplars of the brand's copy to quote, and the lexicon's top terms. Put
-    ``version.pk`` in ``TextRequest(brand_profile_version=...)`` for provenance.
+``brand_voice(*, workspace, version, query="", copy_type="", k=3) -> BrandVoice``
+    How the brand writes (:class:`~apps.brand.types.BrandVoice`): the style guide (tone,
+    person, emoji and exclamation policy, reading level, banned and preferred terms, the brand's
+    own names), the style learned from its material (words per sentence, sentences per text,
+    the lexicon) and the ``k`` exemplars of its own copy nearest to ``query`` (a product's
+    title, type and attributes), those of ``copy_type`` first. Record ``version.pk`` as the
+    output's provenance.
 
-``brand_material_add_approved(*, workspace, profile, text, source_key, title="") -> MaterialText``
-    Approved copy (or a reviewer's edit of it) joins the profile's material. Idempotent by
-    ``source_key`` (e.g. ``f"copy:{copy.pk}"``): the same key again updates the text, never
-    duplicates it. Enough new material makes the scheduled task train a new version.
+``brand_rules_enforce(*, voice, text) -> rules.Enforced`` and ``brand_rules_check(*, voice,
+text) -> list[str]``
+    The style guide's one rules engine (:mod:`apps.brand.rules`), applied and checked with the
+    same table of banned terms and the same matcher.
+
+``brand_material_add_approved(*, workspace, profile, text, source_key, title="", copy_type="")``
+    Approved copy (or a reviewer's edit of it) joins the profile's material, with the kind of
+    copy it is. Idempotent by ``source_key`` (e.g. ``f"copy:{copy.pk}"``): the same key again
+    updates the text, never duplicates it. Enough new material makes the scheduled task train a
+    new version.
 
 Refusals are :class:`~apps.core.errors.ServiceError` with a message for people.
 """
@@ -51,7 +57,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.brand import lexicon, selectors, text, training
+from apps.brand import lexicon, registry, selectors, text, training
 from apps.brand import rules as style_rules
 from apps.brand.models import (
     BrandProfile,
@@ -66,9 +72,8 @@ from apps.brand.models import (
     UploadStatus,
     VersionStatus,
 )
-from apps.brand.types import BrandPromptContext, BrandScore
+from apps.brand.types import BrandScore, BrandVoice, VoiceExemplar
 from apps.core.errors import ServiceError
-from apps.gateway.types import BrandRules, ProductFacts
 from apps.workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -78,7 +83,6 @@ TRAINING_WORK_KIND = "training_run"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TEXT_CHARS = 20_000
 PROMPT_LEXICON_SIZE = 30
-LOCAL_EXEMPLARS = 8
 
 
 # --- Public API ---------------------------------------------------------------------------------
@@ -141,31 +145,83 @@ def score_with(
     return results
 
 
-def brand_prompt_context(
-    *, workspace: Workspace, version: ProfileVersion, facts: ProductFacts, k: int = 3
-) -> BrandPromptContext:
+def brand_voice(
+    *,
+    workspace: Workspace,
+    version: ProfileVersion,
+    query: str = "",
+    copy_type: str = "",
+    k: int = 3,
+) -> BrandVoice:
     _check_version(workspace, version)
     runtime = selectors.version_runtime(workspace=workspace, version=version)
     profile = BrandProfile.objects.for_workspace(workspace).get(pk=version.profile_id)
-    nearest = runtime.index.nearest(facts_query(facts), k=max(k, LOCAL_EXEMPLARS))
-    terms = runtime.lexicon[:PROMPT_LEXICON_SIZE]
+    nearest = runtime.index.nearest(query, k=k, copy_type=copy_type) if query else []
+    stats = runtime.stats or {}
     guide = runtime.guide
-    rules = BrandRules(
-        banned_words=tuple(entry.term for entry in guide.banned),
-        preferred_terms=(
-            *[f"{e.term} => {e.replacement}" for e in guide.banned if e.replacement],
-            *[str(t) for t in profile.preferred_terms or []],
-        ),
+    own_names = [profile.name, *[str(n) for n in profile.own_names or []]]
+    return BrandVoice(
+        profile_id=profile.pk,
+        version_id=version.pk,
+        version_number=version.number,
+        name=profile.name,
         tone=tone_line(profile),
-        exemplars=tuple(e.text for e in nearest),
-        exemplar_titles=tuple(e.title for e in nearest),
-        lexicon=tuple(terms),
+        tone_words=tuple(w.strip() for w in profile.tone_words.split(",") if w.strip()),
+        person=profile.person,
+        emoji_policy=profile.emoji_policy,
+        exclamation_policy=profile.exclamation_policy,
+        reading_grade_target=profile.reading_grade_target,
+        banned=tuple(guide.banned),
+        preferred_terms=tuple(str(t) for t in profile.preferred_terms or []),
+        own_names=tuple(dict.fromkeys(n for n in own_names if n.strip())),
+        lexicon=tuple(runtime.lexicon[:PROMPT_LEXICON_SIZE]),
+        words_per_sentence=(stats.get("sentence_length") or {}).get("mean"),
+        sentences_per_text=(stats.get("paragraph_sentences") or {}).get("mean"),
+        exemplars=tuple(VoiceExemplar(e.title, e.text, e.copy_type) for e in nearest),
     )
-    return BrandPromptContext(rules, [e.text for e in nearest[:k]], list(terms))
+
+
+def brand_voice_from_trained(*, name: str, trained: training.TrainedProfile) -> BrandVoice:
+    """A voice from a profile trained in memory (``evaluate_brands``): the learned style, the
+    default style guide, no exemplars."""
+    stats = trained.stats or {}
+    return BrandVoice(
+        profile_id=0,
+        version_id=0,
+        version_number=1,
+        name=name,
+        own_names=(name,),
+        lexicon=tuple(entry["term"] for entry in trained.lexicon[:PROMPT_LEXICON_SIZE]),
+        words_per_sentence=(stats.get("sentence_length") or {}).get("mean"),
+        sentences_per_text=(stats.get("paragraph_sentences") or {}).get("mean"),
+    )
+
+
+def brand_rules_enforce(*, voice: BrandVoice, text: str) -> style_rules.Enforced:
+    return style_rules.enforce(text, voice.banned, preferred=voice.preferred_terms)
+
+
+def brand_rules_check(*, voice: BrandVoice, text: str) -> list[str]:
+    return style_rules.check(
+        text,
+        style_rules.StyleGuide(
+            banned=voice.banned,
+            person=voice.person,
+            emoji_policy=voice.emoji_policy,
+            exclamation_policy=voice.exclamation_policy,
+            reading_grade_target=voice.reading_grade_target,
+        ),
+    )
 
 
 def brand_material_add_approved(
-    *, workspace: Workspace, profile: BrandProfile, text: str, source_key: str, title: str = ""
+    *,
+    workspace: Workspace,
+    profile: BrandProfile,
+    text: str,
+    source_key: str,
+    title: str = "",
+    copy_type: str = "",
 ) -> MaterialText:
     if profile.workspace_id != workspace.pk:
         raise ServiceError("This brand profile belongs to another workspace.", code="not_found")
@@ -180,18 +236,23 @@ def brand_material_add_approved(
             workspace=workspace,
             profile=profile,
             source_key=key,
-            defaults={"source": MaterialSource.APPROVED, "title": title[:500], "text": body},
+            defaults={
+                "source": MaterialSource.APPROVED,
+                "title": title[:500],
+                "text": body,
+                "copy_type": copy_type[:40],
+            },
         )
-        if not created and (material.text != body or (title and material.title != title)):
+        if not created and (
+            material.text != body
+            or (title and material.title != title)
+            or material.copy_type != copy_type[:40]
+        ):
             material.text = body
             material.title = title[:500] or material.title
-            material.save(update_fields=["text", "title", "updated_at"])
+            material.copy_type = copy_type[:40]
+            material.save(update_fields=["text", "title", "copy_type", "updated_at"])
     return material
-
-
-def facts_query(facts: ProductFacts) -> str:
-    parts = [facts.title, facts.product_type, *(v for _, v in facts.attributes), *facts.tags]
-    return " ".join(p for p in parts if p)
 
 
 def tone_line(profile: BrandProfile) -> str:
@@ -242,14 +303,28 @@ def profile_create(
         raise ServiceError("Give the profile a name.", field="name")
     if BrandProfile.objects.for_workspace(workspace).filter(name__iexact=name).exists():
         raise ServiceError(f"There is already a profile called “{name}”.", field="name")
-    first = not BrandProfile.objects.for_workspace(workspace).exists()
     return BrandProfile.objects.create(
         workspace=workspace,
         name=name,
         description=(description or "").strip()[:300],
-        is_default=first,
         created_by=actor,
     )
+
+
+@transaction.atomic
+def profile_set_default(
+    *, workspace: Workspace, actor: User | None, profile_id: int, is_default: bool
+) -> BrandProfile:
+    """Mark (or unmark) the profile whose voice the copy studio applies unless a run says
+    otherwise; at most one profile of a workspace is the default."""
+    profile = _profile_locked(workspace, profile_id)
+    if is_default:
+        BrandProfile.objects.for_workspace(workspace).filter(is_default=True).exclude(
+            pk=profile.pk
+        ).update(is_default=False)
+    profile.is_default = is_default
+    profile.save(update_fields=["is_default", "updated_at"])
+    return profile
 
 
 @transaction.atomic
@@ -261,6 +336,7 @@ def profile_update_style(
     tone_words: str = "",
     banned: str | Sequence = "",
     preferred_terms: str | Sequence[str] = "",
+    own_names: str | Sequence[str] = "",
     person: str = Person.ANY,
     reading_grade_target: float | None = None,
     emoji_policy: str = Policy.NEVER,
@@ -289,9 +365,13 @@ def profile_update_style(
     if isinstance(preferred_terms, str):
         preferred_terms = preferred_terms.replace(",", "\n").splitlines()
     preferred = list(dict.fromkeys(" ".join(t.split()) for t in preferred_terms if t.strip()))
+    if isinstance(own_names, str):
+        own_names = own_names.splitlines()
+    names = list(dict.fromkeys(" ".join(n.split())[:100] for n in own_names if n.strip()))
     profile.tone_words = " ".join((tone_words or "").split())[:300]
     profile.banned_terms = [{"term": e.term, "replacement": e.replacement} for e in banned_entries]
     profile.preferred_terms = preferred[:200]
+    profile.own_names = names[:200]
     profile.person = person
     profile.reading_grade_target = reading_grade_target
     profile.emoji_policy = emoji_policy
@@ -639,63 +719,17 @@ def brand_train_due() -> int:
 MIN_FINE_TUNE_EXAMPLES = 10
 
 
-def _facts_message(facts: ProductFacts) -> str:
-    lines = [f"Product: {facts.title}"]
-    if facts.product_type:
-        lines.append(f"Type: {facts.product_type}")
-    if facts.brand:
-        lines.append(f"Brand: {facts.brand}")
-    lines += [f"{key}: {value}" for key, value in facts.attributes]
-    if facts.tags:
-        lines.append("Tags: " + ", ".join(facts.tags))
-    return "Write the product description.\n\n" + "\n".join(lines)
-
-
 def fine_tune_examples(*, workspace: Workspace, profile: BrandProfile) -> list[dict]:
-    """Chat-format training examples: product facts → approved copy."""
-    from apps.catalog.models import ApprovedCopy
-
-    system = f"You write product copy for {profile.name}."
-    tone = tone_line(profile)
-    if tone:
-        system += f" Style: {tone}."
+    """Chat-format training examples from the registered sources (the copy studio's approved
+    copy, one example per kind of copy with that kind's own instruction), duplicates dropped."""
     examples, seen = [], set()
-    approved = (
-        ApprovedCopy.objects.for_workspace(workspace).select_related("product").order_by("pk")
-    )
-    for copy in approved:
-        product = copy.product
-        facts = ProductFacts(
-            title=product.title,
-            product_type=product.product_type,
-            attributes={str(k): str(v) for k, v in (product.attributes or {}).items()},
-            tags=[str(t) for t in product.tags or []],
-            brand=product.vendor,
-        )
-        body = text.html_to_text(copy.content)
-        if body and body not in seen:
-            seen.add(body)
-            examples.append((facts, body))
-    for title, body in (
-        MaterialText.objects.for_workspace(workspace)
-        .filter(profile_id=profile.pk, source=MaterialSource.APPROVED)
-        .exclude(title="")
-        .order_by("pk")
-        .values_list("title", "text")
-    ):
-        if body not in seen:
-            seen.add(body)
-            examples.append((ProductFacts(title=title), body))
-    return [
-        {
-            "messages": [
-                {"role": "system", "content": system},
-                {"role": "user", "content": _facts_message(facts)},
-                {"role": "assistant", "content": body},
-            ]
-        }
-        for facts, body in examples
-    ]
+    for source in registry.fine_tune_sources():
+        for example in source(workspace=workspace, profile=profile):
+            key = json.dumps(example["messages"], sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                examples.append(example)
+    return examples
 
 
 @transaction.atomic

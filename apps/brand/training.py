@@ -50,23 +50,25 @@ def background_counts() -> Counter:
     return counts
 
 
-def clean_material(items: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Plain text, whitespace tidied, exact duplicates dropped (first kept)."""
+def clean_material(items: Sequence[Sequence[str]]) -> list[tuple[str, str, str]]:
+    """(title, plain text, copy type) with whitespace tidied and exact duplicates dropped
+    (first kept). Items are (title, text) or (title, text, copy type)."""
     seen: set[str] = set()
     out = []
-    for title, body in items:
+    for item in items:
+        title, body = item[0], item[1]
         plain = text.html_to_text(body or "")
         key = " ".join(plain.lower().split())
         if len(key) < 3 or key in seen:
             continue
         seen.add(key)
-        out.append(((title or "").strip(), plain))
+        out.append(((title or "").strip(), plain, item[2] if len(item) > 2 else ""))
     return out
 
 
 def train_profile(
     *,
-    material: Sequence[tuple[str, str]],
+    material: Sequence[Sequence[str]],
     others: Sequence[str] = (),
     seed: int = 0,
 ) -> TrainedProfile:
@@ -75,7 +77,7 @@ def train_profile(
     items = clean_material(material)
     if len(items) < MIN_TEXTS:
         raise NotEnoughMaterial(len(items))
-    texts = [body for _, body in items]
+    texts = [item[1] for item in items]
     rng = random.Random(seed)
     scorer_texts = texts if len(texts) <= MAX_SCORER_TEXTS else rng.sample(texts, MAX_SCORER_TEXTS)
     own = set(texts)

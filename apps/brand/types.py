@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-from apps.gateway.types import BrandRules
+from apps.brand.rules import BannedTerm
 
 
 @dataclass(frozen=True)
@@ -51,16 +50,66 @@ class BrandScore:
         return " ".join(parts)
 
 
-class BrandPromptContext(NamedTuple):
-    """``rules, exemplars, lexicon = brand_prompt_context(...)``.
+@dataclass(frozen=True)
+class VoiceExemplar:
+    """A text of the brand's own, with its product's title and the kind of copy it is."""
 
-    ``rules`` is ready for ``TextRequest(rules=...)``: banned words, preferred terms (with
-    "avoid => prefer" for banned terms that have a replacement), the tone line (tone words,
-    person, emoji and exclamation policy, reading level), and for providers that write from
-    examples (the local one) ``rules.exemplars``/``rules.exemplar_titles``/``rules.lexicon``.
-    ``exemplars`` are the top-k texts to quote in a prompt; ``lexicon`` the brand's terms.
+    title: str
+    text: str
+    copy_type: str = ""  # "" when not known: long copy (descriptions, past material)
+
+
+@dataclass(frozen=True)
+class BrandVoice:
+    """How a brand writes, for whatever writes copy for it (layer 3 → the copy studio).
+
+    The style guide (tone, person, emoji and exclamation policy, reading level, banned and
+    preferred terms, the brand's own names), the style learned from its material (words per
+    sentence, sentences per text, the distinctive lexicon) and the nearest exemplars of its own
+    copy. ``own_names`` are names the brand may state as its own (the profile's name and the
+    names listed in the style guide); nothing else here is a fact about any product.
     """
 
-    rules: BrandRules
-    exemplars: list[str]
-    lexicon: list[str]
+    profile_id: int
+    version_id: int
+    version_number: int
+    name: str
+    tone: str = ""  # the style guide as one instruction line
+    tone_words: tuple[str, ...] = ()
+    person: str = "any"
+    emoji_policy: str = "never"
+    exclamation_policy: str = "sparingly"
+    reading_grade_target: float | None = None
+    banned: tuple[BannedTerm, ...] = ()
+    preferred_terms: tuple[str, ...] = ()
+    own_names: tuple[str, ...] = ()
+    lexicon: tuple[str, ...] = ()
+    words_per_sentence: float | None = None
+    sentences_per_text: float | None = None
+    exemplars: tuple[VoiceExemplar, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version_number}"
+
+    @property
+    def banned_terms(self) -> tuple[str, ...]:
+        return tuple(entry.term for entry in self.banned)
+
+    def as_hint(self) -> dict:
+        """A JSON-ready summary for an offline writer (exemplars left out: it writes from
+        facts, never from another product's copy)."""
+        return {
+            "name": self.name,
+            "label": self.label,
+            "tone_words": list(self.tone_words),
+            "person": self.person,
+            "emoji_policy": self.emoji_policy,
+            "exclamation_policy": self.exclamation_policy,
+            "banned": [[e.term, e.replacement] for e in self.banned],
+            "preferred_terms": list(self.preferred_terms),
+            "own_names": list(self.own_names),
+            "lexicon": list(self.lexicon),
+            "words_per_sentence": self.words_per_sentence,
+            "sentences_per_text": self.sentences_per_text,
+        }

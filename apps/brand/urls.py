@@ -7,6 +7,7 @@ workspace_patterns = [
     path("brand/", views.profile_list, name="brand_profile_list"),
     path("brand/<int:profile_id>/", views.profile_detail, name="brand_profile_detail"),
     path("brand/<int:profile_id>/train/", views.profile_train, name="brand_profile_train"),
+    path("brand/<int:profile_id>/default/", views.profile_default, name="brand_profile_default"),
     path("brand/<int:profile_id>/paste/", views.material_paste, name="brand_material_paste"),
     path("brand/<int:profile_id>/upload/", views.material_upload, name="brand_material_upload"),
     path("brand/<int:profile_id>/fine-tune/", views.fine_tune_start, name="brand_fine_tune_start"),

@@ -89,6 +89,7 @@ def profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
                 tone_words=data["tone_words"],
                 banned=data["banned"],
                 preferred_terms=data["preferred_terms"],
+                own_names=data["own_names"],
                 person=data["person"],
                 reading_grade_target=data["reading_grade_target"],
                 emoji_policy=data["emoji_policy"],
@@ -142,6 +143,32 @@ def version_activate(request: HttpRequest, version_id: int) -> HttpResponse:
             workspace=request.workspace, actor=request.user, version_id=version.pk
         ),
         f"Version {version.number} is now active.",
+    )
+
+
+@workspace_view(Action.MANAGE_BRAND)
+@require_POST
+def profile_default(request: HttpRequest, profile_id: int) -> HttpResponse:
+    """Mark (or unmark) the profile as the voice the copy studio applies by default."""
+    profile = selectors.profile_get(workspace=request.workspace, profile_id=profile_id)
+    make_default = request.POST.get("default") == "1"
+    message = (
+        f"“{profile.name}” is now the workspace's default voice: new copy runs use it unless "
+        "the copywriter chooses otherwise."
+        if make_default
+        else f"“{profile.name}” is no longer the default voice: runs use no profile unless one "
+        "is chosen."
+    )
+    return _act(
+        request,
+        profile.pk,
+        lambda: services.profile_set_default(
+            workspace=request.workspace,
+            actor=request.user,
+            profile_id=profile.pk,
+            is_default=make_default,
+        ),
+        message,
     )
 
 

@@ -36,6 +36,10 @@ class Product(TenantModel):
     attributes = models.JSONField(default=dict, blank=True)
     option_names = models.JSONField(default=list, blank=True)
     body_html = models.TextField("live description (HTML)", blank=True)
+    # What the description states (apps.catalog.facts), extracted at import; copy is written
+    # from and checked against it. Once a person edits it, imports stop replacing it.
+    description_facts = models.JSONField(default=dict, blank=True)
+    description_facts_edited = models.BooleanField(default=False)
     seo_title = models.CharField(max_length=500, blank=True)
     seo_description = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=ProductStatus.choices, default="active")

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.catalog import importing
+from apps.catalog.facts import clean_facts, extract_description_facts
 from apps.catalog.models import (
     ApprovedCopy,
     ColumnMapping,
@@ -261,15 +262,27 @@ def _upsert_products(
         values = _product_values(parsed, fmt)
         if handle in existing:
             product = existing[handle]
+            described = product.body_html != values["body_html"] or not product.description_facts
             for name, value in values.items():
                 setattr(product, name, value)
+            if described and not product.description_facts_edited:
+                product.description_facts = extract_description_facts(product.body_html)
             product.updated_at = timezone.now()
             to_update.append(product)
         else:
-            to_create.append(Product(workspace=workspace, handle=handle, **values))
+            to_create.append(
+                Product(
+                    workspace=workspace,
+                    handle=handle,
+                    description_facts=extract_description_facts(values["body_html"]),
+                    **values,
+                )
+            )
     if to_update:
         Product.objects.for_workspace(workspace).bulk_update(
-            to_update, [*PRODUCT_FIELDS_FROM_FILE, "updated_at"], batch_size=500
+            to_update,
+            [*PRODUCT_FIELDS_FROM_FILE, "description_facts", "updated_at"],
+            batch_size=500,
         )
     if to_create:
         Product.objects.bulk_create(to_create, batch_size=500)
@@ -335,3 +348,26 @@ def approved_copy_set(
         defaults={"content": content, "approved_at": timezone.now(), "approved_by": actor},
     )
     return approved
+
+
+@transaction.atomic
+def product_facts_update(
+    *, workspace: Workspace, actor: User | None, product_id: int, facts: dict
+) -> Product:
+    """Save a person's corrections to what the description states. From now on imports keep
+    these (they only re-extract facts nobody edited); ``reset`` them to extract again."""
+    product = Product.objects.for_workspace(workspace).select_for_update().get(pk=product_id)
+    product.description_facts = clean_facts(facts)
+    product.description_facts_edited = True
+    product.save(update_fields=["description_facts", "description_facts_edited", "updated_at"])
+    return product
+
+
+@transaction.atomic
+def product_facts_reset(*, workspace: Workspace, actor: User | None, product_id: int) -> Product:
+    """Forget the edits: extract the facts from the live description again."""
+    product = Product.objects.for_workspace(workspace).select_for_update().get(pk=product_id)
+    product.description_facts = extract_description_facts(product.body_html)
+    product.description_facts_edited = False
+    product.save(update_fields=["description_facts", "description_facts_edited", "updated_at"])
+    return product

@@ -7,6 +7,12 @@ class CopywritingConfig(AppConfig):
     verbose_name = "Copy studio"
 
     def ready(self) -> None:
-        from apps.copywriting import dashboard
+        from apps.brand.registry import register_fine_tune_source
+        from apps.copywriting import dashboard, fine_tuning, writer
+        from apps.gateway.providers.local import register_text_writer
 
         dashboard.register()
+        # The offline writer of product copy is the local provider's "copy" writer (layer 1
+        # offers the slot; the copy studio, which owns the knowledge, fills it).
+        register_text_writer(writer.WRITER_NAME, writer.write_copy)
+        register_fine_tune_source("copy", fine_tuning.fine_tune_examples)

@@ -103,6 +103,8 @@ class CopySpec:
     fields: tuple[Field, ...]
     instructions: str  # what the model is asked for
     channel: str = ""
+    practice: str = ""  # how the best copy for this channel is written, for the prompt
+    export_name: str = ""  # what the column or file is called where this copy is exported
 
     @property
     def single_field(self) -> bool:
@@ -150,6 +152,13 @@ SPECS: dict[str, CopySpec] = {
             "Write the product description as HTML: one or two short paragraphs (<p>) and a "
             "bullet list (<ul><li>) of the features that matter.",
             channel="Shopify",
+            practice=(
+                "Open with what the product is and who or what it is for, in one sentence. Then "
+                "the details that matter to a buyer (material, fit, features, care), one idea per "
+                "sentence. Short paragraphs; the bullet list repeats the facts a shopper scans "
+                'for. No headings, no filler ("look no further"), no claims the facts do not '
+                "make."
+            ),
         ),
         CopySpec(
             "seo_title",
@@ -157,6 +166,11 @@ SPECS: dict[str, CopySpec] = {
             (Field("text", "SEO title", limit=Limit(min=50, max=60, hard=False)),),
             "Write a search-result title of about 50–60 characters.",
             channel="Search",
+            practice=(
+                "The product's name first, then its most searched attribute (material, type, "
+                'colour), then " | " and the brand. 50–60 characters so search results show it '
+                "whole. No keyword stuffing, no all caps."
+            ),
         ),
         CopySpec(
             "seo_description",
@@ -164,6 +178,10 @@ SPECS: dict[str, CopySpec] = {
             (Field("text", "Meta description", limit=Limit(min=150, max=160, hard=False)),),
             "Write a meta description of about 150–160 characters.",
             channel="Search",
+            practice=(
+                "One or two complete sentences of 150–160 characters: what it is, the detail that "
+                "sets it apart, and a call to action. Use the main keyword once, naturally."
+            ),
         ),
         CopySpec(
             "amazon_title",
@@ -172,6 +190,12 @@ SPECS: dict[str, CopySpec] = {
             "Write an Amazon product title: brand, product, key attributes; no promotional "
             "phrases; none of ! $ ? _ { } ^ ¬ ¦; no word more than twice.",
             channel="Amazon",
+            practice=(
+                "Brand first, then product name and type, then key attributes in order of "
+                "importance (material, size or capacity, colour, quantity), separated by commas. "
+                "Capitalise the first letter of each word. No promotional words, no subjective "
+                "claims, none of ! $ ? _ { } ^ ¬ ¦, no word more than twice."
+            ),
         ),
         CopySpec(
             "amazon_bullets",
@@ -182,12 +206,20 @@ SPECS: dict[str, CopySpec] = {
                     "Bullet points",
                     kind="lines",
                     limit=Limit(max=250),
-                    items=Limit(min=5, max=5),
-                    help="Five bullets, one per line.",
+                    items=Limit(min=1, max=5),
+                    help="Up to five bullets (five when the facts allow), one per line.",
                 ),
             ),
-            "Write exactly five Amazon bullet points, each a benefit-led sentence.",
+            "Write five Amazon bullet points (fewer only when the facts give less to say), each a "
+            "benefit-led sentence.",
             channel="Amazon",
+            practice=(
+                "Five bullets (fewer only when the facts give less), the most important first. "
+                "Each starts with a short "
+                'capitalised header and a colon ("MATERIAL: …"), then one or two sentences '
+                "about one benefit grounded in a fact (material, fit, features, use, care, "
+                "sizes). No prices, shipping, guarantees or promotional words."
+            ),
         ),
         CopySpec(
             "google_rsa",
@@ -215,6 +247,13 @@ SPECS: dict[str, CopySpec] = {
             "Write a Google Ads responsive search ad: short headlines, descriptions and two "
             "display-URL paths.",
             channel="Google Ads",
+            practice=(
+                "Headlines of at most 30 characters that each work alone and in any combination: "
+                "the product name, its type with one attribute, features, the brand, a call to "
+                "action. Descriptions of at most 90 characters are complete sentences. Paths are "
+                "lower-case words joined by hyphens (the category, then the material or brand), "
+                "at most 15 characters. Title Case headlines; no exclamation mark in headlines."
+            ),
         ),
         CopySpec(
             "meta_ad",
@@ -226,6 +265,12 @@ SPECS: dict[str, CopySpec] = {
             ),
             "Write a Facebook/Instagram ad: primary text, a headline and a short description.",
             channel="Meta",
+            practice=(
+                "Primary text leads with the product and its best fact in the first 125 "
+                "characters, ending in a call to action. The headline (about 40 characters) names "
+                "the product; the description (about 30) adds one attribute or the brand. "
+                "Complete phrases only, never cut off."
+            ),
         ),
         CopySpec(
             "x_post",
@@ -233,6 +278,11 @@ SPECS: dict[str, CopySpec] = {
             (Field("text", "Post", limit=Limit(max=280, unit="weighted characters")),),
             "Write a post for X (Twitter).",
             channel="X",
+            practice=(
+                "One or two short sentences that make someone stop scrolling, with the product's "
+                "name and one concrete detail, and at most two relevant hashtags. Within 280 "
+                "characters."
+            ),
         ),
         CopySpec(
             "instagram_caption",
@@ -247,6 +297,11 @@ SPECS: dict[str, CopySpec] = {
             ),
             "Write an Instagram caption with a few relevant hashtags at the end.",
             channel="Instagram",
+            practice=(
+                'A first line that hooks (it shows before "more"), then two or three short '
+                "sentences about the product's facts, a call to action, and a few relevant "
+                "hashtags on their own line at the end, from the product's own tags and type."
+            ),
         ),
         CopySpec(
             "email_subject",
@@ -254,6 +309,11 @@ SPECS: dict[str, CopySpec] = {
             (Field("text", "Subject line", limit=Limit(max=50, hard=False)),),
             "Write an e-mail subject line of about 50 characters.",
             channel="E-mail",
+            practice=(
+                "About 30–50 characters, specific (the product's name or its standout fact), in "
+                "sentence case; no spammy words, no all caps, at most one emoji if the brand uses "
+                "them."
+            ),
         ),
     )
 }
@@ -282,6 +342,8 @@ def spec_for(code: str, *, bullet_max: int | None = None) -> CopySpec:
             ),
             spec.instructions,
             spec.channel,
+            spec.practice,
+            spec.export_name,
         )
     return spec
 
@@ -377,8 +439,9 @@ def _length(spec: CopySpec, f: Field, text: str) -> int:
     return plain_length(text)
 
 
-def check(spec: CopySpec, data: dict[str, Any], *, banned_words: tuple[str, ...] = ()) -> Check:
-    """Counts against the limits, and every rule the copy breaks."""
+def check(spec: CopySpec, data: dict[str, Any]) -> Check:
+    """Counts against the channel's limits, and every channel rule the copy breaks. (The
+    brand's rules and the claim guard are checked by the copy studio's pipeline.)"""
     data = normalise(spec, data)
     result = Check()
     for f in spec.fields:
@@ -426,13 +489,6 @@ def check(spec: CopySpec, data: dict[str, Any], *, banned_words: tuple[str, ...]
     extra = _RULES.get(spec.code)
     if extra:
         result.violations.extend(extra(data))
-    if banned_words:
-        text = render(spec, data)
-        for word in banned_words:
-            if word and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.I):
-                result.violations.append(
-                    Violation("", f"Uses “{word}”, which the brand's style guide bans.", True)
-                )
     return result
 
 
@@ -480,8 +536,23 @@ def _description_rules(data: dict[str, Any]) -> list[Violation]:
     return found
 
 
+def _amazon_bullets_rules(data: dict[str, Any]) -> list[Violation]:
+    count = len(data["bullets"])
+    if count < 5:
+        return [
+            Violation(
+                "bullets",
+                f"Amazon shows five bullet points; this has {count}. Add facts to the product "
+                "(features, care, sizes) for more.",
+                False,
+            )
+        ]
+    return []
+
+
 _RULES = {
     "amazon_title": _amazon_title_rules,
+    "amazon_bullets": _amazon_bullets_rules,
     "instagram_caption": _instagram_rules,
     "product_description": _description_rules,
 }
@@ -538,31 +609,42 @@ def repair(spec: CopySpec, data: dict[str, Any]) -> dict[str, Any]:
 # --- structure for the model --------------------------------------------------------------------
 
 
-def json_schema(spec: CopySpec) -> dict | None:
-    """The structured output a multi-field type asks the model for (None: plain text)."""
-    if spec.single_field:
-        return None
+def json_schema(spec: CopySpec) -> dict:
+    """The structured output every kind of copy asks a model for, in the strict subset that
+    OpenAI's structured outputs (and compatible servers) accept: every property required, no
+    additional properties, no length keywords (limits are stated in each field's description
+    and in the prompt, and checked on what comes back)."""
     properties: dict[str, Any] = {}
-    for f in spec.fields:
-        if f.kind == "lines":
-            item: dict[str, Any] = {"type": "string"}
-            if f.limit and f.limit.max:
-                item["maxLength"] = f.limit.max
-            prop: dict[str, Any] = {"type": "array", "items": item}
-            if f.items:
-                if f.items.min is not None:
-                    prop["minItems"] = f.items.min
-                if f.items.max is not None:
-                    prop["maxItems"] = f.items.max
-        else:
-            prop = {"type": "string"}
-            if f.limit and f.limit.max:
-                prop["maxLength"] = f.limit.max
-        properties[f.name] = prop
+    if spec.code == "product_description":
+        properties = {
+            "description": {
+                "type": "string",
+                "description": "One or two short paragraphs, separated by a newline; plain text.",
+            },
+            "features": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "3 to 6 short feature points, plain text, from the facts only.",
+            },
+        }
+    else:
+        for f in spec.fields:
+            described = f.label + (f" ({f.limit.describe()})" if f.limit else "")
+            if f.kind == "lines":
+                if f.items:
+                    described += f"; {f.items.describe().replace('characters', 'items')}"
+                properties[f.name] = {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": described
+                    + ("; each item " + f.limit.describe() if f.limit else ""),
+                }
+            else:
+                properties[f.name] = {"type": "string", "description": described}
     return {
         "type": "object",
         "properties": properties,
-        "required": [f.name for f in spec.fields],
+        "required": list(properties),
         "additionalProperties": False,
     }
 

@@ -31,19 +31,33 @@ class BriefForm(forms.Form):
         label="Skip products that already have approved copy of this kind",
     )
 
-    def __init__(self, *args, profiles=(), default_profile_id=None, **kwargs):
+    def __init__(self, *args, profiles=(), default_profile=None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(0, "No brand profile")]
-        choices += [
-            (p.pk, p.name + ("" if p.active_version_id else " (not trained yet)")) for p in profiles
-        ]
-        self.fields["brand_profile"].choices = choices
-        self.fields["brand_profile"].initial = default_profile_id or 0
+        choices = [(0, "No brand voice")]
+        for p in profiles:
+            label = p.name
+            if default_profile is not None and p.pk == default_profile.pk:
+                label += " (the workspace's default)"
+            if not p.active_version_id:
+                label += " (not trained yet)"
+            choices.append((p.pk, label))
+        field = self.fields["brand_profile"]
+        field.choices = choices
+        # Only a profile a brand manager marked as the default is applied without choosing.
+        field.initial = default_profile.pk if default_profile is not None else 0
         if len(choices) == 1:  # nothing to choose yet
-            self.fields[
-                "brand_profile"
-            ].help_text = (
-                "Train a brand profile (Brand profiles) and drafts will sound like your brand."
+            field.help_text = (
+                "Train a brand profile (Brand profiles) and drafts can sound like your brand."
+            )
+        elif default_profile is not None:
+            field.help_text = (
+                f"{default_profile.name} is applied unless you choose otherwise: a brand manager "
+                "marked it as the workspace's default."
+            )
+        else:
+            field.help_text = (
+                "No voice is applied unless you choose one; a brand manager can mark a default "
+                "on its profile page."
             )
 
     def brief(self) -> CopyBrief:
@@ -66,6 +80,7 @@ class FeedbackForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=ReviewDecision.choices)
     comment = forms.CharField(required=False, max_length=4000)
+    override_claims = forms.BooleanField(required=False)
 
 
 class QueueFilterForm(forms.Form):

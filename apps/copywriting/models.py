@@ -42,6 +42,18 @@ class CopyDraft(TenantModel, Reviewable):
     )
     brief = models.JSONField(default=dict, blank=True)  # instructions, keywords, tone, profile
     facts_note = models.CharField(max_length=300, blank=True)
+    # The brand voice applied ("Acme v3"); empty when the draft was written without a profile.
+    voice_label = models.CharField(max_length=200, blank=True)
+    # Submitted although the chosen variant carried unsupported claims: who decided, and when.
+    claims_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    claims_override_at = models.DateTimeField(null=True, blank=True)
+    claims_overridden = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -72,6 +84,12 @@ class CopyVariant(TenantModel, GenerationProvenance):
     repaired = models.BooleanField(
         default=False, help_text="Trimmed or cleaned to meet a hard limit after generation."
     )
+    # The claim guard's verdict: claims the product's facts do not support
+    # ([{"kind": "name", "text": "Air technology"}]), and what it removed to get there.
+    claims = models.JSONField(default=list, blank=True)
+    removed = models.JSONField(default=list, blank=True)
+    # What the brief asked that this variant does not do, and why.
+    notes = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.accounts.models import User
+from apps.brand.models import BrandProfile, MaterialSource, MaterialText
 from apps.catalog.models import ApprovedCopy, Product
 from apps.copywriting import channels
 from apps.copywriting.models import CopyDraft, CopySettings, CopyVariant, CopyVersion
+from apps.copywriting.writer.morph import parts_of_speech
 from apps.jobs.models import Job
 from apps.reviews.lifecycle import ReviewDecision, ReviewState
 from apps.reviews.selectors import review_histories, review_history
@@ -31,6 +33,56 @@ def copy_settings_for(*, workspace: Workspace) -> CopySettings:
 def spec_for_workspace(*, workspace: Workspace, code: str) -> channels.CopySpec:
     settings_row = copy_settings_for(workspace=workspace)
     return channels.spec_for(code, bullet_max=settings_row.amazon_bullet_max_chars)
+
+
+FOREIGN_NAMES_LIMIT = 300
+
+
+def foreign_brand_names(*, workspace: Workspace, product: Product) -> tuple[str, ...]:
+    """The workspace's other brands (vendors and brand profiles) that a draft for ``product``
+    must not name, unless its facts do. Names that are ordinary English words ("Home") are
+    left out: they cannot be told from the word."""
+    vendors = (
+        Product.objects.for_workspace(workspace)
+        .exclude(vendor="")
+        .exclude(vendor__iexact=product.vendor)
+        .values_list("vendor", flat=True)
+        .distinct()[:FOREIGN_NAMES_LIMIT]
+    )
+    profiles = BrandProfile.objects.for_workspace(workspace).values_list("name", flat=True)
+    names = []
+    for name in [*vendors, *profiles]:
+        name = " ".join(str(name).split())
+        if len(name) < 4 or name.lower() == product.vendor.lower():
+            continue
+        if " " not in name and parts_of_speech(name):
+            continue  # an English word
+        names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def drafts_taught_to(*, workspace: Workspace, profile: BrandProfile) -> list[CopyDraft]:
+    """Approved drafts whose copy joined ``profile``'s material, with their chosen variant
+    and product (variants prefetched), oldest first."""
+    keys = MaterialText.objects.for_workspace(workspace).filter(
+        profile_id=profile.pk, source=MaterialSource.APPROVED, source_key__startswith="copy:"
+    )
+    draft_ids = [
+        int(key.split(":", 1)[1])
+        for key in keys.values_list("source_key", flat=True)
+        if key.split(":", 1)[1].isdigit()
+    ]
+    return list(
+        CopyDraft.objects.for_workspace(workspace)
+        .filter(
+            pk__in=draft_ids,
+            review_state__in=[ReviewState.APPROVED, ReviewState.PUBLISHED],
+            chosen_variant__isnull=False,
+        )
+        .select_related("chosen_variant", "product")
+        .prefetch_related("product__variants")
+        .order_by("pk")
+    )
 
 
 def products_named(*, workspace: Workspace, product_ids: list[int]) -> list[Product]:

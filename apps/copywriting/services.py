@@ -6,10 +6,7 @@ Every model call goes through ``apps.gateway``; every credit through ``apps.bill
 
 from __future__ import annotations
 
-import dataclasses
-import html
-import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -21,15 +18,11 @@ from apps.billing import services as billing
 from apps.billing.errors import BillingRefusal
 from apps.brand.models import ProfileVersion
 from apps.brand.selectors import profile_default
-from apps.brand.services import (
-    brand_material_add_approved,
-    brand_profile_active_version,
-    brand_prompt_context,
-    brand_score,
-)
+from apps.brand.services import brand_material_add_approved, brand_profile_active_version
 from apps.catalog.models import ApprovedCopy, Product, WorkStatus
 from apps.catalog.services import approved_copy_set
-from apps.copywriting import channels, selectors
+from apps.copywriting import channels, generation, prompting, selectors
+from apps.copywriting.facts import facts_note
 from apps.copywriting.models import (
     CopyDraft,
     CopySettings,
@@ -39,8 +32,6 @@ from apps.copywriting.models import (
 )
 from apps.core.errors import ServiceError
 from apps.gateway.errors import GatewayError
-from apps.gateway.services import gateway_generate_text, provenance_fields
-from apps.gateway.types import BrandRules, JsonSchema, ProductFacts, TaskKind, TextRequest
 from apps.jobs.models import Job
 from apps.jobs.registry import SkipItem
 from apps.jobs.services import job_create, job_pause
@@ -67,7 +58,8 @@ class CopyBrief:
     keywords: tuple[str, ...] = ()
     tone: str = ""
     skip_approved: bool = True
-    brand_profile_id: int | None = None  # None: the workspace's default profile
+    # None: the profile a brand manager marked as the workspace's default (if any); 0: none.
+    brand_profile_id: int | None = None
 
     def as_params(self) -> dict[str, Any]:
         data = asdict(self)
@@ -86,15 +78,6 @@ class CopyBrief:
             skip_approved=bool(params.get("skip_approved", True)),
             brand_profile_id=params.get("brand_profile_id"),
         )
-
-
-@dataclass
-class GeneratedVariant:
-    data: dict[str, Any]
-    repaired: bool
-    provenance: dict[str, Any] = field(default_factory=dict)
-    brand_score: float | None = None
-    score_explanation: dict[str, Any] = field(default_factory=dict)
 
 
 @transaction.atomic
@@ -184,210 +167,54 @@ def copy_generation_start(
 # --- one item: one product, one kind of copy ------------------------------------------------
 
 
-def product_facts(product: Product) -> tuple[ProductFacts, str]:
-    """The facts the model writes from, and a note of what is missing (empty when enough)."""
-    attributes = [(k, str(v)) for k, v in (product.attributes or {}).items() if v][:20]
-    variants_options = {}
-    for name, values in _option_values(product).items():
-        variants_options[name] = ", ".join(values[:8])
-    attributes += [(k, v) for k, v in variants_options.items() if k.lower() not in {"title"}]
-    facts = ProductFacts(
-        title=product.title,
-        product_type=product.product_type,
-        attributes=tuple(attributes),
-        tags=tuple(product.tags or ()),
-        brand=product.vendor,
+def _settings_brief(
+    workspace: Workspace,
+    spec: channels.CopySpec,
+    brief: CopyBrief,
+    *,
+    feedback: str = "",
+    previous: dict | None = None,
+) -> prompting.Brief:
+    settings_row = selectors.copy_settings_for(workspace=workspace)
+    return prompting.Brief(
+        keywords=brief.keywords,
+        tone=brief.tone or settings_row.default_tone,
+        instructions=brief.instructions,
+        feedback=feedback,
+        previous=previous,
+        target_words=settings_row.description_target_words,
+        bullet_max=settings_row.amazon_bullet_max_chars,
     )
-    missing = []
-    if not product.product_type and not product.category:
-        missing.append("a product type")
-    if not attributes:
-        missing.append("attributes (material, fit, colour…)")
-    if not re.sub(r"<[^>]+>", "", product.body_html or "").strip():
-        missing.append("an existing description")
-    note = ""
-    if len(missing) >= 2:
-        note = "Written from few facts — missing " + ", ".join(missing) + ". Check the details."
-    return facts, note
 
 
-def _option_values(product: Product) -> dict[str, list[str]]:
-    names = product.option_names or []
-    values: dict[str, list[str]] = {name: [] for name in names}
-    for variant in product.variants.all():
-        for name, value in zip(names, variant.option_values, strict=False):
-            if value and value not in values[name] and value != "Default Title":
-                values[name].append(value)
-    return {k: v for k, v in values.items() if v}
-
-
-def _prompt(
-    spec: channels.CopySpec, product: Product, brief: CopyBrief, settings_row, feedback: str = ""
-) -> str:
-    lines = [
-        f"{spec.instructions}",
-        f"Product: {product.title}",
-    ]
-    if spec.code == "product_description":
-        lines.append(f"Length: about {settings_row.description_target_words} words in all.")
-    limits = channels.describe_limits(spec)
-    if limits:
-        lines.append("Limits:\n" + limits)
-    if brief.keywords:
-        lines.append("Include these keywords naturally: " + ", ".join(brief.keywords))
-    tone = brief.tone or settings_row.default_tone
-    if tone:
-        lines.append(f"Tone: {tone}")
-    if brief.instructions:
-        lines.append(f"Instructions from the copywriter: {brief.instructions}")
-    if feedback:
-        lines.append(f"Rewrite the previous version with this feedback: {feedback}")
-    return "\n".join(lines)
-
-
-DESCRIPTION_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "description": {"type": "string"},
-        "features": {"type": "array", "items": {"type": "string"}, "minItems": 3, "maxItems": 6},
-    },
-    "required": ["description", "features"],
-    "additionalProperties": False,
-}
-
-
-def _description_html(data: dict[str, Any]) -> str:
-    paragraphs = [p.strip() for p in str(data.get("description", "")).split("\n") if p.strip()]
-    features = [str(f).strip().lstrip("•-* ") for f in data.get("features") or [] if str(f).strip()]
-    parts = [f"<p>{html.escape(p)}</p>" for p in paragraphs]
-    if features:
-        parts.append("<ul>" + "".join(f"<li>{html.escape(f)}</li>" for f in features) + "</ul>")
-    return "".join(parts)
-
-
-def _hashtags(product: Product) -> str:
-    words = [*product.tags, product.product_type, product.vendor]
-    tags = []
-    for word in words:
-        tag = re.sub(r"[^\w]", "", word.title().replace(" ", ""))
-        if tag and f"#{tag}" not in tags:
-            tags.append(f"#{tag}")
-    return " ".join(tags[:8])
-
-
-def _shape(spec: channels.CopySpec, candidate, product: Product) -> dict[str, Any]:
-    """A model's answer in the spec's fields."""
-    if spec.code == "product_description":
-        data = candidate.data or {"description": candidate.text, "features": []}
-        return {"text": _description_html(data)}
-    if spec.single_field:
-        text = candidate.text.strip().strip('"')
-        if spec.code == "instagram_caption" and "#" not in text:
-            text = f"{text}\n\n{_hashtags(product)}".strip()
-        return {spec.fields[0].name: text}
-    return channels.normalise(spec, dict(candidate.data or {}))
-
-
-def _request(
+def _setting(
     workspace: Workspace,
     spec: channels.CopySpec,
     product: Product,
     brief: CopyBrief,
-    n: int,
     *,
     feedback: str = "",
-    seed: int | None = None,
-    version: ProfileVersion | None = None,
-) -> TextRequest:
-    settings_row = selectors.copy_settings_for(workspace=workspace)
-    facts, _ = product_facts(product)
-    hard_max = None
-    if spec.single_field and spec.fields[0].limit and spec.fields[0].limit.max:
-        hard_max = spec.fields[0].limit.max
-    schema = (
-        DESCRIPTION_SCHEMA if spec.code == "product_description" else channels.json_schema(spec)
-    )
-    tone = brief.tone or settings_row.default_tone
-    prompt = _prompt(spec, product, brief, settings_row, feedback)
-    rules = BrandRules(max_length=hard_max, tone=tone)
-    if version is not None:
-        # The brand's style guide and its own nearest copy steer the model (layer 3).
-        context = brand_prompt_context(workspace=workspace, version=version, facts=facts, k=3)
-        rules = dataclasses.replace(
-            context.rules, max_length=hard_max, tone=tone or context.rules.tone
-        )
-        if context.exemplars:
-            quoted = "\n".join(f"- {text[:400]}" for text in context.exemplars)
-            prompt += (
-                "\nExamples of this brand's own copy (match the voice; never copy a phrase):\n"
-                + quoted
-            )
-    return TextRequest(
-        prompt=prompt,
-        system=(
-            "You write e-commerce product copy. Use only the facts given; never invent "
-            "materials, certifications or measurements."
-        ),
-        facts=facts,
-        rules=rules,
-        n=n,
-        json_schema=JsonSchema(name=spec.code, schema=schema, strict=False) if schema else None,
-        seed=seed,
-        brand_profile_version=version.pk if version is not None else None,
+    previous: dict | None = None,
+) -> generation.Setting:
+    return generation.setting_for(
+        workspace=workspace,
+        spec=spec,
+        product=product,
+        brief=_settings_brief(workspace, spec, brief, feedback=feedback, previous=previous),
+        version=_brand_version(workspace, brief),
+        foreign_names=selectors.foreign_brand_names(workspace=workspace, product=product),
     )
 
 
 def _generate(
     workspace: Workspace,
     actor: User | None,
-    spec: channels.CopySpec,
-    product: Product,
-    brief: CopyBrief,
+    setting: generation.Setting,
     n: int,
     *,
-    feedback: str = "",
     seed: int | None = None,
-) -> list[GeneratedVariant]:
-    version = _brand_version(workspace, brief)
-    request = _request(
-        workspace, spec, product, brief, n, feedback=feedback, seed=seed, version=version
-    )
-    result = gateway_generate_text(
-        workspace=workspace, actor=actor, task=TaskKind.COPY_GENERATE, request=request
-    )
-    provenance = provenance_fields(
-        result, brand_profile_version=version.pk if version is not None else None
-    )
-    shaped = [_shape(spec, candidate, product) for candidate in result.candidates]
-    spare: list[dict] | None = None
-    generated = []
-    for index, data in enumerate(shaped):
-        repaired = False
-        if not channels.check(spec, data).ok:
-            others = shaped[:index] + shaped[index + 1 :]
-            data = channels.repair(spec, _top_up(spec, data, others))
-            if not channels.check(spec, data).ok:
-                if spare is None:  # one more call gives the material to fill the gap
-                    extra = _request(
-                        workspace,
-                        spec,
-                        product,
-                        brief,
-                        2,
-                        feedback=feedback,
-                        seed=(seed or 0) + 7919,
-                        version=version,
-                    )
-                    spare_result = gateway_generate_text(
-                        workspace=workspace, actor=actor, task=TaskKind.COPY_GENERATE, request=extra
-                    )
-                    spare = [_shape(spec, c, product) for c in spare_result.candidates]
-                data = channels.repair(spec, _top_up(spec, data, spare))
-            repaired = True
-        generated.append(GeneratedVariant(data=data, repaired=repaired, provenance=provenance))
-    if version is not None:
-        _score_and_rank(workspace, version, spec, generated)
-    return generated
+) -> list[generation.Candidate]:
+    return generation.generate(workspace=workspace, actor=actor, setting=setting, n=n, seed=seed)
 
 
 def _brand_version(workspace: Workspace, brief: CopyBrief) -> ProfileVersion | None:
@@ -396,48 +223,6 @@ def _brand_version(workspace: Workspace, brief: CopyBrief) -> ProfileVersion | N
     if brief.brand_profile_id == NO_BRAND_PROFILE:
         return None
     return brand_profile_active_version(workspace, brief.brand_profile_id)
-
-
-def _score_and_rank(
-    workspace: Workspace,
-    version: ProfileVersion,
-    spec: channels.CopySpec,
-    generated: list[GeneratedVariant],
-) -> None:
-    """Score every candidate against the brand and put the best first (rule-abiding, then
-    by score), so variant 1 is the one to start from."""
-    texts = [channels.html_text(channels.render(spec, g.data)) for g in generated]
-    scores = brand_score(workspace=workspace, version=version, texts=texts)
-    for variant, score in zip(generated, scores, strict=True):
-        variant.brand_score = round(score.score, 1)
-        variant.score_explanation = {
-            "rules_broken": list(score.rules_broken),
-            "brand_terms": list(score.brand_terms),
-            "pulled_down_by": list(score.pulled_down_by),
-            "copied": score.copied,
-            "summary": score.explanation,
-            "version": version.pk,
-        }
-    order = sorted(range(len(generated)), key=lambda i: scores[i].sort_key)
-    generated[:] = [generated[i] for i in order]
-
-
-def _top_up(spec: channels.CopySpec, data: dict, others: list[dict]) -> dict:
-    """A list short of its minimum (four Amazon bullets where five are needed) borrows items
-    from the other candidates of the same call; the writer sees the result as repaired."""
-    data = channels.normalise(spec, data)
-    for f in spec.fields:
-        if f.kind != "lines" or not f.items or f.items.min is None:
-            continue
-        items = data[f.name]
-        for other in others:
-            for item in channels.normalise(spec, other)[f.name]:
-                if len(items) >= f.items.min:
-                    break
-                if item.lower() not in {i.lower() for i in items}:
-                    items.append(item)
-        data[f.name] = items
-    return data
 
 
 def copy_generate_item(*, workspace: Workspace, job: Job, item) -> dict:
@@ -475,24 +260,20 @@ def copy_generate_item(*, workspace: Workspace, job: Job, item) -> dict:
         job_pause(workspace=workspace, actor=None, job_id=job.pk)
         raise ServiceError(refusal.message) from None
     try:
-        generated = _generate(
-            workspace, job.created_by, spec, product, brief, brief.variants, seed=item.pk
-        )
+        setting = _setting(workspace, spec, product, brief)
+        generated = _generate(workspace, job.created_by, setting, brief.variants, seed=item.pk)
     except GatewayError:
         billing.credits_release(workspace=workspace, key=credit_key, reason="generation failed")
         raise
-    _, note = product_facts(product)
     try:
         draft = _draft_save(
             workspace=workspace,
             author=job.created_by,
-            product=product,
-            spec=spec,
+            setting=setting,
             generated=generated,
             brief=brief,
             job=job,
             source_key=source_key,
-            note=note,
         )
     except IntegrityError:  # the same item finished on another worker meanwhile
         draft = CopyDraft.objects.for_workspace(workspace).get(source_key=source_key)
@@ -500,39 +281,45 @@ def copy_generate_item(*, workspace: Workspace, job: Job, item) -> dict:
     return {"draft_id": draft.pk, "variants": len(generated)}
 
 
+def _variant_fields(candidate: generation.Candidate) -> dict[str, Any]:
+    return {
+        "data": candidate.data,
+        "repaired": candidate.repaired,
+        "brand_score": candidate.brand_score,
+        "score_explanation": candidate.score_explanation,
+        "claims": candidate.claims,
+        "removed": candidate.removed,
+        "notes": candidate.notes,
+        **candidate.provenance,
+    }
+
+
 @transaction.atomic
 def _draft_save(
     *,
     workspace: Workspace,
     author: User | None,
-    product: Product,
-    spec: channels.CopySpec,
-    generated: list[GeneratedVariant],
+    setting: generation.Setting,
+    generated: list[generation.Candidate],
     brief: CopyBrief,
     job: Job | None,
     source_key: str,
-    note: str,
 ) -> CopyDraft:
+    product = setting.product
     draft = CopyDraft.objects.create(
         workspace=workspace,
         product=product,
-        copy_type=spec.code,
+        copy_type=setting.spec.code,
         author=author,
         job=job,
         source_key=source_key,
         brief=brief.as_params(),
-        facts_note=note,
+        facts_note=facts_note(setting.facts)[:300],
+        voice_label=setting.voice.label if setting.voice is not None else "",
     )
     for position, variant in enumerate(generated, start=1):
         row = CopyVariant.objects.create(
-            workspace=workspace,
-            draft=draft,
-            position=position,
-            data=variant.data,
-            repaired=variant.repaired,
-            brand_score=variant.brand_score,
-            score_explanation=variant.score_explanation,
-            **variant.provenance,
+            workspace=workspace, draft=draft, position=position, **_variant_fields(variant)
         )
         CopyVersion.objects.create(
             workspace=workspace,
@@ -561,21 +348,19 @@ def copy_draft_create(
     key = f"manual:{actor.pk}:{timezone.now().timestamp()}"
     billing.credits_reserve(workspace=workspace, key=key, kind=CREDIT_KIND, units=brief.variants)
     try:
-        generated = _generate(workspace, actor, spec, product, brief, brief.variants)
+        setting = _setting(workspace, spec, product, brief)
+        generated = _generate(workspace, actor, setting, brief.variants)
     except GatewayError:
         billing.credits_release(workspace=workspace, key=key, reason="generation failed")
         raise
-    _, note = product_facts(product)
     draft = _draft_save(
         workspace=workspace,
         author=actor,
-        product=product,
-        spec=spec,
+        setting=setting,
         generated=generated,
         brief=brief,
         job=None,
         source_key="",
-        note=note,
     )
     billing.credits_settle(workspace=workspace, key=key, units=len(generated))
     return draft
@@ -629,8 +414,21 @@ def copy_variant_edit(
     clean = channels.normalise(spec, data)
     if clean == channels.normalise(spec, variant.data):
         return variant
+    # The edit is checked as generated copy is: claims the facts do not support are flagged
+    # (never removed from what a person typed), and notes follow the new text.
+    product = (
+        Product.objects.for_workspace(workspace)
+        .prefetch_related("variants")
+        .get(pk=draft.product_id)
+    )
+    setting = _setting(workspace, spec, product, CopyBrief.from_params(draft.brief or {}))
+    checked = generation.recheck(setting, clean)
     variant.data = clean
-    variant.save(update_fields=["data", "updated_at"])
+    variant.claims = checked.claims
+    variant.notes = generation.brief_notes(
+        setting, channels.html_text(channels.render(spec, clean))
+    )
+    variant.save(update_fields=["data", "claims", "notes", "updated_at"])
     source = VersionSource.REVIEWER_EDIT if reviewer_edit else VersionSource.EDITED
     latest = variant.versions.first()
     recent = timezone.now() - timedelta(seconds=EDIT_SESSION_SECONDS)
@@ -666,18 +464,19 @@ def copy_variant_regenerate(
     _check_editable(draft, actor_role)
     spec = _spec(workspace, draft.copy_type)
     brief = CopyBrief.from_params(draft.brief or {"copy_types": [draft.copy_type]})
+    product = (
+        Product.objects.for_workspace(workspace)
+        .prefetch_related("variants")
+        .get(pk=draft.product_id)
+    )
     key = f"regenerate:{variant.pk}:{timezone.now().timestamp()}"
     billing.credits_reserve(workspace=workspace, key=key, kind=CREDIT_KIND, units=1)
     try:
+        setting = _setting(
+            workspace, spec, product, brief, feedback=feedback, previous=dict(variant.data)
+        )
         generated = _generate(
-            workspace,
-            actor,
-            spec,
-            draft.product,
-            brief,
-            1,
-            feedback=feedback,
-            seed=variant.versions.count() + variant.pk,
+            workspace, actor, setting, 1, seed=variant.versions.count() + variant.pk
         )[0]
     except GatewayError:
         billing.credits_release(workspace=workspace, key=key, reason="generation failed")
@@ -685,11 +484,7 @@ def copy_variant_regenerate(
     with transaction.atomic():
         locked = _draft_for_update(workspace, draft.pk)
         _check_editable(locked, actor_role)
-        variant.data = generated.data
-        variant.repaired = generated.repaired
-        variant.brand_score = generated.brand_score
-        variant.score_explanation = generated.score_explanation
-        for name, value in generated.provenance.items():
+        for name, value in _variant_fields(generated).items():
             setattr(variant, name, value)
         variant.save()
         CopyVersion.objects.create(
@@ -758,8 +553,13 @@ def copy_review_decide(
     draft_id: int,
     decision: str,
     comment: str = "",
+    override_claims: bool = False,
 ) -> CopyDraft:
-    """Submit, withdraw, approve, request changes, reject, resubmit or publish one draft."""
+    """Submit, withdraw, approve, request changes, reject, resubmit or publish one draft.
+
+    A variant that states something the product's facts do not support is submitted only with
+    ``override_claims``; who overrode which claims, and when, is kept on the draft and in its
+    review history."""
     with transaction.atomic():
         draft = _draft_for_update(workspace, draft_id)
         if decision in (ReviewDecision.SUBMIT, ReviewDecision.RESUBMIT):
@@ -772,6 +572,23 @@ def copy_review_decide(
                 raise ServiceError(
                     "Fix the chosen variant first: " + " ".join(v.message for v in hard)
                 )
+            if chosen.claims:
+                said = ", ".join(f"‘{c['text']}’" for c in chosen.claims)
+                if not override_claims:
+                    raise ServiceError(
+                        f"The chosen variant states what the product's facts do not support "
+                        f"({said}). Edit it out, add the fact to the product, or submit with "
+                        "the override (it is recorded).",
+                        code="unsupported_claims",
+                    )
+                draft.claims_override_by = actor
+                draft.claims_override_at = timezone.now()
+                draft.claims_overridden = list(chosen.claims)
+                draft.save(
+                    update_fields=["claims_override_by", "claims_override_at", "claims_overridden"]
+                )
+                note = f"Submitted with unsupported claims (override): {said}."
+                comment = f"{note} {comment}".strip()
         review_transition(
             workspace=workspace,
             actor=actor,
@@ -809,6 +626,7 @@ def _teach_brand(workspace: Workspace, draft: CopyDraft, content: str) -> None:
         text=channels.html_text(content) if "<" in content else content,
         source_key=f"copy:{draft.pk}",
         title=draft.product.title,
+        copy_type=draft.copy_type,
     )
 
 

@@ -88,7 +88,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
     form = BriefForm(
         request.POST if confirming else None,
         profiles=profile_list(workspace=request.workspace),
-        default_profile_id=default_profile.pk if default_profile else None,
+        default_profile=default_profile,
     )
     if confirming and form.is_valid():
         try:
@@ -129,10 +129,13 @@ def run_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 def _draft_context(request: HttpRequest, draft) -> dict:
     role = request.membership.role
+    variants = selectors.variant_views(workspace=request.workspace, draft=draft)
+    chosen = next((v.variant for v in variants if v.chosen), None)
     return {
         "draft": draft,
+        "chosen_claims": chosen.claims if chosen is not None else [],
         "spec": selectors.spec_for_workspace(workspace=request.workspace, code=draft.copy_type),
-        "variants": selectors.variant_views(workspace=request.workspace, draft=draft),
+        "variants": variants,
         "history": selectors.draft_history(workspace=request.workspace, draft=draft),
         "versions": selectors.copy_versions(workspace=request.workspace, draft=draft),
         "editable": draft.review_state in (ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED)
@@ -243,6 +246,7 @@ def draft_decide(request: HttpRequest, draft_id: int) -> HttpResponse:
             draft_id=draft.pk,
             decision=decision,
             comment=form.cleaned_data["comment"],
+            override_claims=form.cleaned_data["override_claims"],
         )
     except ServiceError as error:
         messages.error(request, error.message)

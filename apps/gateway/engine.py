@@ -19,7 +19,6 @@ outside a long transaction, or a rollback will also erase the record of real pro
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import random
 import time
@@ -30,7 +29,7 @@ from typing import Any
 from django.conf import settings
 
 from apps.core.errors import ServiceError
-from apps.gateway import limits, rules
+from apps.gateway import limits
 from apps.gateway.errors import (
     HEALTH_ERRORS,
     ErrorClass,
@@ -47,7 +46,6 @@ from apps.gateway.types import (
     Capability,
     Provenance,
     TaskKind,
-    TextResult,
     TokenUsage,
     stable_hash,
 )
@@ -210,7 +208,6 @@ class Call:
             parameters=self.request.parameters(),
             usage_id=usage_row.pk,
             cached=cached,
-            brand_profile_version=getattr(self.request, "brand_profile_version", None),
         )
         return dataclasses.replace(
             result, provider=step.provider, cached=cached, provenance=provenance
@@ -227,29 +224,6 @@ class Call:
         return limits.response_key(
             self.workspace.pk, step.provider, scope, step.model, self.prompt_hash
         )
-
-
-def _enforce_rules(result: TextResult, request) -> TextResult:
-    """The brand's hard rules on any provider's text: banned words out, length cut."""
-    brand_rules = getattr(request, "rules", None)
-    if brand_rules is None or not (brand_rules.banned_words or brand_rules.max_length):
-        return result
-
-    def fix(text: str) -> str:
-        return rules.enforce(
-            text, banned=brand_rules.banned_words, max_length=brand_rules.max_length
-        )
-
-    candidates = []
-    for candidate in result.candidates:
-        if candidate.data is not None:
-            data = rules.map_strings(dict(candidate.data), fix)
-            candidates.append(
-                dataclasses.replace(candidate, data=data, text=json.dumps(data, ensure_ascii=False))
-            )
-        else:
-            candidates.append(dataclasses.replace(candidate, text=fix(candidate.text)))
-    return dataclasses.replace(result, candidates=tuple(candidates))
 
 
 def _begin(call: Call, step: RouteStep, model_scope: str, keys, cache_key: str | None):
@@ -383,8 +357,6 @@ def _attempt_entry(call: Call, step: RouteStep, config, scope: str):
             result = getattr(provider, call.operation.method)(
                 call.request, model=step.model, timeout=timeout
             )
-            if call.operation.name == "text":
-                result = _enforce_rules(result, call.request)
         except ProviderError as exc:
             error = exc
             error.message = scrub(error.message, config.secrets)

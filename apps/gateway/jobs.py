@@ -12,7 +12,7 @@ the whole path. Payload keys (or job ``params`` for every item):
 
 from apps.core.errors import ServiceError
 from apps.gateway.services import gateway_generate_text
-from apps.gateway.types import ProductFacts, TaskKind, TextRequest
+from apps.gateway.types import TaskKind, TextRequest
 from apps.jobs.registry import register_job_kind
 
 BENCH_TEXT_KIND = "gateway.bench_text"
@@ -27,14 +27,10 @@ def bench_text(workspace, job, item) -> dict:
             f"latency_ms must be a whole number of milliseconds from 0 to "
             f"{MAX_BENCH_LATENCY_MS}, not {latency_ms!r}."
         )
-    request = TextRequest(
-        prompt=options.get("prompt", "Write a product description for the online shop."),
-        facts=ProductFacts(
-            title=str(options.get("title") or item.key),
-            product_type=str(options.get("product_type", "Shirt")),
-            attributes={"material": "Organic cotton", "fit": "Relaxed", "colour": "Navy"},
-            tags=("summer",),
-        ),
+    prompt = options.get("prompt", "Write a product description for the online shop.")
+    title = str(options.get("title") or item.key)
+    request = TextRequest.from_prompt(
+        f"{prompt}\nProduct: {title}\nType: {options.get('product_type', 'Shirt')}",
         latency_ms=latency_ms,
         cache=bool(options.get("cache", False)),
     )

@@ -80,7 +80,8 @@ def gateway_generate_text(
     deadline_seconds: float | None = None,
 ) -> TextResult:
     """``request.n`` candidates of text (JSON objects in ``candidate.data`` when the request
-    carries a ``json_schema``), obeying the request's brand rules."""
+    carries a ``json_schema``). The gateway does not judge content: the app that asked checks
+    what comes back (the copy studio runs its brand rules and claim guard on every candidate)."""
     return engine.run(
         workspace=workspace,
         actor=actor,

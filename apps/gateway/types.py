@@ -47,17 +47,6 @@ TASK_CAPABILITY: dict[str, str] = {
 }
 
 
-def _frozen_pairs(value: Mapping[str, Any] | Iterable[tuple[str, Any]] | None) -> tuple:
-    items = value.items() if isinstance(value, Mapping) else (value or ())
-    return tuple(sorted((str(k), str(v)) for k, v in items if str(v).strip()))
-
-
-def _frozen_strings(value: Iterable[str] | None) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    return tuple(s.strip() for s in (value or ()) if s and s.strip())
-
-
 def _plain(value: Any) -> Any:
     """A JSON-ready copy of a dataclass tree (tuples become lists)."""
     if hasattr(value, "__dataclass_fields__"):
@@ -81,52 +70,15 @@ def stable_hash(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class ProductFacts:
-    """What is known about the product the copy is for."""
+class Message:
+    """One chat message: ``role`` is "system", "user" or "assistant"."""
 
-    title: str
-    product_type: str = ""
-    attributes: tuple[tuple[str, str], ...] = ()
-    tags: tuple[str, ...] = ()
-    brand: str = ""
+    role: str
+    content: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "attributes", _frozen_pairs(self.attributes))
-        object.__setattr__(self, "tags", _frozen_strings(self.tags))
-
-    def attribute(self, *names: str) -> str:
-        """The first attribute present among ``names`` (case-insensitive), or ''."""
-        wanted = {n.lower() for n in names}
-        for key, value in self.attributes:
-            if key.lower().replace("-", "_") in wanted:
-                return value
-        return ""
-
-
-@dataclass(frozen=True)
-class BrandRules:
-    """Hard rules from the brand's style guide that every output must obey."""
-
-    banned_words: tuple[str, ...] = ()
-    max_length: int | None = None  # characters
-    preferred_terms: tuple[str, ...] = ()
-    tone: str = ""
-    # From the brand profile (apps.brand.services.brand_prompt_context): the brand's own copy
-    # closest to this product, best first, with each one's product title (same order), and the
-    # brand's distinctive terms. The local provider writes from them; prompts quote their own.
-    exemplars: tuple[str, ...] = ()
-    exemplar_titles: tuple[str, ...] = ()
-    lexicon: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "banned_words", _frozen_strings(self.banned_words))
-        object.__setattr__(self, "preferred_terms", _frozen_strings(self.preferred_terms))
-        # Not stripped of empty entries: titles stay aligned with their exemplars.
-        object.__setattr__(self, "exemplars", tuple(str(t) for t in self.exemplars))
-        object.__setattr__(self, "exemplar_titles", tuple(str(t) for t in self.exemplar_titles))
-        object.__setattr__(self, "lexicon", _frozen_strings(self.lexicon))
-        if self.max_length is not None and self.max_length < 1:
-            raise ValueError("max_length must be at least 1 character")
+        if self.role not in ("system", "user", "assistant"):
+            raise ValueError(f"unknown message role {self.role!r}")
 
 
 @dataclass(frozen=True)
@@ -138,32 +90,78 @@ class JsonSchema:
     strict: bool = True
 
 
+def _messages(value: Iterable[Message | Mapping[str, str]]) -> tuple[Message, ...]:
+    out = []
+    for item in value or ():
+        if isinstance(item, Message):
+            out.append(item)
+        else:
+            out.append(Message(role=str(item["role"]), content=str(item["content"])))
+    return tuple(out)
+
+
+def _json_copy(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A detached, JSON-only copy: hints must serialise (they are part of the cache key)."""
+    return json.loads(json.dumps(dict(value or {}), sort_keys=True))
+
+
 @dataclass(frozen=True)
 class TextRequest:
-    prompt: str
-    system: str = ""
-    facts: ProductFacts | None = None
-    rules: BrandRules | None = None
+    """A text generation request, as general as the providers are: chat messages, an optional
+    JSON schema for the answer, sampling parameters, and opaque ``hints``.
+
+    ``hints`` are never sent to a remote model. They carry what an offline writer registered
+    with the local provider needs (see :func:`apps.gateway.providers.local.register_text_writer`);
+    the gateway itself does not read them. They are part of the request's identity (cache key,
+    prompt hash), since they decide what an offline writer writes.
+    """
+
+    messages: tuple[Message, ...]
     n: int = 1
     json_schema: JsonSchema | None = None
     temperature: float | None = None
     max_output_tokens: int | None = None
     seed: int | None = None
-    # Not sent to any model: gateway behaviour and provenance.
+    hints: Mapping[str, Any] = field(default_factory=dict)
+    # Not sent to any model: gateway behaviour.
     cache: bool = True
     latency_ms: int | None = None  # injected latency (local provider), for tests and benchmarks
-    brand_profile_version: int | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "messages", _messages(self.messages))
+        object.__setattr__(self, "hints", _json_copy(self.hints))
+        if not self.messages:
+            raise ValueError("give at least one message")
         if not 1 <= self.n <= 16:
             raise ValueError("n must be between 1 and 16 candidates")
 
+    @classmethod
+    def from_prompt(cls, prompt: str, *, system: str = "", **kwargs: Any) -> TextRequest:
+        """A request of one user message (and a system message when given)."""
+        messages = [Message("system", system)] if system else []
+        messages.append(Message("user", prompt))
+        return cls(messages=tuple(messages), **kwargs)
+
+    @property
+    def system(self) -> str:
+        return "\n\n".join(m.content for m in self.messages if m.role == "system")
+
+    @property
+    def prompt(self) -> str:
+        """The user's part of the conversation, for writers that read a single prompt."""
+        return "\n\n".join(m.content for m in self.messages if m.role == "user")
+
     def cache_identity(self) -> dict:
         """What makes two requests 'the same' for the cache and the prompt hash."""
-        data = asdict(self)
-        for key in ("cache", "latency_ms", "brand_profile_version"):
-            data.pop(key)
-        return data
+        return {
+            "messages": [[m.role, m.content] for m in self.messages],
+            "n": self.n,
+            "json_schema": _plain(self.json_schema),
+            "temperature": self.temperature,
+            "max_output_tokens": self.max_output_tokens,
+            "seed": self.seed,
+            "hints": self.hints,
+        }
 
     def parameters(self) -> dict:
         return {
@@ -172,7 +170,6 @@ class TextRequest:
             "max_output_tokens": self.max_output_tokens,
             "seed": self.seed,
             "json_schema": self.json_schema.name if self.json_schema else None,
-            "max_length": self.rules.max_length if self.rules else None,
         }
 
 
@@ -207,7 +204,7 @@ class Provenance:
     parameters: Mapping[str, Any]
     usage_id: int | None
     cached: bool
-    brand_profile_version: int | None = None
+    brand_profile_version: int | None = None  # set by the caller, see provenance_fields
 
 
 @dataclass(frozen=True)

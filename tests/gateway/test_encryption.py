@@ -142,7 +142,7 @@ def test_an_undecryptable_key_falls_back_with_a_clear_message(
     settings.ATELIER_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key is lost
     set_route(workspace, "copy.generate", "gpt-4o-mini", "local-copy")
     result = services.gateway_generate_text(
-        workspace=workspace, actor=owner, request=TextRequest(prompt="Write a description")
+        workspace=workspace, actor=owner, request=TextRequest.from_prompt("Write a description")
     )
     assert result.provider == "local"
     [row] = UsageRecord.objects.for_workspace(workspace)

@@ -1,4 +1,8 @@
-import re
+"""The local provider: offline writers registered by the apps that own them, the plumbing
+writer for requests no app claimed, latency injection and hashing embeddings. (The copy
+studio's product-copy writer has its own tests in tests/copywriting/test_writer.py.)"""
+
+import json
 import time
 
 import numpy as np
@@ -6,35 +10,9 @@ import pytest
 
 from apps.gateway.errors import ErrorClass, ProviderError
 from apps.gateway.providers import ProviderConfig
+from apps.gateway.providers import local as local_module
 from apps.gateway.providers.local import LocalProvider, hashed_embedding
-from apps.gateway.rules import banned_pattern, fit_length
-from apps.gateway.types import (
-    BrandRules,
-    EmbedRequest,
-    JsonSchema,
-    ProductFacts,
-    TextRequest,
-)
-
-SHIRT = ProductFacts(
-    title="Harbour Linen Shirt",
-    product_type="Shirt",
-    attributes={
-        "material": "Washed linen",
-        "fit": "Relaxed",
-        "colour": "Sand",
-        "care": "Machine wash cold",
-        "origin": "Portugal",
-    },
-    tags=["summer", "bestseller"],
-    brand="Nordhavn",
-)
-MUG = ProductFacts(
-    title="Cheap Chic Stoneware Mug",
-    product_type="Mug",
-    attributes={"material": "Stoneware", "colour": "Olive", "capacity": "350 ml"},
-    tags=["gift", "handmade"],
-)
+from apps.gateway.types import EmbedRequest, JsonSchema, TextCandidate, TextRequest
 
 
 @pytest.fixture
@@ -42,159 +20,76 @@ def local():
     return LocalProvider(ProviderConfig())
 
 
-def generate(provider, **kwargs):
-    kwargs.setdefault("prompt", "Write a product description for the online shop.")
-    return provider.generate_text(TextRequest(**kwargs), model="local-copy", timeout=5)
+def ask(provider, prompt="Write a line about a mug.", **kwargs):
+    return provider.generate_text(
+        TextRequest.from_prompt(prompt, **kwargs), model="local-copy", timeout=5
+    )
 
 
-def words(text):
-    return re.findall(r"[\w'-]+", text.lower())
+def test_a_request_naming_a_registered_writer_is_written_by_it(local, monkeypatch):
+    seen = []
 
+    def writer(request):
+        seen.append(request.hints["topic"])
+        return [TextCandidate(text=f"{request.hints['topic']} {i}") for i in range(request.n)]
 
-def test_copy_uses_the_facts_and_reads_like_sentences(local):
-    result = generate(local, facts=SHIRT)
-    text = result.text
-    assert "Harbour Linen Shirt" in text
-    assert "linen" in text.lower()
-    # Several complete sentences, each starting with a capital and ending with punctuation.
-    sentences = re.split(r"(?<=[.!?])\s+", text)
-    assert len(sentences) >= 3
-    assert all(s[0].isupper() and s[-1] in ".!?" for s in sentences)
-    # Facts turned into prose, never printed as "key: value" blanks or template holes.
-    assert "{" not in text and "None" not in text and "material:" not in text.lower()
+    monkeypatch.setitem(local_module._TEXT_WRITERS, "test", writer)
+    result = ask(local, n=2, hints={"writer": "test", "topic": "mugs"})
+    assert [c.text for c in result.candidates] == ["mugs 0", "mugs 1"]
+    assert seen == ["mugs"]
     assert result.usage.input_tokens > 0 and result.usage.output_tokens > 0
 
 
-def test_the_same_request_gives_the_same_text(local):
-    first = generate(local, facts=SHIRT, n=3)
-    again = generate(local, facts=SHIRT, n=3)
-    assert [c.text for c in first.candidates] == [c.text for c in again.candidates]
+def test_an_unknown_writer_or_a_short_answer_is_a_provider_error(local, monkeypatch):
+    with pytest.raises(ProviderError) as caught:
+        ask(local, hints={"writer": "nobody"})
+    assert caught.value.error_class == ErrorClass.BAD_REQUEST
+    assert "nobody" in caught.value.message
+    monkeypatch.setitem(local_module._TEXT_WRITERS, "lazy", lambda request: [])
+    with pytest.raises(ProviderError) as caught:
+        ask(local, n=2, hints={"writer": "lazy"})
+    assert caught.value.error_class == ErrorClass.BAD_RESPONSE
 
 
-def test_candidates_differ_from_each_other(local):
-    result = generate(local, facts=SHIRT, n=5)
-    texts = [c.text for c in result.candidates]
-    assert len(texts) == 5
-    assert len(set(texts)) == 5
-    # Not one template with swapped words: the candidates open differently.
-    assert len({t.split()[0:3].__str__() for t in texts}) >= 3
+def test_the_copy_studio_registers_its_writer():
+    from apps.copywriting.writer import write_copy
+
+    assert local_module._TEXT_WRITERS["copy"] is write_copy
 
 
-def test_a_different_prompt_or_seed_gives_different_copy(local):
-    base = generate(local, facts=SHIRT).text
-    assert (
-        generate(local, facts=SHIRT, prompt="Describe this shirt for our newsletter.").text != base
-    )
-    assert generate(local, facts=SHIRT, seed=7).text != base
-
-
-def test_sentence_structure_varies_across_products(local):
-    openers = set()
-    for i in range(12):
-        facts = ProductFacts(
-            title=f"Product {i}", product_type="Sweater", attributes={"material": "Merino wool"}
-        )
-        openers.add(" ".join(generate(local, facts=facts).text.split()[:2]))
-    assert len(openers) >= 4
-
-
-@pytest.mark.parametrize("max_length", [40, 90, 160, 300])
-def test_max_length_is_never_exceeded_and_cuts_at_a_boundary(local, max_length):
-    result = generate(local, facts=SHIRT, n=4, rules=BrandRules(max_length=max_length))
-    for candidate in result.candidates:
-        text = candidate.text
-        assert 0 < len(text) <= max_length
-        # Ends on a finished sentence, or (a short headline) on a whole word.
-        assert text[-1] in ".!?" or text.split()[-1].isalpha()
-        if max_length >= 90:
-            assert text[-1] in ".!?"
-
-
-def test_fit_length_prefers_sentence_then_word_boundaries():
-    text = "First sentence here. Second sentence is longer than the first one."
-    assert fit_length(text, 30) == "First sentence here."
-    assert fit_length("Unbreakable stoneware mug for everyday coffee", 20) == "Unbreakable."
-    assert fit_length("short", 20) == "short"
-
-
-@pytest.mark.parametrize(
-    "banned",
-    [
-        ("linen", "relaxed", "easy", "soft"),
-        ("shirt", "sand", "summer"),
-        ("portugal", "made"),
-    ],
-)
-def test_banned_words_never_appear(local, banned):
-    result = generate(local, facts=SHIRT, n=4, rules=BrandRules(banned_words=banned))
-    pattern = banned_pattern(banned)
-    for candidate in result.candidates:
-        assert candidate.text.strip()
-        assert not pattern.search(candidate.text), (banned, candidate.text)
-        for word in banned:
-            assert not re.search(rf"\b{word}", candidate.text, re.IGNORECASE)
-
-
-def test_banned_word_in_the_title_and_its_inflections_are_removed(local):
-    rules = BrandRules(banned_words=["cheap"], max_length=200)
-    for prompt in ("Write a description.", "Write bullets", "Write a headline"):
-        result = generate(local, prompt=prompt, facts=MUG, n=3, rules=rules)
-        for candidate in result.candidates:
-            assert "cheap" not in candidate.text.lower()
-            assert len(candidate.text) <= 200
-
-
-def test_bullets_and_headline_forms_follow_the_prompt(local):
-    bullets = generate(local, prompt="Five Amazon bullets", facts=SHIRT).text
-    assert bullets.startswith("• ") and bullets.count("\n") >= 2
-    headline = generate(local, prompt="A Google Ads headline", facts=SHIRT).text
-    assert "\n" not in headline and len(headline) < 80
-
-
-def test_json_schema_output_is_an_object_that_obeys_the_rules(local):
-    schema = JsonSchema(
-        name="product_copy",
-        schema={
-            "type": "object",
-            "properties": {
-                "title": {"type": "string", "maxLength": 40},
-                "description": {"type": "string"},
-                "bullets": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
-                "tags": {"type": "array", "items": {"type": "string"}},
-                "score": {"type": "integer", "minimum": 0, "maximum": 100},
-            },
+def test_without_a_writer_the_request_is_restated_and_schemas_are_filled(local):
+    result = ask(local, "Describe the blue mug.", n=2)
+    assert result.candidates[0].text == "Describe the blue mug"
+    assert result.candidates[1].text != result.candidates[0].text  # candidates differ
+    schema = {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string"},
+            "lines": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+            "score": {"type": "integer", "minimum": 1},
         },
-    )
-    result = generate(
-        local,
-        facts=MUG,
-        json_schema=schema,
-        n=2,
-        rules=BrandRules(banned_words=["cheap", "gift"], max_length=180),
-    )
-    for candidate in result.candidates:
-        data = candidate.data
-        assert set(data) == {"title", "description", "bullets", "tags", "score"}
-        assert len(data["title"]) <= 40
-        assert len(data["description"]) <= 180
-        assert 1 <= len(data["bullets"]) <= 3
-        assert isinstance(data["score"], int) and 0 <= data["score"] <= 100
-        assert "gift" not in data["tags"]
-        assert "cheap" not in candidate.text.lower() and "gift" not in candidate.text.lower()
+    }
+    filled = ask(local, "A mug", json_schema=JsonSchema(name="x", schema=schema))
+    data = filled.candidates[0].data
+    assert data == {"title": "A mug", "lines": ["A mug", "A mug"], "score": 1}
+    assert json.loads(filled.candidates[0].text) == data
 
 
-def test_without_facts_the_prompt_gives_the_subject(local):
-    text = generate(local, prompt="Write a description for a merino wool beanie").text
-    assert "merino wool beanie" in text.lower()
+def test_hints_are_part_of_the_request_identity():
+    plain = TextRequest.from_prompt("x")
+    hinted = TextRequest.from_prompt("x", hints={"writer": "copy", "facts": {"title": "Mug"}})
+    assert plain.cache_identity() != hinted.cache_identity()
+    with pytest.raises(TypeError):  # hints must be JSON
+        TextRequest.from_prompt("x", hints={"when": object()})
 
 
 def test_injected_latency_is_waited_and_bounded_by_the_timeout(local):
     started = time.monotonic()
-    generate(local, facts=SHIRT, latency_ms=50)
+    ask(local, latency_ms=50)
     assert time.monotonic() - started >= 0.05
     slow = LocalProvider(ProviderConfig(latency_ms=5000))
     with pytest.raises(ProviderError) as caught:
-        slow.generate_text(TextRequest(prompt="x"), model="local-copy", timeout=0.05)
+        slow.generate_text(TextRequest.from_prompt("x"), model="local-copy", timeout=0.05)
     assert caught.value.error_class == ErrorClass.TIMEOUT
 
 

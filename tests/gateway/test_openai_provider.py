@@ -13,31 +13,25 @@ from apps.gateway import services
 from apps.gateway.errors import ErrorClass, GatewayError
 from apps.gateway.models import UsageRecord
 from apps.gateway.types import (
-    BrandRules,
     EmbedRequest,
     FineTuneFileRequest,
     FineTuneJobRequest,
     ImageEditRequest,
     JsonSchema,
-    ProductFacts,
     TextRequest,
 )
 from tests.gateway.conftest import OPENAI_BASE, SECRET_KEY, chat_json, error_json, reply
 
-FACTS = ProductFacts(
-    title="Harbour Linen Shirt",
-    product_type="Shirt",
-    attributes={"material": "Linen", "colour": "Sand"},
-    tags=["summer"],
-)
+PROMPT = "Write a product description.\nProduct: Harbour Linen Shirt\nMaterial: Linen"
 CHAT = f"{OPENAI_BASE}/chat/completions"
 
 
-def ask(workspace, actor, **kwargs):
-    kwargs.setdefault("prompt", "Write a product description.")
-    kwargs.setdefault("facts", FACTS)
+def ask(workspace, actor, prompt=PROMPT, **kwargs):
     return services.gateway_generate_text(
-        workspace=workspace, actor=actor, task="copy.generate", request=TextRequest(**kwargs)
+        workspace=workspace,
+        actor=actor,
+        task="copy.generate",
+        request=TextRequest.from_prompt(prompt, **kwargs),
     )
 
 
@@ -279,15 +273,23 @@ def test_the_sites_key_serves_workspaces_without_their_own(
     assert route.calls[0].request.headers["authorization"] == "Bearer sk-site-key-000000000000"
 
 
-def test_brand_rules_bind_a_remote_models_output(
+def test_messages_go_as_given_and_hints_never_leave_the_server(
     httpx2_mock, workspace, owner, openai_key, set_route
 ):
     set_route(workspace, "copy.generate", "gpt-4o-mini")
-    text = "A cheap shirt in linen. It is soft and light. Wear it from spring to late autumn."
-    route = httpx2_mock.post(CHAT).mock(return_value=reply(json=chat_json(text)))
-    result = ask(workspace, owner, rules=BrandRules(banned_words=["cheap"], max_length=50))
-    assert "cheap" not in result.text.lower() and len(result.text) <= 50
-    assert "Never use these words: cheap" in sent(route)["messages"][-1]["content"]
+    route = httpx2_mock.post(CHAT).mock(return_value=reply(json=chat_json("Linen, washed.")))
+    ask(
+        workspace,
+        owner,
+        system="You write product copy.",
+        hints={"writer": "copy", "secret_plan": "for the offline writer only"},
+    )
+    body = sent(route)
+    assert body["messages"] == [
+        {"role": "system", "content": "You write product copy."},
+        {"role": "user", "content": PROMPT},
+    ]
+    assert "secret_plan" not in route.calls[0].request.content.decode()
 
 
 def test_embeddings(httpx2_mock, workspace, owner, openai_key, set_route):

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from apps.gateway import services
 from apps.gateway.models import ProviderCredential, RouteEntry, UsageRecord
-from apps.gateway.types import ProductFacts, TextRequest
+from apps.gateway.types import TextRequest
 from tests.factories import MembershipFactory, ModelEntryFactory
 from tests.gateway.conftest import OPENAI_BASE, SECRET_KEY, error_json, reply
 
@@ -37,7 +37,7 @@ def generate(workspace, actor, prompt="Write a description."):
     return services.gateway_generate_text(
         workspace=workspace,
         actor=actor,
-        request=TextRequest(prompt=prompt, facts=ProductFacts(title="Mira Vase")),
+        request=TextRequest.from_prompt(f"{prompt}\nProduct: Mira Vase"),
     )
 
 

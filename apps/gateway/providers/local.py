@@ -1,8 +1,13 @@
 """The local provider: offline, deterministic, always available, the default on a fresh install.
 
-Text comes from :mod:`apps.gateway.providers.local_copy`; embeddings from a hashing vectoriser
-(word unigrams and bigrams plus character trigrams, hashed into a fixed number of signed
-buckets and L2-normalised), so similar texts get close vectors without downloading a model.
+Text comes from offline writers that the apps owning a kind of text register
+(:func:`register_text_writer`; the copy studio registers its product-copy writer as "copy"): a
+request names its writer in ``hints["writer"]``, and the gateway never looks inside the hints.
+A request that names no writer gets the plumbing writer, which restates the request (for tests,
+benchmarks and connection checks; it writes no content of its own). Embeddings come from a
+hashing vectoriser (word unigrams and bigrams plus character trigrams, hashed into a fixed
+number of signed buckets and L2-normalised), so similar texts get close vectors without
+downloading a model.
 An injected latency per call (``GATEWAY_LOCAL_LATENCY_MS`` or the request's ``latency_ms``)
 stands in for a remote model's answer time in tests and benchmarks.
 """
@@ -11,14 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import re
 import time
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 
 from apps.gateway.errors import ErrorClass, ProviderError
-from apps.gateway.providers import local_copy
 from apps.gateway.providers.base import Provider
 from apps.gateway.types import (
     ConnectionCheck,
@@ -31,8 +38,49 @@ from apps.gateway.types import (
 )
 
 DEFAULT_DIMENSIONS = 256
-MAX_CANDIDATE_TRIES = 12
 TOKEN_RE = re.compile(r"\w+")
+
+# An offline writer: the request in, exactly ``request.n`` candidates out, deterministically.
+TextWriter = Callable[[TextRequest], list[TextCandidate]]
+_TEXT_WRITERS: dict[str, TextWriter] = {}
+
+
+def register_text_writer(name: str, writer: TextWriter) -> None:
+    """Let requests with ``hints={"writer": name, ...}`` be written offline by ``writer``.
+
+    Called from the owning app's ``AppConfig.ready()``; registering a name again replaces it.
+    """
+    _TEXT_WRITERS[name] = writer
+
+
+def restate(request: TextRequest, index: int) -> TextCandidate:
+    """The plumbing writer: the request's own words back, or a schema filled from them."""
+    words = TOKEN_RE.findall(request.prompt)[:40]
+    text = " ".join(words) or "(empty request)"
+    if index:
+        text = f"{text} ({index + 1})"
+    if request.json_schema is None:
+        return TextCandidate(text=text)
+    data = _fill(request.json_schema.schema, text)
+    return TextCandidate(text=json.dumps(data, ensure_ascii=False), data=data)
+
+
+def _fill(schema: Mapping[str, Any], text: str) -> Any:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "string")
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if kind == "object" or "properties" in schema:
+        return {key: _fill(sub, text) for key, sub in (schema.get("properties") or {}).items()}
+    if kind == "array":
+        count = max(1, int(schema.get("minItems", 1)))
+        return [_fill(schema.get("items") or {"type": "string"}, text) for _ in range(count)]
+    if kind in {"number", "integer"}:
+        return schema.get("minimum", 0)
+    if kind == "boolean":
+        return False
+    return text
 
 
 def approximate_tokens(text: str) -> int:
@@ -75,16 +123,22 @@ class LocalProvider(Provider):
 
     def generate_text(self, request: TextRequest, *, model: str, timeout: float) -> TextResult:
         self._wait(request.latency_ms, timeout)
-        candidates: list[TextCandidate] = []
-        seen: set[str] = set()
-        for index in range(request.n):
-            for salt in range(MAX_CANDIDATE_TRIES):
-                text, data = local_copy.write(request, index, salt)
-                if text not in seen:
-                    break
-            seen.add(text)
-            candidates.append(TextCandidate(text=text, data=data))
-        prompt_text = f"{request.system}\n{request.prompt}\n{request.facts or ''}"
+        name = str(request.hints.get("writer") or "")
+        if name:
+            writer = _TEXT_WRITERS.get(name)
+            if writer is None:
+                raise ProviderError(
+                    ErrorClass.BAD_REQUEST, f"No offline writer called “{name}” is installed."
+                )
+            candidates = list(writer(request))[: request.n]
+            if len(candidates) != request.n:
+                raise ProviderError(
+                    ErrorClass.BAD_RESPONSE,
+                    f"The offline writer “{name}” gave {len(candidates)} of {request.n} texts.",
+                )
+        else:
+            candidates = [restate(request, index) for index in range(request.n)]
+        prompt_text = "\n".join(m.content for m in request.messages)
         usage = TokenUsage(
             input_tokens=approximate_tokens(prompt_text),
             output_tokens=sum(approximate_tokens(c.text) for c in candidates),

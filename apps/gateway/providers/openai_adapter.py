@@ -227,36 +227,7 @@ class OpenAIProvider(Provider):
     # --- text ----------------------------------------------------------------------------------
 
     def _messages(self, request: TextRequest) -> list[dict[str, str]]:
-        messages = []
-        if request.system:
-            messages.append({"role": "system", "content": request.system})
-        parts = [request.prompt.strip()]
-        if request.facts:
-            facts = request.facts
-            lines = [f"Product: {facts.title}"]
-            if facts.product_type:
-                lines.append(f"Type: {facts.product_type}")
-            if facts.brand:
-                lines.append(f"Brand: {facts.brand}")
-            lines += [f"{key}: {value}" for key, value in facts.attributes]
-            if facts.tags:
-                lines.append("Tags: " + ", ".join(facts.tags))
-            parts.append("\n".join(lines))
-        if request.rules:
-            rules = request.rules
-            lines = []
-            if rules.tone:
-                lines.append(f"Tone: {rules.tone}")
-            if rules.banned_words:
-                lines.append("Never use these words: " + ", ".join(rules.banned_words))
-            if rules.preferred_terms:
-                lines.append("Prefer these terms: " + ", ".join(rules.preferred_terms))
-            if rules.max_length:
-                lines.append(f"At most {rules.max_length} characters.")
-            if lines:
-                parts.append("\n".join(lines))
-        messages.append({"role": "user", "content": "\n\n".join(p for p in parts if p)})
-        return messages
+        return [{"role": m.role, "content": m.content} for m in request.messages]
 
     def generate_text(self, request: TextRequest, *, model: str, timeout: float) -> TextResult:
         client = self.client

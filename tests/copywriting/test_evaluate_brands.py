@@ -9,7 +9,8 @@ from tests.brand.corpus import corpus_csv
 
 LAST_LINE = re.compile(
     r"^overall_top1=(?P<overall>[\d.]+) generated_top1=(?P<generated>[\d.]+|nan) "
-    r"copied=(?P<copied>[\d.]+|nan) brands=(?P<brands>\d+) heldout=(?P<heldout>\d+)$"
+    r"copied=(?P<copied>[\d.]+|nan) unsupported=(?P<unsupported>[\d.]+|nan) "
+    r"brands=(?P<brands>\d+) heldout=(?P<heldout>\d+)$"
 )
 
 

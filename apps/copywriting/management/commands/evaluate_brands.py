@@ -1,5 +1,6 @@
 """Evaluate brand profiles on a labelled CSV: can each brand's profile tell its copy from the
-others', and do the local provider's drafts read like the brand?
+others', and does the copy studio's offline writer, in each brand's voice, write drafts that
+read like the brand, copy nothing and state nothing the product's facts do not support?
 
     python manage.py evaluate_brands PATH [--seed N] [--generate K] [--mask-names]
                                           [--brands a,b,...]
@@ -14,19 +15,20 @@ Every held-out row is attributed to the profile that scores it highest.
 with the placeholder "Brand" in titles and descriptions, so the profiles must learn the voice,
 not the name. ``--brands`` keeps only the named brands (e.g. "Nike,adidas").
 
-``--generate K`` also writes one draft for each of K held-out products per brand with the
-local provider, from the product's title only (never its held-out description), with the
-brand's exemplars and lexicon (``brand_prompt_context``'s rules), attributes each draft, and
-counts the drafts that repeat a run of 10 or more consecutive words of any training row. As in
-the copy studio, the provider is asked for ``CANDIDATES`` candidates and the first one that
-passes the profile's own copy check (``BrandScore.copied``: its exemplar pool, here all of its
-training rows) is kept — chosen by that rule check only, never by score; the share of first
-candidates that copy is printed too (``copied_first_candidate``).
+``--generate K`` also writes one product description for each of K held-out products per
+brand with the copy studio's offline writer, from the product's facts — its title and what its
+held-out description states (extracted as at import), never another product's text — in the
+brand's voice as learned from the training rows (lexicon, sentence length; no exemplars reach
+the writer). As in the copy studio, ``CANDIDATES`` candidates pass the claim guard, and the
+first one that passes the profile's own copy check (``BrandScore.copied``: here all of its
+training rows) is kept: chosen by those checks only, never by score. Each draft is attributed,
+counted as copied when it repeats a run of 10 or more consecutive words of any training row,
+and counted as unsupported when the independent checks of
+:mod:`apps.copywriting.evaluation` find a claim that its title and description do not
+support.
 
-The local provider is called directly (``apps.gateway.providers.build_provider``): the command
-works without a workspace, so it has no route to resolve and records no usage rows.
-
-The last line is ``overall_top1=<x> generated_top1=<y> copied=<z> brands=<n> heldout=<m>``.
+The last line is ``overall_top1=<x> generated_top1=<y> copied=<z> unsupported=<u> brands=<n>
+heldout=<m>``.
 """
 
 from __future__ import annotations
@@ -42,8 +44,10 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.brand import features, scoring, text, training
-from apps.brand.exemplars import ExemplarIndex
-from apps.brand.services import LOCAL_EXEMPLARS, PROMPT_LEXICON_SIZE
+from apps.brand.services import brand_voice_from_trained
+from apps.copywriting import channels, claims, evaluation, prompting
+from apps.copywriting.facts import build_facts
+from apps.copywriting.writer import write_copy
 
 PLACEHOLDER = "Brand"
 CANDIDATES = 3
@@ -132,7 +136,7 @@ class Command(BaseCommand):
             ]
             train[brand], held[brand] = scoring.split(items, seed=seed + index)
 
-        models, pools = {}, {}
+        models = {}
         for brand in names:
             others = [body for other in names if other != brand for _, body in train[other]]
             try:
@@ -140,7 +144,6 @@ class Command(BaseCommand):
             except training.NotEnoughMaterial as error:
                 raise CommandError(f"{brand}: {error}") from None
             models[brand] = trained
-            pools[brand] = ExemplarIndex(trained.exemplar_pool)
             self.stdout.write(
                 f"trained {brand}: {len(train[brand])} rows, held-out AUC "
                 f"{trained.evaluation['roc_auc']:.3f}"
@@ -164,65 +167,79 @@ class Command(BaseCommand):
             )
         overall = float((predicted == truth).mean())
 
-        generated_top1, copied = float("nan"), float("nan")
+        generated_top1, copied, unsupported = float("nan"), float("nan"), float("nan")
         if generate > 0:
-            generated_top1, copied = self._generate(
-                names, held, train, models, pools, attribute, generate, seed
+            generated_top1, copied, unsupported = self._generate(
+                names, held, train, models, attribute, generate, seed, mask
             )
         self.stdout.write(f"elapsed_s={time.monotonic() - started:.1f}")
         self.stdout.write(
             f"overall_top1={overall:.4f} generated_top1={generated_top1:.4f} "
-            f"copied={copied:.4f} brands={len(names)} heldout={len(test_texts)}"
+            f"copied={copied:.4f} unsupported={unsupported:.4f} brands={len(names)} "
+            f"heldout={len(test_texts)}"
         )
 
-    def _generate(self, names, held, train, models, pools, attribute, k, seed):
-        from apps.gateway.providers import ProviderConfig, build_provider
-        from apps.gateway.types import BrandRules, ProductFacts, TextRequest
-
-        provider = build_provider("local", ProviderConfig())
+    def _generate(self, names, held, train, models, attribute, k, seed, mask):
+        spec = channels.SPECS["product_description"]
         index = text.shingle_index(body for b in names for _, body in train[b])
+        names_as_written = [mask(b) for b in names]
         drafts: list[tuple[int, str]] = []
         first_copied: list[bool] = []
+        unsupported: list[bool] = []
+        examples: list[tuple[str, str, list[str]]] = []
         for i, brand in enumerate(names):
-            own_check = text.shingle_index(body for _, body in models[brand].exemplar_pool)
+            own_check = text.shingle_index(entry[1] for entry in models[brand].exemplar_pool)
+            voice = brand_voice_from_trained(name=mask(brand), trained=models[brand])
             products = list(held[brand])
             random.Random(seed + i).shuffle(products)
-            lexicon = tuple(e["term"] for e in models[brand].lexicon[:PROMPT_LEXICON_SIZE])
-            for title, _description in products[:k]:
-                facts = ProductFacts(title=title or "product")
-                nearest = pools[brand].nearest(title, k=LOCAL_EXEMPLARS)
-                request = TextRequest(
-                    prompt="Write the product description.",
-                    facts=facts,
-                    rules=BrandRules(
-                        exemplars=tuple(e.text for e in nearest),
-                        exemplar_titles=tuple(e.title for e in nearest),
-                        lexicon=lexicon,
-                    ),
-                    seed=seed,
-                    n=CANDIDATES,
+            for title, description in products[:k]:
+                facts = build_facts(title=title or "Product", body_html=description)
+                request = prompting.copy_request(
+                    spec, facts, prompting.Brief(), voice, n=CANDIDATES, seed=seed
                 )
-                result = provider.generate_text(request, model="local-copy", timeout=60)
-                candidates = [c.text for c in result.candidates]
-                first_copied.append(text.copies_run(candidates[0], index))
+                support = claims.Support(facts, own_names=voice.own_names)
+                candidates = []
+                for candidate in write_copy(request):
+                    shaped = prompting.shape(spec, candidate)
+                    guarded = claims.guard(shaped, spec.fields, support)
+                    body = channels.html_text(guarded.data["text"])
+                    candidates.append((body, not guarded.remaining))
+                first_copied.append(text.copies_run(candidates[0][0], index))
                 kept = next(
-                    (c for c in candidates if not text.copies_run(c, own_check)), candidates[0]
+                    (
+                        body
+                        for body, clean in candidates
+                        if clean and not text.copies_run(body, own_check)
+                    ),
+                    candidates[0][0],
                 )
+                others = tuple(n for n in names_as_written if n != mask(brand))
+                found = evaluation.unsupported_claims(
+                    kept, f"{title}\n{description}", other_names=others
+                )
+                unsupported.append(bool(found))
                 drafts.append((i, kept))
+                if found and len(examples) < 10:
+                    examples.append((brand, kept, found))
         by_brand = defaultdict(list)
         predicted = attribute([d for _, d in drafts])
         copies = [text.copies_run(d, index) for _, d in drafts]
-        for (i, _draft), guess, copy in zip(drafts, predicted, copies, strict=True):
-            by_brand[i].append((guess == i, copy))
+        for (i, _draft), guess, copy, flagged in zip(
+            drafts, predicted, copies, unsupported, strict=True
+        ):
+            by_brand[i].append((guess == i, copy, flagged))
         for i, brand in enumerate(names):
             results = by_brand[i]
             self.stdout.write(
                 f"{brand}: generated_top1={np.mean([r[0] for r in results]):.3f} "
-                f"copied={np.mean([r[1] for r in results]):.3f} drafts={len(results)}"
+                f"copied={np.mean([r[1] for r in results]):.3f} "
+                f"unsupported={np.mean([r[2] for r in results]):.3f} drafts={len(results)}"
             )
         if self.verbosity >= 2:
             for i, draft in drafts[:: max(1, len(drafts) // 10)]:
                 self.stdout.write(f"  [{names[i]}] {draft}")
+            for brand, draft, found in examples:
+                self.stdout.write(f"  unsupported in [{brand}] {found}: {draft}")
         self.stdout.write(f"copied_first_candidate={np.mean(first_copied):.4f}")
         correct = np.mean([guess == i for (i, _), guess in zip(drafts, predicted, strict=True)])
-        return float(correct), float(np.mean(copies))
+        return float(correct), float(np.mean(copies)), float(np.mean(unsupported))
