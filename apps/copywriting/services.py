@@ -281,6 +281,16 @@ def copy_generate_item(*, workspace: Workspace, job: Job, item) -> dict:
     return {"draft_id": draft.pk, "variants": len(generated)}
 
 
+def _draft_note(setting: generation.Setting, brief: CopyBrief, made: int) -> str:
+    notes = [facts_note(setting.facts)]
+    if made < brief.variants:
+        notes.append(
+            f"{made} distinct variant{'s' if made != 1 else ''} of the {brief.variants} asked "
+            "for: the facts leave little to vary (you were charged for what was written)."
+        )
+    return " ".join(n for n in notes if n)
+
+
 def _variant_fields(candidate: generation.Candidate) -> dict[str, Any]:
     return {
         "data": candidate.data,
@@ -314,7 +324,7 @@ def _draft_save(
         job=job,
         source_key=source_key,
         brief=brief.as_params(),
-        facts_note=facts_note(setting.facts)[:300],
+        facts_note=_draft_note(setting, brief, len(generated))[:300],
         voice_label=setting.voice.label if setting.voice is not None else "",
     )
     for position, variant in enumerate(generated, start=1):

@@ -160,7 +160,8 @@ def test_banned_lines_with_replacements():
         "Uses the banned term “best-in-class”.",
     ]
     assert rules.check("A cheapskate’s wholesale shirt.", guide) == []  # whole words only
-    assert rules.apply_replacements("Cheap and cheap.", banned) == "affordable and affordable."
+    # A replacement keeps the capital of the word it replaces.
+    assert rules.apply_replacements("Cheap and cheap.", banned) == "Affordable and affordable."
 
 
 def test_person_emoji_exclamation_and_reading_level_rules():

@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from apps.brand import services
-from apps.brand.models import FineTuneRun
+from apps.brand.models import BrandProfile, FineTuneRun, MaterialText
 from apps.catalog.models import ApprovedCopy
+from apps.copywriting.models import CopyDraft, CopyVariant
 from apps.core.errors import ServiceError
 from apps.gateway import engine, limits
 from apps.gateway import services as gateway
@@ -55,21 +56,47 @@ def openai_workspace(workspace, owner):
     return workspace
 
 
-def approve(workspace, count):
+def approve(workspace, count, profile=None, *, copy_type="product_description"):
+    """Approved drafts of the copy studio whose copy joined ``profile``'s material (as the
+    review's approval does), the source of fine-tuning examples."""
+    profile = profile or BrandProfile.objects.for_workspace(workspace).get()
     for i in range(count):
         product = f.ProductFactory(
             workspace=workspace,
             title=f"Aster Shirt {i}",
             product_type="Shirts",
+            vendor="Harbor",
             attributes={"material": "linen"},
             tags=["summer"],
         )
+        data = (
+            {"text": f"<p>We cut shirt {i} from salt-washed linen.</p>"}
+            if copy_type == "product_description"
+            else {"text": f"Shirt {i}, in salt-washed linen"}
+        )
+        draft = CopyDraft.objects.create(
+            workspace=workspace, product=product, copy_type=copy_type, review_state="approved"
+        )
+        variant = CopyVariant.objects.create(
+            workspace=workspace, draft=draft, position=1, data=data
+        )
+        draft.chosen_variant = variant
+        draft.save()
         ApprovedCopy.objects.create(
             workspace=workspace,
             product=product,
-            copy_type="description",
-            content=f"<p>We cut shirt {i} from salt-washed linen.</p>",
+            copy_type=copy_type,
+            content=data["text"],
             approved_at=timezone.now(),
+        )
+        MaterialText.objects.create(
+            workspace=workspace,
+            profile=profile,
+            source="approved",
+            source_key=f"copy:{draft.pk}",
+            title=product.title,
+            text=data["text"],
+            copy_type=copy_type,
         )
 
 
@@ -131,10 +158,14 @@ def test_fine_tune_upload_start_follow_and_route(
     first = lines[0]["messages"]
     assert [m["role"] for m in first] == ["system", "user", "assistant"]
     assert (
-        "Product: Aster Shirt 0\nType: Shirts\nBrand: Harbor\nmaterial: linen"
-        in first[1]["content"]
+        "- Product name: Aster Shirt 0\n- Brand (vendor): Harbor\n- Type: Shirts"
+        in (first[1]["content"])
     )
-    assert first[2]["content"] == "We cut shirt 0 from salt-washed linen."
+    assert first[1]["content"].startswith("Write the product description as HTML")
+    assert json.loads(first[2]["content"]) == {
+        "description": "We cut shirt 0 from salt-washed linen.",
+        "features": [],
+    }
     assert b"salt-washed linen" in upload.calls[0].request.content
     body = json.loads(create.calls[0].request.content)
     assert body == {

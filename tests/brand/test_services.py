@@ -26,7 +26,7 @@ def train(workspace, actor, profile, capture):
 
 
 def test_profile_create_names_must_be_unique(workspace, brand_manager, profile):
-    assert profile.is_default
+    assert not profile.is_default  # a default is marked by a brand manager, never implied
     second = services.profile_create(workspace=workspace, actor=brand_manager, name="Harbor Kids")
     assert not second.is_default
     with pytest.raises(ServiceError, match="already a profile called “harbor”"):
@@ -198,7 +198,8 @@ def test_versions_activation_and_one_click_rollback(
     services.version_activate(workspace=workspace, actor=brand_manager, version_id=trained.pk)
     profile.refresh_from_db()
     assert profile.active_version_id == trained.pk
-    assert services.brand_profile_active_version(workspace).pk == trained.pk
+    assert services.brand_profile_active_version(workspace, profile.pk).pk == trained.pk
+    assert services.brand_profile_active_version(workspace) is None  # no default marked
     with pytest.raises(ServiceError, match="already the active version"):
         services.version_activate(workspace=workspace, actor=brand_manager, version_id=trained.pk)
     trend = selectors.score_trend(selectors.version_list(workspace=workspace, profile=profile))

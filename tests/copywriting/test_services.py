@@ -2,7 +2,7 @@ import pytest
 
 from apps.billing.models import CreditEntry
 from apps.catalog.models import ApprovedCopy, Product
-from apps.copywriting import channels, services
+from apps.copywriting import channels, generation, services
 from apps.copywriting.models import CopyDraft, CopyVariant, CopyVersion
 from apps.core.errors import ServiceError
 from apps.gateway.errors import GatewayError
@@ -42,7 +42,12 @@ def test_a_run_writes_variants_for_each_product_and_type(workspace, copywriter, 
     # nothing live changes
     products[0].refresh_from_db()
     assert products[0].body_html == "<p>A shirt.</p>" and products[0].copy_status == "draft"
-    assert CopyVersion.objects.for_workspace(workspace).filter(source="generated").count() == 12
+    titles = drafts(workspace).get(product=products[0], copy_type="amazon_title")
+    title_texts = [v.data["text"] for v in titles.variants.all()]
+    assert title_texts and len(set(title_texts)) == len(title_texts)  # never the same twice
+    assert all(t.startswith("Harbor Linen Shirt") for t in title_texts)  # the brand leads
+    versions = CopyVersion.objects.for_workspace(workspace).filter(source="generated")
+    assert versions.count() == CopyVariant.objects.for_workspace(workspace).count()
 
 
 def test_hard_limits_hold_on_generated_copy(workspace, copywriter, products, run_job):
@@ -86,21 +91,28 @@ def test_a_product_with_few_facts_still_gets_copy_with_a_note(
 ):
     run_job(workspace, copywriter, [products[2].pk], copy_types=("seo_title",))
     draft = drafts(workspace).get()
-    assert draft.variants.count() == 3
+    # A name and nothing else: one honest title, not three padded ones, and the draft says so.
+    assert draft.variants.count() == 1
+    assert draft.variants.get().data["text"].startswith("Mystery Item")
     assert draft.facts_note.startswith("Written from few facts — missing a product type")
+    assert "1 distinct variant of the 3 asked for" in draft.facts_note
+    charged = CreditEntry.objects.for_workspace(workspace).get(
+        state="settled", key__startswith="copy:"
+    )
+    assert charged.credits == -1  # only what was written
 
 
 def test_provider_failures_leave_the_others_done_and_say_why(
     workspace, copywriter, products, run_job, monkeypatch
 ):
-    real = services.gateway_generate_text
+    real = generation.gateway_generate_text
 
     def flaky(*, workspace, actor, task, request):
-        if request.facts.title == "Wool Beanie":
+        if request.hints["facts"]["title"] == "Wool Beanie":
             raise GatewayError("local/local-copy: the model timed out.", error_class="timeout")
         return real(workspace=workspace, actor=actor, task=task, request=request)
 
-    monkeypatch.setattr(services, "gateway_generate_text", flaky)
+    monkeypatch.setattr(generation, "gateway_generate_text", flaky)
     job = run_job(workspace, copywriter, [p.pk for p in products])
     assert (job.done, job.failed) == (2, 1)
     failed = JobItem.objects.for_workspace(workspace).get(job=job, status="failed")

@@ -121,11 +121,20 @@ class Ctx:
                     )
         return ""
 
+    def stated(self, *keys: str) -> str:
+        """An attribute's value as the shop wrote it ("European flax linen")."""
+        value = self.facts.attribute(*keys)
+        return " ".join(value.split()) if value and self.allowed(value) else ""
+
     def made_of(self) -> str:
         """What it is made of, as a phrase after "made of"."""
         composition = self.composition()
         if composition:
             return composition
+        declared = self.stated("material", "materials", "fabric", "composition")
+        if declared and "%" not in declared and len(declared.split()) <= 6:
+            known = set(vocabulary.MATERIALS)  # "Cotton" -> "cotton"; "European" stays
+            return " ".join(w.lower() if w.lower() in known else w for w in declared.split())
         names = []
         for value in self.facts.materials:
             for term in vocabulary.find_terms(value, vocabulary.MATERIALS):
@@ -139,6 +148,9 @@ class Ctx:
         """The product's one colour, when it has one (not a choice of colours)."""
         if len(self.facts.colour_options) > 1:
             return ""
+        declared = self.stated("colour", "color", "colourway", "colorway", "shade")
+        if declared and len(declared.split()) <= 3 and "," not in declared:
+            return declared.lower()
         colours = [c for c in self.facts.colours if self.allowed(c)]
         if len(colours) == 1 and vocabulary.find_terms(colours[0], vocabulary.COLOURS):
             return colours[0].lower()
@@ -214,6 +226,8 @@ class Ctx:
             ):
                 continue
             lowered = morph.lower_first(value.strip(" ."))
+            if len(lowered.split()) == 1 and lowered.isalpha():
+                lowered = f"{lowered} fit"  # the attribute "Fit: relaxed"
             if re.search(r"\b(fit|cut)$", lowered):
                 sentences.append(f"{self.it} {self.has} {morph.with_article(lowered)}")
             elif re.match(r"(runs?|fits?) ", lowered):
@@ -230,6 +244,8 @@ class Ctx:
     def fit_words(self) -> str:
         """ "loose fit" for headlines; '' when the facts give no fit."""
         for value in self.facts.fit:
+            if len(value.split()) == 1 and value.isalpha() and self.allowed(value):
+                return f"{value.lower()} fit"  # the attribute "Fit: relaxed"
             match = re.search(r"\b([a-z-]+ (fit|cut))\b", value.lower())
             if match and self.allowed(match.group(1)):
                 return match.group(1)

@@ -40,7 +40,11 @@ def choose(ctx: Ctx, options: list[str], *, low: int, high: int, previous: str =
         return ctx.pick(with_keyword)
     if in_range:
         return ctx.pick(in_range)
-    return max(seen, key=len)
+    # None reaches the sweet spot: one of the longest (the facts give no more to say).
+    longest = max(len(o) for o in seen)
+    near = [o for o in seen if len(o) >= longest * 0.85]
+    keyworded = [o for o in near if any(k.lower() in o.lower() for k in ctx.keywords)]
+    return ctx.pick(keyworded or near)
 
 
 CONNECTORS = {"&", "and", "or", "with", "through", "for", "of", "by", "in", "+", "-", "–", "|"}
@@ -49,7 +53,7 @@ STARTERS = frozenset(
 )
 
 
-def name_forms(ctx: Ctx) -> list[str]:
+def name_forms(ctx: Ctx, *, bare_noun: bool = False) -> list[str]:
     """The name, and shorter forms that still read as a name: they end in what it is and start
     at a word that describes it (a material, colour, finish, "Women's"…), never in the middle
     of a phrase ("Drawing Racerback Dress" is not offered, "Unisex Heavy Blend Crewneck
@@ -69,7 +73,8 @@ def name_forms(ctx: Ctx) -> list[str]:
                     if starter and before not in CONNECTORS:
                         forms.append(" ".join(words[start:end]))
                 break
-        forms.append(morph.title_case(noun))
+        if bare_noun:
+            forms.append(morph.title_case(noun))
     return list(dict.fromkeys(f for f in forms if f))
 
 
@@ -80,29 +85,37 @@ def _cap(text: str) -> str:
 # --- search ------------------------------------------------------------------------------------
 
 
+def descriptors(ctx: Ctx) -> list[str]:
+    """Short, capitalised facts for titles ("European Flax Linen", "Sand", "Relaxed Fit")."""
+    found = []
+    stuff = ctx.made_of()
+    if stuff and "%" not in stuff and not ctx.in_name(stuff):
+        found.append(_cap(stuff))
+    if ctx.colour() and not ctx.in_name(ctx.colour()):
+        found.append(_cap(ctx.colour()))
+    if ctx.fit_words() and not ctx.in_name(ctx.fit_words()):
+        found.append(_cap(ctx.fit_words()))
+    found += [_cap(re.sub(r"^(a|an) ", "", f)) for f in ctx.feature_phrases(3)]
+    return [d for d in dict.fromkeys(found) if d and len(d) <= 30]
+
+
 def seo_title(ctx: Ctx) -> dict:
     brand = ctx.facts.brand
-    material, colour = ctx.material(), ctx.colour()
-    noun = _cap(ctx.noun) if ctx.noun else ""
-    features = [_cap(re.sub(r"^(a|an) ", "", f)) for f in ctx.feature_phrases(2)]
     keywords = [_cap(k) for k in ctx.keywords]
+    extras = descriptors(ctx)
     options = []
     for name in name_forms(ctx):
-        tails = [f" | {brand}" if brand else "", ""]
-        for tail in tails:
+        for tail in ([f" | {brand}"] if brand else []) + [""]:
             options.append(f"{name}{tail}")
-            if material and not ctx.in_name(material) and noun:
-                options.append(f"{name} – {_cap(material)} {noun}{tail}")
-            if colour and not ctx.in_name(colour):
-                options.append(f"{name} in {_cap(colour)}{tail}")
-            for feature in features:
-                options.append(f"{name} with {feature}{tail}")
             for keyword in keywords:
                 options.append(f"{name} – {keyword}{tail}")
-                if noun and noun.lower() not in keyword.lower() and name != noun:
-                    options.append(f"{keyword} {noun} – {name}{tail}")
-            if ctx.fit_words() and noun:
-                options.append(f"{name} – {_cap(ctx.fit_words())} {noun}{tail}")
+            for i, first in enumerate(extras):
+                options.append(f"{name} – {first}{tail}")
+                for second in extras[i + 1 :]:
+                    options.append(f"{name} – {first}, {second}{tail}")
+                    options.append(f"{name} – {second}, {first}{tail}")
+                for keyword in keywords:
+                    options.append(f"{name} – {keyword}, {first}{tail}")
     previous = (ctx.previous or {}).get("text", "")
     return {"text": choose(ctx, options, low=50, high=60, previous=previous) or ctx.name[:60]}
 
@@ -219,7 +232,7 @@ def _fits(text: str, limit: int) -> bool:
 def headlines(ctx: Ctx, limit: int = 30) -> list[str]:
     noun = _cap(ctx.noun) if ctx.noun else ""
     material, colour, fit = ctx.material(), ctx.colour(), ctx.fit_words()
-    out = [*name_forms(ctx)]
+    out = [*name_forms(ctx, bare_noun=True)]
     if material and noun:
         out.append(f"{_cap(material)} {noun}")
         out.append(f"Made of {_cap(material)}")
