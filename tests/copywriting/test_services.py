@@ -97,7 +97,7 @@ def test_a_product_with_few_facts_still_gets_copy_with_a_note(
     assert draft.facts_note.startswith("Written from few facts — missing a product type")
     assert "1 distinct variant of the 3 asked for" in draft.facts_note
     charged = CreditEntry.objects.for_workspace(workspace).get(
-        state="settled", key__startswith="copy:"
+        state="settled", key__contains="copy:job:"
     )
     assert charged.credits == -1  # only what was written
 
