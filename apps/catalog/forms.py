@@ -1,5 +1,6 @@
 from django import forms
 
+from apps.catalog.facts import FACT_KEYS, FACT_LABELS, clean_facts, extract_description_facts
 from apps.catalog.importing import GENERIC_FIELDS
 from apps.catalog.models import ImportFormat, WorkStatus
 from apps.catalog.selectors import SORTS, ProductFilters
@@ -70,3 +71,27 @@ class ProductFilterForm(forms.Form):
         if data.get("sort") not in SORTS and data.get("sort") != "relevance":
             data.pop("sort", None)
         return ProductFilters(**data)
+
+
+class ProductFactsForm(forms.Form):
+    """What the description states, one kind a box, one fact a line."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key in FACT_KEYS:
+            self.fields[key] = forms.CharField(
+                label=FACT_LABELS[key],
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="One a line." if key == "features" else "",
+            )
+
+    @classmethod
+    def for_product(cls, product) -> "ProductFactsForm":
+        stated = product.description_facts or extract_description_facts(product.body_html)
+        return cls(initial={k: "\n".join(v) for k, v in clean_facts(stated).items()})
+
+    def facts(self) -> dict[str, list[str]]:
+        data = getattr(self, "cleaned_data", {}) or {}
+        return clean_facts({key: data.get(key, "") for key in FACT_KEYS})

@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from apps.catalog.facts import FACT_KEYS, FACT_LABELS, clean_facts, extract_description_facts
 from apps.catalog.importing import (
     Chunk,
     ImportFileError,
@@ -237,3 +238,12 @@ def import_row_errors(*, workspace: Workspace, batch: ImportBatch) -> QuerySet[I
 def column_mapping_for(*, workspace: Workspace, headers: list[str]) -> dict[str, str]:
     remembered = ColumnMapping.objects.for_workspace(workspace).first()
     return guess_mapping(headers, remembered.mapping if remembered else None)
+
+
+def stated_facts(*, product: Product) -> list[tuple[str, list[str]]]:
+    """(label, values) of what the description states, for the product page."""
+    stated = product.description_facts
+    if not stated and not product.description_facts_edited:
+        stated = extract_description_facts(product.body_html)
+    facts = clean_facts(stated or {})
+    return [(FACT_LABELS[key], facts[key]) for key in FACT_KEYS if facts[key]]

@@ -10,6 +10,11 @@ workspace_patterns = [
         views.product_detail,
         name="catalog_product_detail",
     ),
+    path(
+        "catalog/products/<int:product_id>/facts/",
+        views.product_facts,
+        name="catalog_product_facts",
+    ),
     path("catalog/import/", views.import_upload, name="catalog_import"),
     path("catalog/imports/<int:batch_id>/", views.import_detail, name="catalog_import_detail"),
     path(

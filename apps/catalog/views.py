@@ -6,10 +6,15 @@ from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpRespo
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.catalog import exporting, selectors, services
-from apps.catalog.forms import ColumnMappingForm, ImportUploadForm, ProductFilterForm
+from apps.catalog.forms import (
+    ColumnMappingForm,
+    ImportUploadForm,
+    ProductFactsForm,
+    ProductFilterForm,
+)
 from apps.catalog.models import ImportFormat
 from apps.core.errors import ServiceError
 from apps.jobs.selectors import job_progress
@@ -57,8 +62,37 @@ def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
         "product": product,
         "approved": approved,
         "may_write_copy": role_can(request.membership.role, Action.WRITE_COPY),
+        "may_edit_facts": role_can(request.membership.role, Action.IMPORT_CATALOG),
+        "stated_facts": selectors.stated_facts(product=product),
+        "facts_form": ProductFactsForm.for_product(product),
     }
     return render(request, "catalog/product_detail.html", context)
+
+
+@workspace_view(Action.IMPORT_CATALOG)
+@require_POST
+def product_facts(request: HttpRequest, product_id: int) -> HttpResponse:
+    """Correct what the description states (copy is written from and checked against it), or
+    extract it again from the live description."""
+    product = selectors.product_get(workspace=request.workspace, product_id=product_id)
+    if request.POST.get("reset"):
+        services.product_facts_reset(
+            workspace=request.workspace, actor=request.user, product_id=product.pk
+        )
+        messages.success(request, "The facts were extracted again from the live description.")
+    else:
+        form = ProductFactsForm(request.POST)
+        form.is_valid()  # every field is optional free text
+        services.product_facts_update(
+            workspace=request.workspace,
+            actor=request.user,
+            product_id=product.pk,
+            facts=form.facts(),
+        )
+        messages.success(
+            request, "Facts saved: new copy is written from them and checked against them."
+        )
+    return redirect("catalog_product_detail", slug=request.workspace.slug, product_id=product.pk)
 
 
 @workspace_view(Action.IMPORT_CATALOG)
