@@ -70,7 +70,7 @@ FIT = re.compile(
     r"true to size|one size( fits (most|all))?[^.;]*|size up|size down)\b",
     re.IGNORECASE,
 )
-ORIGIN = re.compile(r"\bmade in ((?:the )?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})")
+ORIGIN = re.compile(r"\b[Mm]ade in ((?:the )?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})")
 USES = re.compile(
     r"\b(?:perfect|ideal|great|made|designed|suitable|good|built)\s+for\s+([^.;!?]{3,80})",
     re.IGNORECASE,
@@ -105,6 +105,8 @@ BULLET = "• "
 def description_lines(body_html: str) -> list[str]:
     """The description as plain lines: paragraphs, list items and line breaks kept apart."""
     text = body_html or ""
+    if re.search(r"(?i)<\s*(p|br|li|div|h\d)\b", text):
+        text = re.sub(r"\s+", " ", text)  # HTML: its tags, not its line breaks, end a line
     text = re.sub(r"(?is)<(script|style)[^>]*>.*?</\1>", " ", text)
     text = re.sub(r"(?i)<\s*li\b[^>]*>", "\n" + BULLET, text)
     text = re.sub(r"(?i)<\s*(br|/p|/li|/div|/h\d|/tr|p|div|h\d|tr)\b[^>]*>", "\n", text)
@@ -143,12 +145,17 @@ SUBJECT_FEATURE = re.compile(
     r"keeps?|lets?|helps?|brings?|creates?|ensures?|supports?)\b",
     re.IGNORECASE,
 )
+PRODUCT_NOUN = (
+    "(?:"
+    + "|".join(re.escape(n) for n in sorted(vocabulary.PRODUCT_NOUNS, key=len, reverse=True))
+    + r")\b"
+)
 MADE_OF = re.compile(r"\b(made|crafted|constructed|knitted|woven|cut)\s+(of|from|in|with)\b", re.I)
 # Credits and codes that are no fact of the product ("Designer: Lisa Hilland", "Brand of
 # Sweden", "Article no: 123").
 CREDIT = re.compile(
     r"\b(designers?|designed by|brand of|article (no|number)|art\.? no|product code|sku|"
-    r"item (no|number)|model (no|number))\b|\w/[A-Z]",
+    r"item (no|number)|model (no|number))\b|(?-i:[a-z]/[A-Z][a-z])",
     re.IGNORECASE,
 )
 
@@ -187,7 +194,8 @@ def _features_from(phrase: str) -> list[str]:
     parts = re.split(r"(?<!\d),\s*|,\s*(?!\d)|\s+and\s+|\s*&\s*|\s+plus\s+", phrase)
     out = []
     for part in parts:
-        part = re.sub(r"^(a|an|the|its|their|some)\s+", "", part.strip(), flags=re.I)
+        part = re.sub(r"^(with|featuring)\s+", "", part.strip(), flags=re.I)
+        part = re.sub(r"^(a|an|the|its|their|some)\s+", "", part, flags=re.I)
         words = part.split()
         if not 2 <= len(words) <= 7 or PRONOUN_START.match(part):
             continue
@@ -264,7 +272,15 @@ def extract_description_facts(body_html: str) -> dict[str, list[str]]:
             subject = SUBJECT_FEATURE.match(unit)
             if subject:
                 phrases.append(subject.group(1))
-            if fragment and not (composition or care or fit or CREDIT.search(unit)):
+            names_product = bool(
+                re.match(r"^(a|an|the)?\s*([\w-]+\s+){0,3}?" + PRODUCT_NOUN, unit, re.I)
+            )
+            if (
+                fragment
+                and not phrases
+                and not names_product
+                and not (composition or care or fit or CREDIT.search(unit) or ORIGIN.search(unit))
+            ):
                 phrases.append(unit)
             for match in phrases:
                 for feature in _features_from(match):

@@ -65,7 +65,7 @@ CERTIFICATIONS: tuple[str, ...] = (
     "sustainable", "eco-friendly", "eco friendly", "carbon neutral", "handmade", "hand-made",
     "handcrafted", "hand-crafted", "hand made", "dishwasher safe", "dishwasher-safe",
     "microwave safe", "microwave-safe", "oven safe", "oven-safe", "machine washable",
-    "machine wash", "hand wash", "dry clean", "stain-resistant", "stain resistant",
+    "stain-resistant", "stain resistant",
     "wrinkle-free", "non-stick", "nonstick", "patented", "award-winning", "bestselling",
     "best-selling", "best seller", "bestseller", "warranty", "guarantee", "guaranteed",
     "lifetime", "all-natural", "all natural", "100% natural", "preservative-free",

@@ -94,6 +94,7 @@ class Field:
     limit: Limit | None = None  # per text, or per item for "lines"
     items: Limit | None = None  # how many items, for "lines"
     help: str = ""
+    required: bool = True
 
 
 @dataclass(frozen=True)
@@ -241,8 +242,8 @@ SPECS: dict[str, CopySpec] = {
                     items=Limit(min=2, max=4),
                     help="2–4 descriptions, one per line.",
                 ),
-                Field("path1", "Path 1", limit=Limit(max=15)),
-                Field("path2", "Path 2", limit=Limit(max=15)),
+                Field("path1", "Path 1", limit=Limit(max=15), required=False),
+                Field("path2", "Path 2", limit=Limit(max=15), required=False),
             ),
             "Write a Google Ads responsive search ad: short headlines, descriptions and two "
             "display-URL paths.",
@@ -460,7 +461,7 @@ def check(spec: CopySpec, data: dict[str, Any]) -> Check:
                         f.items.hard,
                     )
                 )
-        if f.kind != "lines" and not value:
+        if f.kind != "lines" and not value and f.required:
             result.violations.append(Violation(f.name, f"{f.label} is empty.", True))
         for i, text in enumerate(texts, start=1):
             length = _length(spec, f, text)

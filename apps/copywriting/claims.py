@@ -226,8 +226,11 @@ SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for
 
 
 def _is_title_case(line: str) -> bool:
-    """A headline in Title Case, where capitals say nothing about names."""
-    words = [w for w in TOKEN.findall(line) if w.lower() not in SMALL_WORDS]
+    """A headline in Title Case, where capitals say nothing about names. A line that ends
+    like a sentence is prose, however short ("ORIGIN: Made in Italy.")."""
+    if re.search(r"[.!?]\s*$", line):
+        return False
+    words = [w for w in TOKEN.findall(line) if w.lower() not in SMALL_WORDS and not w.isupper()]
     if len(words) < 2:
         return False
     capitalised = sum(1 for w in words if w[:1].isupper())

@@ -290,6 +290,7 @@ def unsupported_claims(
 def _capitalised_names(text: str, facts_words: set[str]) -> list[str]:
     names = []
     for line in text.split("\n"):
+        line = re.sub(r"^\s*[A-Z][A-Z &/-]{1,30}:\s*", "", line)  # an Amazon bullet's header
         tokens = WORD.findall(line)
         significant = [t for t in tokens if t.lower() not in SMALL]
         if significant and sum(t[0].isupper() for t in significant) / len(significant) >= 0.75:

@@ -1,5 +1,9 @@
 import pytest
 
+from apps.brand import services as brand
+from apps.brand import training
+from apps.brand.models import MaterialText
+from tests.brand.corpus import brand_rows
 from tests.factories import MembershipFactory, ProductFactory
 
 
@@ -58,3 +62,29 @@ def run_job(django_capture_on_commit_callbacks):
         return job
 
     return run
+
+
+@pytest.fixture
+def trained_profile(
+    workspace, owner, django_capture_on_commit_callbacks, monkeypatch, settings, tmp_path
+):
+    monkeypatch.setattr(training, "MAX_OTHER_TEXTS", 600)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    profile = brand.profile_create(workspace=workspace, actor=owner, name="Harbor")
+    for i, (title, body) in enumerate(brand_rows("Harbor", 40, seed=0)):
+        MaterialText.objects.create(
+            workspace=workspace,
+            profile=profile,
+            source="csv",
+            source_key=f"t:{i}",
+            title=title,
+            text=body,
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        version = brand.profile_train(workspace=workspace, actor=owner, profile_id=profile.pk)
+    version.refresh_from_db()
+    assert version.status == "ready", version.error
+    brand.profile_set_default(
+        workspace=workspace, actor=owner, profile_id=profile.pk, is_default=True
+    )
+    return version

@@ -5,39 +5,11 @@ ranked (hard checks first, then the score), approved copy teaches the next versi
 import pytest
 
 from apps.brand import services as brand
-from apps.brand import training
 from apps.brand.models import MaterialText
 from apps.copywriting import services
 from apps.copywriting.models import CopyDraft
-from tests.brand.corpus import brand_rows
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def trained_profile(
-    workspace, owner, django_capture_on_commit_callbacks, monkeypatch, settings, tmp_path
-):
-    monkeypatch.setattr(training, "MAX_OTHER_TEXTS", 600)
-    settings.MEDIA_ROOT = tmp_path / "media"
-    profile = brand.profile_create(workspace=workspace, actor=owner, name="Harbor")
-    for i, (title, body) in enumerate(brand_rows("Harbor", 40, seed=0)):
-        MaterialText.objects.create(
-            workspace=workspace,
-            profile=profile,
-            source="csv",
-            source_key=f"t:{i}",
-            title=title,
-            text=body,
-        )
-    with django_capture_on_commit_callbacks(execute=True):
-        version = brand.profile_train(workspace=workspace, actor=owner, profile_id=profile.pk)
-    version.refresh_from_db()
-    assert version.status == "ready", version.error
-    brand.profile_set_default(
-        workspace=workspace, actor=owner, profile_id=profile.pk, is_default=True
-    )
-    return version
 
 
 def test_variants_are_scored_ranked_and_carry_the_profile_version(

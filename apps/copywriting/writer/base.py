@@ -228,7 +228,7 @@ class Ctx:
             lowered = morph.lower_first(value.strip(" ."))
             if len(lowered.split()) == 1 and lowered.isalpha():
                 lowered = f"{lowered} fit"  # the attribute "Fit: relaxed"
-            if re.search(r"\b(fit|cut)$", lowered):
+            if re.search(r"\b(fit|cut|leg)$", lowered):
                 sentences.append(f"{self.it} {self.has} {morph.with_article(lowered)}")
             elif re.match(r"(runs?|fits?) ", lowered):
                 verb = lowered.split()[0]

@@ -340,6 +340,8 @@ def bullets(ctx: Ctx) -> dict:
             break
         if extra and extra not in candidates and ctx.allowed(extra):
             candidates.append(extra)
+    if not candidates:  # a name and nothing else
+        candidates.append(_bullet("What it is", ctx.name, limit))
     chosen = candidates[:5]
     if ctx.directives.shorter:
         chosen = [_shorten_bullet(b) for b in chosen]

@@ -35,9 +35,15 @@ def choose(ctx: Ctx, options: list[str], *, low: int, high: int, previous: str =
         if longer:
             return ctx.pick(longer)
     in_range = [o for o in seen if len(o) >= low]
-    with_keyword = [o for o in in_range if any(k.lower() in o.lower() for k in ctx.keywords)]
-    if with_keyword:
-        return ctx.pick(with_keyword)
+
+    def keyword_count(option: str) -> int:
+        return sum(k.lower() in option.lower() for k in ctx.keywords)
+
+    most = max((keyword_count(o) for o in seen), default=0)
+    if most:
+        # Every keyword that fits comes first; within those, the channel's sweet spot.
+        best = [o for o in seen if keyword_count(o) == most]
+        return ctx.pick([o for o in best if len(o) >= low] or best)
     if in_range:
         return ctx.pick(in_range)
     # None reaches the sweet spot: one of the longest (the facts give no more to say).
@@ -107,6 +113,8 @@ def seo_title(ctx: Ctx) -> dict:
     for name in name_forms(ctx):
         for tail in ([f" | {brand}"] if brand else []) + [""]:
             options.append(f"{name}{tail}")
+            if len(keywords) > 1:
+                options.append(f"{name} – {', '.join(keywords)}{tail}")
             for keyword in keywords:
                 options.append(f"{name} – {keyword}{tail}")
             for i, first in enumerate(extras):
@@ -335,6 +343,8 @@ def email_subject(ctx: Ctx) -> dict:
             options.append(f"The {name}, with {feature}")
         for keyword in ctx.keywords:
             options.append(f"{morph.upper_first(keyword)}: the {name}")
+        if len(ctx.keywords) > 1:
+            options.append(f"{morph.upper_first(morph.join(list(ctx.keywords)))}: the {name}")
         if ctx.style.tone in {"playful", "bold"}:
             options.append(f"Say hello to the {name}" + ("!" if ctx.style.exclaims else ""))
     previous = (ctx.previous or {}).get("text", "")
