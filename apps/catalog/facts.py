@@ -17,6 +17,8 @@ from __future__ import annotations
 import html
 import re
 
+from lemminflect import getAllLemmas
+
 from apps.catalog import vocabulary
 
 FACT_KEYS: tuple[str, ...] = (
@@ -197,10 +199,25 @@ def _features_from(phrase: str) -> list[str]:
         part = re.sub(r"^(with|featuring)\s+", "", part.strip(), flags=re.I)
         part = re.sub(r"^(a|an|the|its|their|some)\s+", "", part, flags=re.I)
         words = part.split()
-        if not 2 <= len(words) <= 7 or PRONOUN_START.match(part):
+        if not 2 <= len(words) <= 7 or PRONOUN_START.match(part) or not _names_a_thing(part):
             continue
         out.append(part.rstrip(" ."))
     return out
+
+
+PREPOSITIONS = {"at", "on", "in", "down", "with", "for", "of", "to", "from", "along", "around"}
+
+
+def _names_a_thing(phrase: str) -> bool:
+    """A feature names a part or property ("chest pocket", "buttons down the front"), so
+    its head word (the last before a preposition) is a noun: "over again" and "yet really
+    comfortable" are not features."""
+    head = ""
+    for word in re.findall(r"[A-Za-z][\w'’-]*", phrase):
+        if word.lower() in PREPOSITIONS and head:
+            break
+        head = word
+    return bool(head) and "NOUN" in getAllLemmas(head.lower())
 
 
 def extract_description_facts(body_html: str) -> dict[str, list[str]]:

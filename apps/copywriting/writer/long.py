@@ -345,6 +345,9 @@ def bullets(ctx: Ctx) -> dict:
     chosen = candidates[:5]
     if ctx.directives.shorter:
         chosen = [_shorten_bullet(b) for b in chosen]
+        before = sum(len(b) for b in (ctx.previous or {}).get("bullets", []) or [])
+        while len(chosen) > 1 and before and sum(len(b) for b in chosen) >= before:
+            chosen = chosen[:-1]  # shorter asked for: fewer points rather than the same
     return {"bullets": chosen}
 
 

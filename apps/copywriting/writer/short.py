@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 
 from apps.catalog import vocabulary
+from apps.copywriting.brief import mentions
 from apps.copywriting.channels import AMAZON_REPEATABLE, AMAZON_TITLE_FORBIDDEN, PROMO_PHRASES
 from apps.copywriting.writer import morph
 from apps.copywriting.writer.base import Ctx
 
 
 def choose(ctx: Ctx, options: list[str], *, low: int, high: int, previous: str = "") -> str:
-    """One option within ``high`` characters, preferring those of ``low`` or more; with
-    "shorter"/"longer" feedback, shorter or longer than the previous version."""
+    """One option within ``high`` characters. In order of preference: shorter (or longer)
+    than the previous version when the feedback asks; saying what the brief asks to mention;
+    carrying the brief's keywords; inside the channel's sweet spot (``low`` or more)."""
     seen: list[str] = []
     for option in options:
         option = " ".join((option or "").split())
@@ -27,30 +29,27 @@ def choose(ctx: Ctx, options: list[str], *, low: int, high: int, previous: str =
     if not seen:
         return ""
     if previous and ctx.directives.shorter:
-        shorter = [o for o in seen if len(o) < len(previous)]
-        if shorter:
-            return ctx.pick(shorter)
+        seen = [o for o in seen if len(o) < len(previous)] or seen
     if previous and ctx.directives.longer:
-        longer = [o for o in seen if len(o) > len(previous)]
-        if longer:
-            return ctx.pick(longer)
+        seen = [o for o in seen if len(o) > len(previous)] or seen
+
+    def asked(option: str) -> tuple[int, int]:
+        lowered = option.lower()
+        return (
+            sum(mentions(option, m) for m in ctx.directives.mention),
+            sum(k.lower() in lowered for k in ctx.keywords),
+        )
+
+    best = max(asked(o) for o in seen)
+    seen = [o for o in seen if asked(o) == best]
     in_range = [o for o in seen if len(o) >= low]
-
-    def keyword_count(option: str) -> int:
-        return sum(k.lower() in option.lower() for k in ctx.keywords)
-
-    most = max((keyword_count(o) for o in seen), default=0)
-    if most:
-        # Every keyword that fits comes first; within those, the channel's sweet spot.
-        best = [o for o in seen if keyword_count(o) == most]
-        return ctx.pick([o for o in best if len(o) >= low] or best)
     if in_range:
         return ctx.pick(in_range)
+    if previous and ctx.directives.shorter:
+        return ctx.pick(seen)
     # None reaches the sweet spot: one of the longest (the facts give no more to say).
     longest = max(len(o) for o in seen)
-    near = [o for o in seen if len(o) >= longest * 0.85]
-    keyworded = [o for o in near if any(k.lower() in o.lower() for k in ctx.keywords)]
-    return ctx.pick(keyworded or near)
+    return ctx.pick([o for o in seen if len(o) >= longest * 0.85])
 
 
 CONNECTORS = {"&", "and", "or", "with", "through", "for", "of", "by", "in", "+", "-", "–", "|"}
@@ -133,17 +132,20 @@ def _meta_sentences(ctx: Ctx) -> list[list[str]]:
     features = ctx.feature_phrases(3)
     firsts = []
     adds = bool(np) and ctx.adds_to_name()
-    for count in range(len(features), -1, -1):
-        with_features = f" with {morph.join(features[:count])}" if count else ""
-        if adds:
-            firsts.append(f"{ctx.subject(start=True)} {ctx.is_} {np}{with_features}.")
-            firsts.append(f"Shop {ctx.subject()}, {np}{with_features}.")
-        elif count:
-            verb = "come" if ctx.plural else "comes"
-            firsts.append(f"{ctx.subject(start=True)} {verb}{with_features}.")
-            firsts.append(f"Shop {ctx.subject()}{with_features}.")
-        else:
-            firsts.append(f"Shop {ctx.subject()}.")
+    # A long name leaves no room in an ad: its shorter forms say the same product.
+    for name in name_forms(ctx)[:3]:
+        subject, lead = ctx.subject(name=name), ctx.subject(start=True, name=name)
+        for count in range(len(features), -1, -1):
+            with_features = f" with {morph.join(features[:count])}" if count else ""
+            if adds:
+                firsts.append(f"{lead} {ctx.is_} {np}{with_features}.")
+                firsts.append(f"Shop {subject}, {np}{with_features}.")
+            elif count:
+                verb = "come" if ctx.plural else "comes"
+                firsts.append(f"{lead} {verb}{with_features}.")
+                firsts.append(f"Shop {subject}{with_features}.")
+            else:
+                firsts.append(f"Shop {subject}.")
     seconds = [
         s
         for s in (
@@ -212,6 +214,12 @@ def amazon_title(ctx: Ctx) -> dict:
         segments.append(_cap(ctx.colour()))
     segments += [_cap(re.sub(r"^(a|an) ", "", f)) for f in ctx.feature_phrases(3)]
     segments += [_cap(k) for k in ctx.keywords]
+    asked = [
+        _cap(f.strip(" ."))
+        for f in ctx.features(limit=8)
+        if any(mentions(f, m) for m in ctx.directives.mention)
+    ]
+    segments = [*asked, *(s for s in segments if s not in asked)]
     if ctx.sizes():
         segments.append(f"Sizes {ctx.sizes()}")
     if ctx.colours_available():
@@ -313,12 +321,13 @@ def meta_ad(ctx: Ctx) -> dict:
     for first in firsts:
         primary_options += [f"{first} {cta}", first]
         primary_options += [f"{first} {s}" for s in seconds]
-    primary = choose(ctx, primary_options, low=80, high=125) or choose(
-        ctx, [cta, morph.sentence(ctx.name)], low=0, high=125
-    )
-    headline = choose(ctx, name_forms(ctx), low=15, high=40) or choose(
-        ctx, headlines(ctx, 40), low=15, high=40
-    )
+    previous = ctx.previous or {}
+    primary = choose(
+        ctx, primary_options, low=80, high=125, previous=previous.get("primary_text", "")
+    ) or choose(ctx, [cta, morph.sentence(ctx.name)], low=0, high=125)
+    headline = choose(
+        ctx, name_forms(ctx), low=15, high=40, previous=previous.get("headline", "")
+    ) or choose(ctx, headlines(ctx, 40), low=15, high=40, previous=previous.get("headline", ""))
     noun = _cap(ctx.noun) if ctx.noun else ""
     description_options = [
         f"{_cap(ctx.material())} {noun}" if ctx.material() and noun else "",
@@ -326,7 +335,9 @@ def meta_ad(ctx: Ctx) -> dict:
         f"By {ctx.facts.brand}" if ctx.facts.brand else "",
         "Shop now",
     ]
-    description = choose(ctx, description_options, low=10, high=30)
+    description = choose(
+        ctx, description_options, low=10, high=30, previous=previous.get("description", "")
+    )
     return {"primary_text": primary, "headline": headline, "description": description}
 
 
@@ -347,6 +358,11 @@ def email_subject(ctx: Ctx) -> dict:
             options.append(f"{morph.upper_first(morph.join(list(ctx.keywords)))}: the {name}")
         if ctx.style.tone in {"playful", "bold"}:
             options.append(f"Say hello to the {name}" + ("!" if ctx.style.exclaims else ""))
+    if ctx.noun:
+        by = f" by {ctx.facts.brand}" if ctx.facts.brand else ""
+        options.append(f"The {ctx.noun}{by}")
+        for feature in ctx.feature_phrases(2):
+            options.append(f"The {ctx.noun}{by}, with {feature}")
     previous = (ctx.previous or {}).get("text", "")
     text = choose(ctx, options, low=30, high=50, previous=previous)
     return {"text": text or choose(ctx, options, low=0, high=80) or ctx.name[:50]}
