@@ -400,7 +400,8 @@ def credits_reserve(*, workspace: Workspace, key: str, kind: str, units: int = 1
                     units=units,
                     unit_cost=unit_cost,
                     cost=cost,
-                    overage=cost - take,
+                    # Work on an unlimited plan is recorded at its cost but is never overage.
+                    overage=0 if plan.unlimited else cost - take,
                     reference=key[:255],
                 )
             else:
@@ -409,7 +410,8 @@ def credits_reserve(*, workspace: Workspace, key: str, kind: str, units: int = 1
                 if take:
                     _balance_move(account, -take)
                 entry = existing
-                entry.credits, entry.cost, entry.overage = -take, cost, cost - take
+                entry.credits, entry.cost = -take, cost
+                entry.overage = 0 if plan.unlimited else cost - take
                 entry.units, entry.unit_cost = units, unit_cost
                 entry.state, entry.settled_at = EntryState.RESERVED, None
                 entry.save()

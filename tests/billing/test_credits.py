@@ -234,6 +234,18 @@ def test_unlimited_records_use_without_touching_the_balance(workspace):
     assert balance_of(workspace) == balance == ledger_sum(workspace)
     costs = CreditEntry.objects.for_workspace(workspace).filter(entry_type="debit")
     assert sorted(costs.values_list("cost", flat=True)) == [100, 100, 100]
+    # Never overage: nothing to report to a Stripe meter (self-hosted has none).
+    assert list(costs.values_list("overage", flat=True)) == [0, 0, 0]
+
+
+def test_unlimited_work_queues_no_overage_report(workspace, django_capture_on_commit_callbacks):
+    services.billing_plan_assign(
+        workspace=workspace, actor=None, plan_code=PlanCode.UNLIMITED, by_site_admin=True
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.credits_reserve(workspace=workspace, key="u1", kind="copy_variant", units=3)
+        services.credits_settle(workspace=workspace, key="u1", units=2)
+    assert callbacks == []
 
 
 def test_work_keys_are_checked(workspace):
