@@ -93,7 +93,8 @@ PERCENT_COMPOSITION = re.compile(
     r"\d{1,3}\s*%\s*[A-Za-z][A-Za-z -]{1,30}?(?=\s*(?:[;,()]|\band\b|\d|$))"
 )
 SURFACE_FINISHES = ("matte", "glossy", "polished", "brushed", "frosted", "lacquered", "glazed")
-LIST_PREFIX = re.compile(r"^\s*(?:\.:|[-•*·▪►✓✔]|\d+[.)])\s*")
+# ".:", a bullet, or "1." / "2)" followed by a space ("2.5 inches" is no numbered item).
+LIST_PREFIX = re.compile(r"^\s*(?:\.:\s*|[-•*·▪►✓✔]\s*|\d+[.)]\s+)")
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(])|(?<=[a-z][.!?])(?=[A-Z])")
 PRONOUN_START = re.compile(
     r"^(it|they|this|these|that|those|you|your|we|our|its|their|which|a few|some|in|on|at|"
@@ -196,11 +197,13 @@ def _features_from(phrase: str) -> list[str]:
     parts = re.split(r"(?<!\d),\s*|,\s*(?!\d)|\s+and\s+|\s*&\s*|\s+plus\s+", phrase)
     out = []
     for part in parts:
-        part = re.sub(r"^(with|featuring)\s+", "", part.strip(), flags=re.I)
+        part = re.sub(r"^(with|featuring|and|or|yet|but|plus)\s+", "", part.strip(), flags=re.I)
         part = re.sub(r"^(a|an|the|its|their|some)\s+", "", part, flags=re.I)
         words = part.split()
         if not 2 <= len(words) <= 7 or PRONOUN_START.match(part) or not _names_a_thing(part):
             continue
+        if re.search(r"\b(you|your|we|our|it|they|them|this|these)\b", part, re.I):
+            continue  # "watch your sales go up" is no part of the product
         out.append(part.rstrip(" ."))
     return out
 
@@ -290,7 +293,7 @@ def extract_description_facts(body_html: str) -> dict[str, list[str]]:
             if subject:
                 phrases.append(subject.group(1))
             names_product = bool(
-                re.match(r"^(a|an|the)?\s*([\w-]+\s+){0,3}?" + PRODUCT_NOUN, unit, re.I)
+                re.match(r"^(a|an|the)?\s*([\w-]+\s+){0,5}?" + PRODUCT_NOUN, unit, re.I)
             )
             if (
                 fragment

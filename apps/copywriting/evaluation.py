@@ -249,7 +249,7 @@ def _numbers(text: str) -> set[str]:
 def _hashtag_words(match: re.Match) -> str:
     """ "#CollegeProgram" -> "college program": a hashtag is checked for what it says, not
     for its capitals."""
-    return " ".join(re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", match.group(1))).lower()
+    return " ".join(re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", match.group(1))).lower()
 
 
 def unsupported_claims(
@@ -383,11 +383,11 @@ def grammar_errors(text: str, facts_text: str = "") -> list[str]:
     plain = re.sub(r"<[^>]+>", " ", text)
     facts_lower = facts_text.lower()
     errors: list[str] = []
-    tokens = re.findall(r"[\w'’-]+|[.,;:!?]", plain)
+    tokens = re.findall(r"[\w'’-]+|[.,;:!?/&|()]", plain)
     for index, token in enumerate(tokens[:-1]):
         following = tokens[index + 1]
         lowered = token.lower()
-        if lowered in {"a", "an"} and following not in ".,;:!?":
+        if lowered in {"a", "an"} and following not in ".,;:!?/&|()":
             vowel = _starts_with_vowel_sound(following)
             if vowel is not None and (lowered == "an") != vowel:
                 errors.append(f"{token} {following}")

@@ -11,6 +11,7 @@ description itself goes along too.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import asdict, dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 from apps.catalog import vocabulary
 from apps.catalog.facts import description_plain, extract_description_facts, has_facts
 from apps.catalog.models import Product
+from apps.copywriting.morph import is_plural
 
 OPTION_SKIP = {"title", "default title"}
 COLOUR_OPTION = re.compile(r"colou?rs?|shade|finish", re.I)
@@ -29,6 +31,7 @@ TITLE_NOISE = (
     re.compile(r"\s*[-–]\s*free shipping\s*$", re.I),
     re.compile(r"^brand new\s+", re.I),
     re.compile(r"\s+in\s+many\s+colou?rs\b.*$", re.I),
+    re.compile(r"\s*\([^)]*\)\s*$"),  # "Greeting Cards (8 pcs)"
     re.compile(r"[\s!?.]+$"),
 )
 
@@ -61,9 +64,9 @@ class ProductFacts:
         """Whether the product is named in the plural and takes "these" and "they" (jeans,
         earrings, stickers, "Trail Shoes")."""
         if self.noun:
-            return self.noun.split()[-1] in vocabulary.PLURAL_ONLY
+            return is_plural(self.noun.split()[-1])
         words = re.findall(r"[A-Za-z]+", self.name or self.title)
-        return bool(words) and words[-1].lower() in vocabulary.PLURAL_ONLY
+        return bool(words) and is_plural(words[-1])
 
     @property
     def colour_options(self) -> tuple[str, ...]:
@@ -139,9 +142,17 @@ def short_name(title: str) -> str:
     return name or title.strip()
 
 
+@functools.lru_cache(maxsize=1)
+def _noun_pattern() -> re.Pattern:
+    nouns = sorted(set(vocabulary.PRODUCT_NOUNS), key=len, reverse=True)
+    alternatives = "|".join(re.escape(n).replace(r"\ ", r"[\s-]+") for n in nouns)
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?:s|es)?(?![\w-])", re.IGNORECASE)
+
+
 def noun_of(*texts: str) -> str:
-    """The kind of product: the last product noun in the first text that names one."""
-    pattern = vocabulary.term_pattern(vocabulary.PRODUCT_NOUNS)
+    """The kind of product: the last product noun (or its plural) in the first text that names
+    one ("Greeting Cards" -> "cards")."""
+    pattern = _noun_pattern()
     for text in texts:
         found = [m.group(0).lower() for m in pattern.finditer(text or "")]
         if found:

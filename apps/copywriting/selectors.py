@@ -15,7 +15,7 @@ from apps.brand.models import BrandProfile, MaterialSource, MaterialText
 from apps.catalog.models import ApprovedCopy, Product
 from apps.copywriting import channels
 from apps.copywriting.models import CopyDraft, CopySettings, CopyVariant, CopyVersion
-from apps.copywriting.writer.morph import parts_of_speech
+from apps.copywriting.morph import parts_of_speech
 from apps.jobs.models import Job
 from apps.reviews.lifecycle import ReviewDecision, ReviewState
 from apps.reviews.selectors import review_histories, review_history

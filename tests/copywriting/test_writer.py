@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from apps.copywriting import channels, prompting
+from apps.copywriting import channels, morph, prompting
 from apps.copywriting.evaluation import grammar_errors, unsupported_claims
 from apps.copywriting.facts import build_facts
-from apps.copywriting.writer import morph, write_copy
+from apps.copywriting.writer import write_copy
 from apps.gateway.types import TextRequest
 
 SHIRT = build_facts(

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from apps.brand.rules import find_banned
 from apps.catalog import vocabulary
+from apps.copywriting import morph
 from apps.copywriting.brief import Directives, mentions
 from apps.copywriting.facts import ProductFacts
-from apps.copywriting.writer import morph
 from apps.copywriting.writer.style import Style
 
 MEASURE = re.compile(
@@ -336,6 +336,46 @@ class Ctx:
         return ""
 
     # --- the brief ------------------------------------------------------------------------------
+
+    def mentioned_facts(self) -> list[tuple[str, str]]:
+        """(what the brief asks to mention, the fact that says it, or '' when none does)."""
+        stated = (
+            *self.facts.features,
+            *self.facts.materials,
+            *self.facts.uses,
+            *self.facts.care,
+            *self.facts.dimensions,
+            *self.facts.claims,
+            *self.facts.fit,
+            *self.facts.origin,
+            *(v for _, v in self.facts.attributes),
+            *self.facts.tags,
+        )
+        return [
+            (wanted, next((f for f in stated if mentions(f, wanted)), ""))
+            for wanted in self.directives.mention
+        ]
+
+    def fact_sentence(self, fact: str) -> str:
+        """A fact as a sentence of its own, whatever its shape."""
+        phrase = morph.lower_first(fact.strip(" ."))
+        if re.search(r"\b(is|are|has|have|runs?|fits?)\b", phrase):
+            return morph.sentence(phrase)
+        if morph.reads_as_noun_phrase(phrase):
+            return morph.sentence(f"{self.it} {self.has} {morph.noun_phrase(phrase)}")
+        if re.match(r"(for|to|in|with)\b", phrase):
+            return morph.sentence(f"Made {phrase}")
+        if re.match(r"(not|non)\b", phrase):
+            return morph.sentence(f"{self.it} {self.is_} {phrase}")
+        return morph.sentence(phrase)
+
+    def mention_titles(self) -> list[str]:
+        """What the brief asks to mention, as short capitalised facts for titles."""
+        return [
+            morph.title_case(re.sub(r"^(a|an|the) ", "", fact.strip(" .")))
+            for _, fact in self.mentioned_facts()
+            if fact and len(fact) <= 40
+        ]
 
     def keyword_sentence(self) -> str:
         """One sentence that works the brief's keywords in."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from apps.copywriting import morph
 from apps.copywriting.brief import mentions
 from apps.copywriting.channels import x_weighted_length
-from apps.copywriting.writer import morph
 from apps.copywriting.writer.base import Ctx
 
 
@@ -128,44 +128,13 @@ def feature_clauses(ctx: Ctx) -> str:
 
 
 def mention_lines(ctx: Ctx, written: str) -> list[str]:
-    """Sentences for what the brief asks to mention and the plan has not said yet; a note for
-    what the facts do not support."""
-    lines = []
-    for wanted in ctx.directives.mention:
-        if mentions(written, wanted):
-            continue
-        fact = next(
-            (
-                f
-                for f in (
-                    *ctx.facts.features,
-                    *ctx.facts.materials,
-                    *ctx.facts.uses,
-                    *ctx.facts.care,
-                    *ctx.facts.dimensions,
-                    *ctx.facts.claims,
-                    *ctx.facts.fit,
-                    *ctx.facts.origin,
-                    *(v for _, v in ctx.facts.attributes),
-                )
-                if mentions(f, wanted)
-            ),
-            "",
-        )
-        if fact:
-            phrase = morph.lower_first(fact.strip(" ."))
-            if re.search(r"\b(is|are|has|have)\b", phrase):
-                lines.append(morph.sentence(phrase))
-            else:
-                lines.append(morph.sentence(f"{ctx.it} {ctx.has} {morph.noun_phrase(phrase)}"))
-        elif mentions(ctx.facts.support_text(), wanted):
-            lines.append("")  # said in the description's words elsewhere; nothing to add
-        else:
-            ctx.notes.append(
-                f"Did not mention “{wanted}”: it is not among the product's facts "
-                "(add it on the product's page if it is true)."
-            )
-    return [line for line in lines if line]
+    """Sentences for what the brief asks to mention and the plan has not said yet (only facts
+    of the product; the copy studio notes the rest)."""
+    return [
+        ctx.fact_sentence(fact)
+        for wanted, fact in ctx.mentioned_facts()
+        if fact and not mentions(written, wanted)
+    ]
 
 
 def plan_description(ctx: Ctx) -> list[Line]:
@@ -386,6 +355,12 @@ def x_post(ctx: Ctx) -> dict:
     kept = fit_plan(lines, target)
     tags = " ".join(ctx.hashtags(2))
     emoji = ctx.emoji()
+    previous = (ctx.previous or {}).get("text", "")
+    if ctx.directives.shorter and previous:
+        # Shorter than the version being rewritten: a short opener, the asked-for lines only.
+        short_open = Line(morph.sentence(f"Meet {ctx.subject()}"), 0, 1, "opener")
+        kept = [short_open, *(line for line in kept[1:] if line.key in {"mention", "keywords"})]
+        tags = " ".join(ctx.hashtags(1))
     while kept:
         body = " ".join(line.text for line in kept)
         text = f"{body} {emoji}".strip() if emoji else body

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from apps.catalog import vocabulary
+from apps.copywriting import morph
 from apps.copywriting.brief import mentions
 from apps.copywriting.channels import AMAZON_REPEATABLE, AMAZON_TITLE_FORBIDDEN, PROMO_PHRASES
-from apps.copywriting.writer import morph
 from apps.copywriting.writer.base import Ctx
 
 
@@ -29,9 +29,10 @@ def choose(ctx: Ctx, options: list[str], *, low: int, high: int, previous: str =
     if not seen:
         return ""
     if previous and ctx.directives.shorter:
-        seen = [o for o in seen if len(o) < len(previous)] or seen
+        # Nothing shorter to say: the shortest there is, never a longer one.
+        seen = [o for o in seen if len(o) < len(previous)] or [min(seen, key=len)]
     if previous and ctx.directives.longer:
-        seen = [o for o in seen if len(o) > len(previous)] or seen
+        seen = [o for o in seen if len(o) > len(previous)] or [max(seen, key=len)]
 
     def asked(option: str) -> tuple[int, int]:
         lowered = option.lower()
@@ -91,8 +92,9 @@ def _cap(text: str) -> str:
 
 
 def descriptors(ctx: Ctx) -> list[str]:
-    """Short, capitalised facts for titles ("European Flax Linen", "Sand", "Relaxed Fit")."""
-    found = []
+    """Short, capitalised facts for titles ("European Flax Linen", "Sand", "Relaxed Fit"),
+    those the brief asks to mention first."""
+    found = [*ctx.mention_titles()]
     stuff = ctx.made_of()
     if stuff and "%" not in stuff and not ctx.in_name(stuff):
         found.append(_cap(stuff))
@@ -123,6 +125,12 @@ def seo_title(ctx: Ctx) -> dict:
                     options.append(f"{name} – {second}, {first}{tail}")
                 for keyword in keywords:
                     options.append(f"{name} – {keyword}, {first}{tail}")
+    noun = _cap(ctx.noun) if ctx.noun else ""
+    if keywords and noun:  # a long name leaves no room: the keywords and what it is
+        for tail in ([f" | {brand}"] if brand else []) + [""]:
+            options.append(f"{', '.join(keywords)} {noun}{tail}")
+            for extra in extras[:2]:
+                options.append(f"{', '.join(keywords)} {noun} – {extra}{tail}")
     previous = (ctx.previous or {}).get("text", "")
     return {"text": choose(ctx, options, low=50, high=60, previous=previous) or ctx.name[:60]}
 
@@ -149,6 +157,7 @@ def _meta_sentences(ctx: Ctx) -> list[list[str]]:
     seconds = [
         s
         for s in (
+            *(ctx.fact_sentence(fact) for _, fact in ctx.mentioned_facts() if fact),
             f"Made of {ctx.made_of()}." if ctx.made_of() else "",
             ctx.fit(),
             ctx.keyword_sentence(),
@@ -203,7 +212,12 @@ def amazon_title(ctx: Ctx) -> dict:
     """Brand first, then the product, then its key attributes (Amazon's own advice)."""
     brand = ctx.facts.brand
     name = "".join(ch for ch in ctx.name if ch not in AMAZON_TITLE_FORBIDDEN)
-    lead = name if not brand or name.lower().startswith(brand.lower()) else f"{brand} {name}"
+    if not brand or name.lower().startswith(brand.lower()):
+        lead = name
+    elif brand.split()[-1].lower() == name.split()[0].lower():
+        lead = f"{brand} – {name}"  # "Life Made Magic – Magic Kingdom Sticker", not "Magic Magic"
+    else:
+        lead = f"{brand} {name}"
     segments = []
     stuff = ctx.composition() or ctx.material()
     if stuff and not ctx.in_name(ctx.material() or stuff):
@@ -248,9 +262,10 @@ def _fits(text: str, limit: int) -> bool:
 def headlines(ctx: Ctx, limit: int = 30) -> list[str]:
     noun = _cap(ctx.noun) if ctx.noun else ""
     material, colour, fit = ctx.material(), ctx.colour(), ctx.fit_words()
-    out = [*name_forms(ctx, bare_noun=True)]
-    if material and noun:
+    out = [*ctx.mention_titles(), *name_forms(ctx, bare_noun=True)]
+    if material and noun and material.lower() not in noun.lower():
         out.append(f"{_cap(material)} {noun}")
+    if material:
         out.append(f"Made of {_cap(material)}")
     if colour and noun:
         out.append(f"{_cap(colour)} {noun}")
@@ -360,9 +375,14 @@ def email_subject(ctx: Ctx) -> dict:
             options.append(f"Say hello to the {name}" + ("!" if ctx.style.exclaims else ""))
     if ctx.noun:
         by = f" by {ctx.facts.brand}" if ctx.facts.brand else ""
-        options.append(f"The {ctx.noun}{by}")
         for feature in ctx.feature_phrases(2):
             options.append(f"The {ctx.noun}{by}, with {feature}")
+        if ctx.keywords:
+            options.append(f"{morph.upper_first(morph.join(list(ctx.keywords)))}: the {ctx.noun}")
+    for name in [*name_forms(ctx), ctx.noun]:
+        for title in ctx.mention_titles():
+            if name:
+                options.append(f"The {name}: {title.lower()}")
     previous = (ctx.previous or {}).get("text", "")
-    text = choose(ctx, options, low=30, high=50, previous=previous)
+    text = choose(ctx, options, low=30, high=60, previous=previous)
     return {"text": text or choose(ctx, options, low=0, high=80) or ctx.name[:50]}
