@@ -209,6 +209,13 @@ def _features_from(phrase: str) -> list[str]:
 
 
 PREPOSITIONS = {"at", "on", "in", "down", "with", "for", "of", "to", "from", "along", "around"}
+# Heads of phrases that say how something looks or what it goes with, not what it has
+# ("a distinctly fashionable look", "sportive clothing").
+ABSTRACT_HEADS = {
+    "look", "looks", "feel", "style", "clothing", "clothes", "touch", "comfort", "quality",
+    "way", "time", "day", "days", "occasion", "occasions", "outfit", "outfits", "wardrobe",
+    "people", "everyone", "fans", "fan", "gift", "experience", "vibe", "vibes", "mind", "life",
+}  # fmt: skip
 
 
 def _names_a_thing(phrase: str) -> bool:
@@ -220,7 +227,8 @@ def _names_a_thing(phrase: str) -> bool:
         if word.lower() in PREPOSITIONS and head:
             break
         head = word
-    return bool(head) and "NOUN" in getAllLemmas(head.lower())
+    lowered = head.lower()
+    return bool(head) and "NOUN" in getAllLemmas(lowered) and lowered not in ABSTRACT_HEADS
 
 
 def extract_description_facts(body_html: str) -> dict[str, list[str]]:

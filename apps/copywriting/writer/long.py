@@ -379,10 +379,25 @@ def instagram(ctx: Ctx) -> dict:
     elif ctx.directives.longer:
         target = 80
     kept = fit_plan(lines, target)
-    body = " ".join(line.text for line in kept)
     emoji = ctx.emoji()
-    if emoji:
-        body = f"{body} {emoji}"
     tags = ctx.hashtags(10)
-    text = body if not tags else f"{body}\n\n{' '.join(tags)}"
+    previous = (ctx.previous or {}).get("text", "")
+
+    def render(kept_lines: list[Line], hashtags: list[str]) -> str:
+        body = " ".join(line.text for line in kept_lines)
+        if emoji:
+            body = f"{body} {emoji}"
+        return body if not hashtags else f"{body}\n\n{' '.join(hashtags)}"
+
+    text = render(kept, tags)
+    if ctx.directives.shorter and previous:
+        # Shorter than the version being rewritten: fewer lines, then a short opener and
+        # fewer hashtags, until it is.
+        while len(text) >= len(previous) and len(kept) > 1:
+            kept = kept[:-1]
+            text = render(kept, tags)
+        if len(text) >= len(previous):
+            kept = [Line(morph.sentence(f"Meet {ctx.subject()}"), 0, 1, "opener")]
+            tags = tags[:3]
+            text = render(kept, tags)
     return {"text": text}

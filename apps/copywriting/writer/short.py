@@ -379,6 +379,7 @@ def email_subject(ctx: Ctx) -> dict:
             options.append(f"The {ctx.noun}{by}, with {feature}")
         if ctx.keywords:
             options.append(f"{morph.upper_first(morph.join(list(ctx.keywords)))}: the {ctx.noun}")
+            options += [f"{morph.upper_first(k)}: the {ctx.noun}" for k in ctx.keywords]
     for name in [*name_forms(ctx), ctx.noun]:
         for title in ctx.mention_titles():
             if name:
