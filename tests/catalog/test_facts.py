@@ -29,13 +29,8 @@ def test_the_description_is_read_into_kinds_of_facts_without_shop_boilerplate():
     assert facts["materials"][0] == "50% Polyester; 25% Soft cotton; 25% Rayon"
     assert {"polyester", "cotton", "rayon"} <= set(facts["materials"])
     assert facts["fit"] == ["loose fit", "Runs true to size"]
-    assert facts["features"] == [
-        "fashionable look",
-        "crew neck",
-        "short sleeves",
-        "Sewn in label",
-        "Not waterproof",
-    ]
+    # "a fashionable look" says how it looks, not what it has: no feature.
+    assert facts["features"] == ["crew neck", "short sleeves", "Sewn in label", "Not waterproof"]
     assert facts["dimensions"] == ["Light fabric (4.3 oz/yd² (146 g/m²))"]
     assert facts["care"] == ["Machine wash cold"]
     assert facts["uses"] == ["lazy weekends"]
