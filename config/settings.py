@@ -337,6 +337,11 @@ ATELIER_ENCRYPTION_KEYS = env.list("ATELIER_ENCRYPTION_KEYS", default=[])
 # A site-wide OpenAI (or OpenAI-compatible) account used by workspaces without their own key.
 GATEWAY_OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 GATEWAY_OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
+# Outbound guard (apps/core/netguard.py): URLs a workspace sets (a provider's base URL) may
+# reach only public addresses, checked after DNS resolution on every connection. The operator
+# may allow more: host names, ".example.org" (a domain and its subdomains), IPs or CIDR ranges,
+# e.g. OUTBOUND_ALLOWED_HOSTS="ollama.internal,10.0.5.0/24". Metadata addresses stay refused.
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 # Injected latency per local-provider call, for tests and the benchmark.
 GATEWAY_LOCAL_LATENCY_MS = env.int("GATEWAY_LOCAL_LATENCY_MS", default=0)
 # Identical requests within this many seconds are served from the cache (0 turns it off).

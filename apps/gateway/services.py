@@ -40,6 +40,7 @@ from django.db import transaction
 from apps.accounts.models import User
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
+from apps.core import netguard
 from apps.core.errors import ServiceError
 from apps.gateway import encryption, engine, selectors
 from apps.gateway.errors import scrub
@@ -325,11 +326,17 @@ def _clean_base_url(base_url: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ServiceError(
             "The base URL must start with http:// or https:// and name a server, e.g. "
-            "https://api.openai.com/v1 or http://localhost:11434/v1.",
+            "https://api.openai.com/v1 or https://models.example.com/v1.",
             field="base_url",
         )
     if parsed.username or parsed.password:
         raise ServiceError("Put the key in the key field, not in the base URL.", field="base_url")
+    # Checked again on every connection (the name may resolve elsewhere later): this only
+    # refuses early, with the reason, what could never be reached.
+    try:
+        netguard.check_url(base_url)
+    except netguard.OutboundRefused as refusal:
+        raise ServiceError(f"Base URL: {refusal.message}", field="base_url") from None
     return base_url.rstrip("/")
 
 
