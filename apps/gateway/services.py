@@ -44,7 +44,13 @@ from apps.core import netguard
 from apps.core.errors import ServiceError
 from apps.gateway import encryption, engine, selectors
 from apps.gateway.errors import scrub
-from apps.gateway.models import ModelEntry, ProviderCredential, Route, RouteEntry
+from apps.gateway.models import (
+    ModelEntry,
+    ProviderCredential,
+    Route,
+    RouteEntry,
+    models_visible_to,
+)
 from apps.gateway.providers import CONFIGURABLE_PROVIDERS, ProviderName, build_provider
 from apps.gateway.types import (
     TASK_CAPABILITY,
@@ -261,7 +267,8 @@ def route_save(
             f"{label}: each model may appear once in a route (it is tried at most once).",
             field="models",
         )
-    models = {m.pk: m for m in ModelEntry.objects.filter(pk__in=ids)}
+    # Another workspace's own (fine-tuned) models are not in this workspace's registry.
+    models = {m.pk: m for m in ModelEntry.objects.filter(models_visible_to(workspace), pk__in=ids)}
     capability = TASK_CAPABILITY[task]
     for model_id in ids:
         model = models.get(model_id)
