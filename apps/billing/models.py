@@ -60,6 +60,9 @@ class BillingAccount(TenantModel):
     credit_balance = models.IntegerField(default=0)
     # Credits granted for the current period (an upgrade mid-period tops up the difference).
     period_granted = models.IntegerField(default=0)
+    # The start of the Stripe billing period whose credits are on the balance: an invoice for
+    # this period or an earlier one (a late or redelivered invoice.paid) grants nothing.
+    credits_period_start = models.DateTimeField(null=True, blank=True)
     stripe_customer_id = models.CharField(max_length=255, blank=True, default="")
     stripe_subscription_id = models.CharField(max_length=255, blank=True, default="")
     stripe_subscription_item_id = models.CharField(max_length=255, blank=True, default="")

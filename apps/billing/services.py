@@ -146,6 +146,7 @@ ACCOUNT_STATE_FIELDS = [
     "cancel_at_period_end",
     "past_due_since",
     "period_granted",
+    "credits_period_start",
     "stripe_customer_id",
     "stripe_subscription_id",
     "stripe_subscription_item_id",
@@ -927,6 +928,18 @@ def _on_checkout_completed(event: dict) -> tuple[BillingAccount | None, str]:
         logger.warning("Checkout %s: customer %s is not the account's", session.get("id"), customer)
         return account, "ignored: another customer"
     if customer and not account.stripe_customer_id:
+        holder = _customer_holder(customer, besides=account)
+        if holder is not None:
+            # Applying it would give one customer two workspaces (and fail on every retry).
+            logger.error(
+                "Stripe checkout %s for workspace %s names customer %s, which belongs to "
+                "workspace %s: not applied. Check this checkout in the Stripe dashboard.",
+                session.get("id"),
+                account.workspace_id,
+                customer,
+                holder,
+            )
+            return account, f"refused: customer {customer} belongs to another workspace"
         account.stripe_customer_id = customer
     if subscription and subscription != account.stripe_subscription_id:
         # Subscription events may arrive after this one: until then the plan bought counts.
@@ -940,6 +953,17 @@ def _on_checkout_completed(event: dict) -> tuple[BillingAccount | None, str]:
         account.cancel_at_period_end = False
     _save_state(account)
     return account, "applied"
+
+
+def _customer_holder(customer: str, *, besides: BillingAccount) -> int | None:
+    """The workspace whose account already has this Stripe customer, other than ``besides``."""
+    return (
+        BillingAccount.objects.all_workspaces()
+        .filter(stripe_customer_id=customer)
+        .exclude(pk=besides.pk)
+        .values_list("workspace_id", flat=True)
+        .first()
+    )
 
 
 def _subscription_plan_item(subscription: dict) -> tuple[dict, Plan | None]:
@@ -1041,6 +1065,24 @@ def _invoice_plan(invoice: dict) -> Plan | None:
     return None
 
 
+def _invoice_period_start(invoice: dict) -> datetime | None:
+    """The start of the billing period an invoice pays for: its plan line's period (Stripe
+    puts the invoice's own period_start/end on the usage period before it)."""
+    for line in (invoice.get("lines") or {}).get("data") or []:
+        start = (line.get("period") or {}).get("start")
+        if start:
+            return from_timestamp(start)
+    return from_timestamp(invoice.get("period_start"))
+
+
+def _period_already_granted(account: BillingAccount, period_start: datetime | None) -> bool:
+    return bool(
+        period_start
+        and account.credits_period_start
+        and period_start <= account.credits_period_start
+    )
+
+
 def _invoice_record(account: BillingAccount, invoice: dict) -> None:
     invoices = Invoice.objects.for_workspace(account.workspace_id)
     existing = invoices.filter(stripe_invoice_id=invoice["id"]).first()
@@ -1085,15 +1127,29 @@ def _on_invoice_paid(event: dict) -> tuple[BillingAccount | None, str]:
         plan = account.plan_obj
     reason = invoice.get("billing_reason") or ""
     outcome = "recorded"
+    period_start = _invoice_period_start(invoice)
     if reason in ("subscription_create", "subscription_cycle"):
-        if _grant_for_period(
+        if _period_already_granted(account, period_start):
+            # A late (or re-sent) invoice for a period whose credits were given already, or
+            # for an earlier one: a new period has started since; granting would add it again.
+            outcome = "recorded: this period's credits were already granted"
+        elif _grant_for_period(
             account,
             key=f"invoice:{invoice['id']}",
             plan=plan,
             reference=f"{plan.name}: invoice {invoice.get('number') or invoice['id']}",
         ):
             outcome = f"granted {plan.monthly_credits} credits"
-    elif reason == "subscription_update" and not plan.unlimited:
+            account.credits_period_start = period_start
+    elif (
+        reason == "subscription_update"
+        and not plan.unlimited
+        and not (
+            period_start
+            and account.credits_period_start
+            and period_start < account.credits_period_start
+        )
+    ):
         # An upgrade mid-period: top up to the new plan's monthly credits.
         top_up = plan.monthly_credits - account.period_granted
         if top_up > 0 and _ledger_post(
