@@ -394,6 +394,18 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 # Webhooks signed longer ago than this are refused as replays (the stripe library's default).
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
 BILLING_TRIAL_DAYS = env.int("BILLING_TRIAL_DAYS", default=14)
+# The free trial is one per person (the workspace's creator). With this on, also one per
+# verified company e-mail domain; addresses at public mail providers never count as a company.
+BILLING_TRIAL_ONE_PER_EMAIL_DOMAIN = env.bool("BILLING_TRIAL_ONE_PER_EMAIL_DOMAIN", default=False)
+BILLING_TRIAL_SHARED_EMAIL_DOMAINS = env.list(
+    "BILLING_TRIAL_SHARED_EMAIL_DOMAINS",
+    default=[
+        "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+        "yahoo.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me",
+        "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.com",
+        "zoho.com", "fastmail.com",
+    ],
+)  # fmt: skip
 # Work goes on this many days after a failed payment before new work is refused.
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 if STRIPE_SECRET_KEY:

@@ -68,7 +68,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditAction
 from apps.audit.services import RequestOrigin, audit_record
-from apps.billing import stripe_adapter
+from apps.billing import stripe_adapter, trials
 from apps.billing.errors import (
     BillingInactive,
     NoCostEstimate,
@@ -170,19 +170,21 @@ def billing_account_ensure(*, workspace: Workspace) -> BillingAccount:
         return account
     try:
         with transaction.atomic():
+            trial = trials.trial_claim(workspace)
             account = BillingAccount.objects.create(
-                workspace=workspace, **billing_account_defaults(workspace)
+                workspace=workspace, **billing_account_defaults(workspace, trial=trial)
             )
-            trial = PLANS[PlanCode.TRIAL]
-            _ledger_post(
-                account,
-                key="trial",
-                entry_type=EntryType.GRANT,
-                credits=trial.monthly_credits,
-                reference="Free trial",
-            )
-            account.period_granted = trial.monthly_credits
-            account.save(update_fields=["period_granted"])
+            if trial.granted:
+                credits = PLANS[PlanCode.TRIAL].monthly_credits
+                _ledger_post(
+                    account,
+                    key="trial",
+                    entry_type=EntryType.GRANT,
+                    credits=credits,
+                    reference="Free trial",
+                )
+                account.period_granted = credits
+                account.save(update_fields=["period_granted"])
     except IntegrityError:
         account = BillingAccount.objects.for_workspace(workspace).get()
     return account
