@@ -33,6 +33,10 @@ are :class:`apps.billing.plans.WorkKind` values (``"copy_variant"``, ``"image_op
     balance (or overage) allows. Overage is reported to Stripe's meter after commit.
     Idempotent.
 
+``credits_settle_found(*, workspace, key, units=None) -> bool``
+    A job item that finds its output already there (its worker died after saving it) settles
+    the reservation left open, if any. Call it on every such path.
+
 ``credits_release(*, workspace, key, reason="") -> Reservation | None``
     The work did not happen (the provider failed): the reservation's credits go back.
     ``credits_refund(*, workspace, key, reason="")`` gives back a settled charge (a failed
@@ -484,6 +488,15 @@ def credits_settle(*, workspace: Workspace, key: str, units: int | None = None) 
     if entry.overage > 0:
         _report_overage_on_commit(entry)
     return Reservation.from_entry(entry)
+
+
+def credits_settle_found(*, workspace: Workspace, key: str, units: int | None = None) -> bool:
+    """For work found already done (a redelivered job item): settle its reservation if one is
+    still open, so the charge (and any overage) is final. True when it settled one now."""
+    entry = CreditEntry.objects.for_workspace(workspace).filter(key=_work_key(key)).first()
+    if entry is None or entry.state != EntryState.RESERVED:
+        return False
+    return credits_settle(workspace=workspace, key=key, units=units).state == EntryState.SETTLED
 
 
 def _reconcile(account: BillingAccount, entry: CreditEntry, actual_cost: int) -> None:

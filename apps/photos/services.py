@@ -702,6 +702,8 @@ def photo_process_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict
     """
     existing = PhotoOutput.objects.for_workspace(workspace).filter(job_item_id=item.pk).first()
     if existing is not None:
+        # Redelivered after the output was stored: the charge may still be only reserved.
+        billing.credits_settle_found(workspace=workspace, key=_work_key(item))
         return {"output_id": existing.pk, "again": True}
     photo = (
         Photo.objects.for_workspace(workspace)

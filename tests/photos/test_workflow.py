@@ -488,3 +488,37 @@ def test_approved_image_urls_is_one_query(django_assert_num_queries, settings, w
     with django_assert_num_queries(1):
         urls = exporting.approved_image_urls([product])
     assert list(urls) == [product.pk] and len(urls[product.pk]) == 1
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker dying (SIGKILL) at that line: nothing after it runs."""
+
+
+def test_an_item_redelivered_after_its_output_was_stored_settles_its_reservation(
+    workspace, editor, photos, recipe, monkeypatch
+):
+    """The probe: the photo path returned early on finding its output, leaving the reservation
+    "reserved"."""
+    from apps.billing import services as billing
+
+    set_balance(workspace, 100)
+    job = services.photo_batch_start(  # not run: on_commit callbacks are not executed
+        workspace=workspace, actor=editor, photo_ids=[photos[0].pk], recipe_id=recipe.pk
+    )
+    item = JobItem.objects.for_workspace(workspace).get(job=job)
+    real_settle = billing.credits_settle
+
+    def die(**kwargs):
+        raise WorkerKilled
+
+    monkeypatch.setattr(billing, "credits_settle", die)
+    with pytest.raises(WorkerKilled):
+        services.photo_process_item(workspace=workspace, job=job, item=item)
+    assert [e.state for e in _work_entries(workspace)] == ["reserved"]
+    assert PhotoOutput.objects.for_workspace(workspace).count() == 1
+
+    monkeypatch.setattr(billing, "credits_settle", real_settle)
+    again = services.photo_process_item(workspace=workspace, job=job, item=item)
+    assert again["again"] is True
+    assert [(e.state, e.credits) for e in _work_entries(workspace)] == [("settled", -5)]
+    assert balance_of(workspace) == 95
