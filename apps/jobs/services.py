@@ -244,14 +244,27 @@ def job_cancel(*, workspace: Workspace, actor: User | None, job_id: int) -> Job:
     if job.is_terminal:
         raise ServiceError("This job has already finished; there is nothing left to cancel.")
     now = timezone.now()
-    JobItem.objects.for_workspace(workspace).filter(job_id=job.pk).filter(
+    cancelled = _item_ids(
+        workspace,
+        job.pk,
         Q(status=JobItemStatus.PENDING)
-        | Q(status=JobItemStatus.RUNNING, claimed_at__lt=now - _lease())
-    ).update(status=JobItemStatus.CANCELLED, finished_at=now)
+        | Q(status=JobItemStatus.RUNNING, claimed_at__lt=now - _lease()),
+    )
+    JobItem.objects.for_workspace(workspace).filter(job_id=job.pk, pk__in=cancelled).update(
+        status=JobItemStatus.CANCELLED, finished_at=now
+    )
+    _on_cancelled_after_commit(workspace, job, cancelled)
     job.status = JobStatus.CANCELLED
     job.finished_at = now
     job.save(update_fields=["status", "finished_at"])
     return job
+
+
+def _on_cancelled_after_commit(workspace: Workspace, job: Job, item_ids: list[int]) -> None:
+    kind = job_kind_get(job.kind)
+    if item_ids and kind is not None and kind.on_cancelled is not None:
+        hook = kind.on_cancelled
+        transaction.on_commit(lambda: hook(workspace, job, list(item_ids)))
 
 
 @transaction.atomic
@@ -560,9 +573,12 @@ def _items_release(workspace: Workspace, job: Job, item_ids: Sequence[int], toke
             .values_list("status", flat=True)
             .first()
         )
-        JobItem.objects.for_workspace(workspace).filter(
+        ours = JobItem.objects.for_workspace(workspace).filter(
             pk__in=list(item_ids), status=JobItemStatus.RUNNING, claim_token=token
-        ).update(
+        )
+        if job_status == JobStatus.CANCELLED:
+            _on_cancelled_after_commit(workspace, job, list(ours.values_list("pk", flat=True)))
+        ours.update(
             status=(
                 JobItemStatus.CANCELLED
                 if job_status == JobStatus.CANCELLED

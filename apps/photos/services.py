@@ -22,6 +22,7 @@ from django.db.models import Max
 
 from apps.accounts.models import User
 from apps.billing import services as billing
+from apps.billing.batches import credits_reserve_batch
 from apps.billing.errors import BillingRefusal
 from apps.billing.plans import WorkKind
 from apps.catalog.models import Product, ProductImage
@@ -577,24 +578,42 @@ def photo_batch_start(
     _require_profile(steps, profile)
     # The whole batch must fit in the credits left: refused here, before anything is queued.
     billing.credits_check_can_start(workspace=workspace, kind=IMAGE_OPERATION, units=len(photos))
-    return job_create(
-        workspace=workspace,
-        actor=actor,
-        kind=PROCESS_JOB_KIND,
-        items=[(f"photo-{photo.pk}", {"photo_id": photo.pk}) for photo in photos],
-        params={
-            # A snapshot: editing the recipe while the job runs does not change its outputs.
-            "recipe_id": recipe.pk,
-            "recipe_name": recipe.name,
-            "steps": steps,
-            "preset": recipe.preset,
-            "profile_id": profile.pk if profile else None,
-        },
-        label=f"{recipe.name}: {len(photos)} photo{'s' if len(photos) != 1 else ''}",
-        # One photo per task: image work is CPU-bound, so a worker process does one at a time
-        # (a chunk of several would run them in threads, each holding a full-size image).
-        chunk_size=1,
-    )
+    with transaction.atomic():
+        job = job_create(
+            workspace=workspace,
+            actor=actor,
+            kind=PROCESS_JOB_KIND,
+            items=[(f"photo-{photo.pk}", {"photo_id": photo.pk}) for photo in photos],
+            params={
+                # A snapshot: editing the recipe while the job runs does not change its outputs.
+                "recipe_id": recipe.pk,
+                "recipe_name": recipe.name,
+                "steps": steps,
+                "preset": recipe.preset,
+                "profile_id": profile.pk if profile else None,
+            },
+            label=f"{recipe.name}: {len(photos)} photo{'s' if len(photos) != 1 else ''}",
+            # One photo per task: image work is CPU-bound, so a worker process does one at a
+            # time (a chunk of several would run them in threads, each holding a full image).
+            chunk_size=1,
+        )
+        # Held now, with the balance locked: batches submitted at once cannot all pass the
+        # check above on the same credits; the later ones are refused and nothing is queued.
+        item_ids = JobItem.objects.for_workspace(workspace).filter(job=job).values_list("pk")
+        credits_reserve_batch(
+            workspace=workspace,
+            keys=[f"photos.jobitem:{item_id}" for (item_id,) in item_ids],
+            kind=IMAGE_OPERATION,
+        )
+    return job
+
+
+def photo_batch_release(workspace: Workspace, job: Job, item_ids: list[int]) -> None:
+    """Items cancelled before they ran give back the credits held for them."""
+    for item_id in item_ids:
+        billing.credits_release(
+            workspace=workspace, key=f"photos.jobitem:{item_id}", reason="cancelled"
+        )
 
 
 def _gateway_segmenter(
@@ -712,6 +731,7 @@ def photo_process_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict
         .first()
     )
     if photo is None:
+        billing.credits_release(workspace=workspace, key=_work_key(item), reason="photo deleted")
         raise SkipItem("The photo was deleted before it was processed.")
     params = job.params
     profile = None
