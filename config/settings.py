@@ -165,15 +165,21 @@ JOB_ITEM_CONCURRENCY = env.int("JOB_ITEM_CONCURRENCY", default=1 if _SQLITE else
 JOB_CHUNK_SIZE = env.int("JOB_CHUNK_SIZE", default=16 * JOB_ITEM_CONCURRENCY)
 # Hard time limit of one chunk task (its soft limit is 30 s earlier).
 JOB_CHUNK_TIME_LIMIT = env.int("JOB_CHUNK_TIME_LIMIT", default=15 * 60)
-# A chunk task claims its items; a claim older than this is taken to belong to a dead worker
-# and may be taken over. Longer than a chunk's time limit, so a live chunk never loses its own.
-JOB_ITEM_LEASE_SECONDS = env.int("JOB_ITEM_LEASE_SECONDS", default=JOB_CHUNK_TIME_LIMIT + 60)
+# A chunk task claims its items and a heartbeat thread refreshes the claims while the task
+# lives, however long an item takes; a claim not refreshed for the lease belongs to a dead
+# worker: the stalled-job sweep (every JOB_STALL_SWEEP_SECONDS, beat) queues its items again.
+JOB_ITEM_HEARTBEAT_SECONDS = env.float("JOB_ITEM_HEARTBEAT_SECONDS", default=30)
+JOB_ITEM_LEASE_SECONDS = env.int("JOB_ITEM_LEASE_SECONDS", default=120)
+JOB_STALL_SWEEP_SECONDS = env.float("JOB_STALL_SWEEP_SECONDS", default=60)
+# A job that moved not at all for this long lost its broker messages (a flushed broker): its
+# pending items are queued again. Long, so that work waiting behind a backlog is not doubled.
+JOB_LOST_MESSAGES_SECONDS = env.int("JOB_LOST_MESSAGES_SECONDS", default=JOB_CHUNK_TIME_LIMIT + 60)
 # On PostgreSQL, job bookkeeping (claims, outcomes, counters) commits without waiting for the
 # disk; a database crash may lose its last fraction of a second, and those items run again.
 JOB_ASYNC_COMMIT = env.bool("JOB_ASYNC_COMMIT", default=True)
 CELERY_BEAT_SCHEDULE["jobs-recover-stalled"] = {
     "task": "apps.jobs.tasks.job_recover_stalled",
-    "schedule": 5 * 60,
+    "schedule": JOB_STALL_SWEEP_SECONDS,
 }
 if CELERY_BROKER_URL.startswith("redis"):
     # Redis gives a task that was never acknowledged (its worker died) to another worker after
