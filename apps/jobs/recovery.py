@@ -106,9 +106,7 @@ def job_stalled_count(*, job: Job, now: datetime | None = None) -> int:
         return 0
     now = now or timezone.now()
     return (
-        JobItem.objects.for_workspace(job.workspace_id)
-        .filter(_stalled(now), job_id=job.pk)
-        .count()
+        JobItem.objects.for_workspace(job.workspace_id).filter(_stalled(now), job_id=job.pk).count()
     )
 
 

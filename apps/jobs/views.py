@@ -73,6 +73,4 @@ def job_resume(request: HttpRequest, job: Job) -> HttpResponse:
 
 @job_action_view
 def job_retry_failed(request: HttpRequest, job: Job) -> HttpResponse:
-    return _act(
-        request, job, services.job_retry_failed, "{result} item(s) will be tried again."
-    )
+    return _act(request, job, services.job_retry_failed, "{result} item(s) will be tried again.")

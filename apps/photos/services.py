@@ -16,7 +16,8 @@ import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.core.files.base import ContentFile
+from django.conf import settings
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
@@ -91,18 +92,11 @@ def _product_for(workspace: Workspace, product_id: int | None) -> Product | None
     return product
 
 
-def _read_checked(upload) -> tuple[bytes, files.Inspected]:
-    """An uploaded file's bytes after the quick checks (its size before it is read at all)."""
+def _read_checked(upload) -> tuple[File, files.Inspected]:
+    """An uploaded file after the quick checks, which read its header only: the file stays on
+    disk and is stored from there in pieces (many large photos are never held in memory)."""
     name = getattr(upload, "name", "") or "photo"
-    if upload.size > files.max_upload_bytes():
-        raise ServiceError(
-            f"“{name}” is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-            f"{files.max_upload_bytes() / 1024 / 1024:.0f} MB per photo.",
-            field="files",
-        )
-    upload.seek(0)
-    content = upload.read()
-    return content, files.inspect_upload(content, name=name)
+    return File(upload), files.inspect_file(upload, name=name, size=upload.size)
 
 
 @transaction.atomic
@@ -110,7 +104,7 @@ def _photos_accept(
     *,
     workspace: Workspace,
     actor: User | None,
-    accepted: list[tuple[str, bytes, files.Inspected, Product | None, ProductImage | None]],
+    accepted: list[tuple[str, bytes | File, files.Inspected, Product | None, ProductImage | None]],
 ) -> tuple[list[Photo], Job]:
     photos = [
         Photo.objects.create(
@@ -119,7 +113,7 @@ def _photos_accept(
             source_image=source_image,
             original_name=name[:255],
             # Kept only until its job item has normalised it (then replaced and deleted).
-            file=ContentFile(content, name=f"{uuid.uuid4().hex}.upload"),
+            file=_stored(content),
             width=inspected.width,
             height=inspected.height,
             source_format=inspected.source_format,
@@ -140,13 +134,20 @@ def _photos_accept(
     return photos, job
 
 
+def _stored(content: bytes | File) -> File:
+    """A file to store under a fresh name: bytes, or an uploaded file copied from disk."""
+    name = f"{uuid.uuid4().hex}.upload"
+    if isinstance(content, bytes):
+        return ContentFile(content, name=name)
+    content.seek(0)
+    return File(content.file, name=name)
+
+
 def photo_upload(
     *, workspace: Workspace, actor: User | None, uploads: list, product_id: int | None = None
 ) -> UploadOutcome:
     """Accept uploaded files (Django UploadedFiles) for checking; a file refused by the quick
     checks is reported by name and the others go on."""
-    from django.conf import settings
-
     if not uploads:
         raise ServiceError("Choose one or more photos to upload.", field="files")
     limit = settings.PHOTOS_MAX_FILES_PER_UPLOAD
@@ -365,7 +366,14 @@ def lighting_profile_train(
     takes seconds). The quick checks run now: at least five files must pass them, or nothing
     is saved and the message says what was wrong with each refused file. The new version
     becomes the active one once it is learned."""
-    accepted: list[tuple[str, bytes]] = []
+    limit = settings.PHOTOS_MAX_FILES_PER_UPLOAD
+    if len(uploads) > limit:
+        raise ServiceError(
+            f"{len(uploads)} reference photos at once is more than the {limit} allowed; "
+            "choose the ones that show your light best.",
+            field="files",
+        )
+    accepted: list[tuple[str, File]] = []
     problems: list[str] = []
     for upload in uploads:
         try:
@@ -396,7 +404,7 @@ def lighting_profile_train(
             profile=profile,
             position=position,
             original_name=file_name[:255],
-            file=ContentFile(content, name=f"{uuid.uuid4().hex}.upload"),
+            file=_stored(content),
         )
     profile.job = job_create(
         workspace=workspace,
