@@ -379,6 +379,9 @@ GATEWAY_FORCE_ERRORS = env.dict("GATEWAY_FORCE_ERRORS", default={})
 
 # --- Catalog (apps/catalog) ------------------------------------------------------------------
 CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_MB", default=50) * 1024 * 1024
+# A CSV with more columns than this is refused at upload (each column is a field to map and an
+# attribute to store; 20,000 of them made the mapping page take 18 s).
+CATALOG_IMPORT_MAX_COLUMNS = env.int("CATALOG_IMPORT_MAX_COLUMNS", default=500)
 
 # --- Uploads (apps/core/uploads.py) -----------------------------------------------------------
 # Every uploaded file streams to a temporary file on disk, never into memory, and services read
