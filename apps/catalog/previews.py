@@ -17,7 +17,8 @@ from django.utils.text import slugify
 from apps.catalog.chunking import Chunk, group_products, read_chunk
 from apps.catalog.importing import ImportFileError, ParsedProduct, ProductAssembler, RowError
 from apps.catalog.merging import FileColumns, ProductPlan, plan_product
-from apps.catalog.models import ImportBatch, Product, ProductImage, ProductVariant
+from apps.catalog.models import ImportBatch, Product
+from apps.catalog.upsert import stored_parts
 
 LOOKUP_BATCH = 2000
 
@@ -100,16 +101,7 @@ def import_preview(*, batch: ImportBatch, mapping: dict[str, str], limit: int = 
             handle__in=[p.handle for p in parsed_products]
         )
     }
-    ids = [p.pk for p in stored.values()]
-    variants, images = {}, {}
-    for variant in ProductVariant.objects.for_workspace(batch.workspace_id).filter(
-        product_id__in=ids
-    ):
-        variants.setdefault(variant.product_id, []).append(variant)
-    for image in ProductImage.objects.for_workspace(batch.workspace_id).filter(
-        product_id__in=ids, file=""
-    ):
-        images.setdefault(image.product_id, []).append(image)
+    variants, images = stored_parts(batch.workspace_id, [p.pk for p in stored.values()])
     for parsed in parsed_products:
         existing = stored.get(parsed.handle)
         if existing is None:
@@ -121,8 +113,8 @@ def import_preview(*, batch: ImportBatch, mapping: dict[str, str], limit: int = 
                 existing,
                 parsed,
                 columns,
-                variants=sorted(variants.get(existing.pk, []), key=lambda v: (v.position, v.pk)),
-                images=sorted(images.get(existing.pk, []), key=lambda i: (i.position, i.pk)),
+                variants=variants.get(existing.pk, []),
+                images=images.get(existing.pk, []),
             )
         preview.products.append(PreviewProduct(parsed, plan))
     return preview

@@ -56,6 +56,28 @@ def _new_values(product: importing.ParsedProduct, fmt: str) -> dict:
     }
 
 
+def stored_parts(
+    workspace: Workspace | int, product_ids: list[int]
+) -> tuple[dict[int, list[ProductVariant]], dict[int, list[ProductImage]]]:
+    """The products' variants and linked (URL) images, in order, by product id: what an
+    import may change (uploaded image files are never touched)."""
+    variants: dict[int, list[ProductVariant]] = {}
+    for variant in (
+        ProductVariant.objects.for_workspace(workspace)
+        .filter(product_id__in=product_ids)
+        .order_by("position", "pk")
+    ):
+        variants.setdefault(variant.product_id, []).append(variant)
+    images: dict[int, list[ProductImage]] = {}
+    for image in (
+        ProductImage.objects.for_workspace(workspace)
+        .filter(product_id__in=product_ids, file="")
+        .order_by("position", "pk")
+    ):
+        images.setdefault(image.product_id, []).append(image)
+    return variants, images
+
+
 def _lock(workspace: Workspace, handles: list[str]) -> dict[str, Product]:
     return {
         p.handle: p
@@ -86,16 +108,7 @@ def products_upsert(
         ignore_conflicts=True,
     )
     stored = _lock(workspace, handles)
-    variants: dict[int, list[ProductVariant]] = {}
-    for variant in ProductVariant.objects.for_workspace(workspace).filter(
-        product_id__in=[p.pk for p in stored.values()]
-    ):
-        variants.setdefault(variant.product_id, []).append(variant)
-    images: dict[int, list[ProductImage]] = {}
-    for image in ProductImage.objects.for_workspace(workspace).filter(
-        product_id__in=[p.pk for p in stored.values()], file=""
-    ):
-        images.setdefault(image.product_id, []).append(image)
+    variants, images = stored_parts(workspace, [p.pk for p in stored.values()])
 
     refused, placeholders, plans = [], [], {}
     for handle in handles:
@@ -113,8 +126,8 @@ def products_upsert(
                 product,
                 parsed,
                 columns,
-                variants=sorted(variants.get(product.pk, []), key=lambda v: (v.position, v.pk)),
-                images=sorted(images.get(product.pk, []), key=lambda i: (i.position, i.pk)),
+                variants=variants.get(product.pk, []),
+                images=images.get(product.pk, []),
             )
         plans[product.pk] = (product, plan)
     if placeholders:
