@@ -26,9 +26,10 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 ## Set up and run the app on embedded defaults: SQLite, a filesystem Celery broker with a worker
-## beside the web server, the local model provider, the demo workspace. Ctrl-C stops both.
+## and beat (the periodic tasks: stalled-job recovery, renewals) beside the web server, the
+## local model provider, the demo workspace. Ctrl-C stops all three.
 run: seed
-	@echo "Starting the web server on http://127.0.0.1:8000 and a Celery worker (Ctrl-C stops both)."
+	@echo "Starting the web server on http://127.0.0.1:8000, a Celery worker and Celery beat (Ctrl-C stops all three)."
 	$(BIN)/honcho -f Procfile.dev start
 
 ## Set up and run the whole test suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set).

@@ -70,8 +70,16 @@ def bench_environment(*, database: str, redis_db: int):
 class Worker:
     """``celery -A config worker`` in its own process group, with the bench's environment."""
 
-    def __init__(self, *, concurrency: int = 2, pool: str = "prefork", env: dict | None = None):
-        self.args = [
+    def __init__(
+        self,
+        *,
+        concurrency: int = 2,
+        pool: str = "prefork",
+        env: dict | None = None,
+        nice: int = 0,
+    ):
+        # nice > 0: the worker yields the CPU to the web server, as the compose file runs it.
+        self.args = (["nice", "-n", str(nice)] if nice else []) + [
             sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}",
             f"--concurrency={concurrency}", "--loglevel=WARNING", "--without-gossip",
             "--without-mingle", "--without-heartbeat",

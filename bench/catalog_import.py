@@ -112,9 +112,10 @@ def import_file(services, workspace, user, path: Path, name: str):
         upload = SimpleUploadedFile(name, b"")
         upload.file = stream
         upload.size = path.stat().st_size
-        return services.catalog_import_upload(
+        batch = services.catalog_import_upload(
             workspace=workspace, actor=user, upload=upload, fmt="shopify"
         )
+        return services.catalog_import_confirm(workspace=workspace, actor=user, batch_id=batch.pk)
 
 
 def main() -> None:

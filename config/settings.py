@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.core.uploads.UploadLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -165,15 +166,21 @@ JOB_ITEM_CONCURRENCY = env.int("JOB_ITEM_CONCURRENCY", default=1 if _SQLITE else
 JOB_CHUNK_SIZE = env.int("JOB_CHUNK_SIZE", default=16 * JOB_ITEM_CONCURRENCY)
 # Hard time limit of one chunk task (its soft limit is 30 s earlier).
 JOB_CHUNK_TIME_LIMIT = env.int("JOB_CHUNK_TIME_LIMIT", default=15 * 60)
-# A chunk task claims its items; a claim older than this is taken to belong to a dead worker
-# and may be taken over. Longer than a chunk's time limit, so a live chunk never loses its own.
-JOB_ITEM_LEASE_SECONDS = env.int("JOB_ITEM_LEASE_SECONDS", default=JOB_CHUNK_TIME_LIMIT + 60)
+# A chunk task claims its items and a heartbeat thread refreshes the claims while the task
+# lives, however long an item takes; a claim not refreshed for the lease belongs to a dead
+# worker: the stalled-job sweep (every JOB_STALL_SWEEP_SECONDS, beat) queues its items again.
+JOB_ITEM_HEARTBEAT_SECONDS = env.float("JOB_ITEM_HEARTBEAT_SECONDS", default=30)
+JOB_ITEM_LEASE_SECONDS = env.int("JOB_ITEM_LEASE_SECONDS", default=120)
+JOB_STALL_SWEEP_SECONDS = env.float("JOB_STALL_SWEEP_SECONDS", default=60)
+# A job that moved not at all for this long lost its broker messages (a flushed broker): its
+# pending items are queued again. Long, so that work waiting behind a backlog is not doubled.
+JOB_LOST_MESSAGES_SECONDS = env.int("JOB_LOST_MESSAGES_SECONDS", default=JOB_CHUNK_TIME_LIMIT + 60)
 # On PostgreSQL, job bookkeeping (claims, outcomes, counters) commits without waiting for the
 # disk; a database crash may lose its last fraction of a second, and those items run again.
 JOB_ASYNC_COMMIT = env.bool("JOB_ASYNC_COMMIT", default=True)
 CELERY_BEAT_SCHEDULE["jobs-recover-stalled"] = {
     "task": "apps.jobs.tasks.job_recover_stalled",
-    "schedule": 5 * 60,
+    "schedule": JOB_STALL_SWEEP_SECONDS,
 }
 if CELERY_BROKER_URL.startswith("redis"):
     # Redis gives a task that was never acknowledged (its worker died) to another worker after
@@ -337,6 +344,11 @@ ATELIER_ENCRYPTION_KEYS = env.list("ATELIER_ENCRYPTION_KEYS", default=[])
 # A site-wide OpenAI (or OpenAI-compatible) account used by workspaces without their own key.
 GATEWAY_OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 GATEWAY_OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
+# Outbound guard (apps/core/netguard.py): URLs a workspace sets (a provider's base URL) may
+# reach only public addresses, checked after DNS resolution on every connection. The operator
+# may allow more: host names, ".example.org" (a domain and its subdomains), IPs or CIDR ranges,
+# e.g. OUTBOUND_ALLOWED_HOSTS="ollama.internal,10.0.5.0/24". Metadata addresses stay refused.
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 # Injected latency per local-provider call, for tests and the benchmark.
 GATEWAY_LOCAL_LATENCY_MS = env.int("GATEWAY_LOCAL_LATENCY_MS", default=0)
 # Identical requests within this many seconds are served from the cache (0 turns it off).
@@ -367,8 +379,18 @@ GATEWAY_FORCE_ERRORS = env.dict("GATEWAY_FORCE_ERRORS", default={})
 
 # --- Catalog (apps/catalog) ------------------------------------------------------------------
 CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_MB", default=50) * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # form fields; files stream to disk past this
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A CSV with more columns than this is refused at upload (each column is a field to map and an
+# attribute to store; 20,000 of them made the mapping page take 18 s).
+CATALOG_IMPORT_MAX_COLUMNS = env.int("CATALOG_IMPORT_MAX_COLUMNS", default=500)
+
+# --- Uploads (apps/core/uploads.py) -----------------------------------------------------------
+# Every uploaded file streams to a temporary file on disk, never into memory, and services read
+# them in pieces. One request may carry at most this many bytes (refused from its declared
+# length, before the body is read) and this many files; forms add their own per-file limits.
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_MB", default=200) * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("UPLOAD_MAX_FILES", default=50)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # the form's text fields
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
 
 # --- Billing (apps/billing) ------------------------------------------------------------------
 # Without STRIPE_SECRET_KEY the app runs in self-hosted mode: no checkout, plans are assigned
@@ -389,6 +411,18 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 # Webhooks signed longer ago than this are refused as replays (the stripe library's default).
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
 BILLING_TRIAL_DAYS = env.int("BILLING_TRIAL_DAYS", default=14)
+# The free trial is one per person (the workspace's creator). With this on, also one per
+# verified company e-mail domain; addresses at public mail providers never count as a company.
+BILLING_TRIAL_ONE_PER_EMAIL_DOMAIN = env.bool("BILLING_TRIAL_ONE_PER_EMAIL_DOMAIN", default=False)
+BILLING_TRIAL_SHARED_EMAIL_DOMAINS = env.list(
+    "BILLING_TRIAL_SHARED_EMAIL_DOMAINS",
+    default=[
+        "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+        "yahoo.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me",
+        "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.com",
+        "zoho.com", "fastmail.com",
+    ],
+)  # fmt: skip
 # Work goes on this many days after a failed payment before new work is refused.
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 if STRIPE_SECRET_KEY:

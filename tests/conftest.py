@@ -134,3 +134,21 @@ def celery_worker_process(transactional_db, tmp_path):
     for worker in workers:
         worker.stop()
     celery_app.conf.update(task_always_eager=was_eager)
+
+
+@pytest.fixture
+def loopback_servers():
+    """Start recording HTTP servers on 127.0.0.1: ``server = loopback_servers(answer)``, where
+    ``answer(path) -> (status, headers, body)``; ``server.hits`` lists the paths that reached it."""
+    from tests.support.loopback import Recorder
+
+    started = []
+
+    def start(answer=lambda path: (200, {"Content-Type": "application/json"}, b"{}")):
+        server = Recorder(answer)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from apps.billing import services
-from apps.billing.models import BillingAccount, CreditEntry, Invoice, StripeEvent
+from apps.billing.models import BillingAccount, CreditEntry, Invoice, StripeEvent, TrialClaim
 from apps.billing.plans import PlanCode
 from apps.core.errors import ServiceError
 from apps.workspaces.admin import TenantAdmin
@@ -128,3 +128,13 @@ class StripeEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TrialClaim)
+class TrialClaimAdmin(admin.ModelAdmin):
+    """Free trials taken. Deleting a row lets that person's next workspace have a trial."""
+
+    list_display = ["email", "email_domain", "workspace", "created_at"]
+    search_fields = ["email", "email_domain"]
+    raw_id_fields = ["user", "workspace"]
+    readonly_fields = ["created_at"]

@@ -9,6 +9,7 @@ nothing twice. A check constraint keeps the balance at zero or above whatever th
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from apps.billing.plans import PlanCode, WorkKind, plan_get
@@ -60,6 +61,12 @@ class BillingAccount(TenantModel):
     credit_balance = models.IntegerField(default=0)
     # Credits granted for the current period (an upgrade mid-period tops up the difference).
     period_granted = models.IntegerField(default=0)
+    # The start of the Stripe billing period whose credits are on the balance: an invoice for
+    # this period or an earlier one (a late or redelivered invoice.paid) grants nothing.
+    credits_period_start = models.DateTimeField(null=True, blank=True)
+    # Why this workspace opened without the free trial (its creator had used theirs), shown on
+    # the billing page and in the refusal of new work.
+    trial_note = models.CharField(max_length=300, blank=True, default="")
     stripe_customer_id = models.CharField(max_length=255, blank=True, default="")
     stripe_subscription_id = models.CharField(max_length=255, blank=True, default="")
     stripe_subscription_item_id = models.CharField(max_length=255, blank=True, default="")
@@ -202,3 +209,26 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class TrialClaim(models.Model):
+    """A free trial taken: one per person (and per company e-mail domain where configured).
+
+    Site-wide, not tenant-owned: a person's trial is looked up across all workspaces.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    email = models.CharField(max_length=254, blank=True, db_index=True)
+    email_domain = models.CharField(max_length=255, blank=True, db_index=True)
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Trial of {self.email or self.user_id}"

@@ -17,16 +17,22 @@ from apps.workspaces.models import Workspace
 OVERDUE_STATUSES = frozenset({SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID})
 
 
-def billing_account_defaults(workspace: Workspace) -> dict:
-    """A new workspace's account: the free trial, counted from the workspace's creation."""
+def billing_account_defaults(workspace: Workspace, *, trial=None) -> dict:
+    """A new workspace's account: the free trial, counted from the workspace's creation; or,
+    when ``trial`` (a ``TrialDecision``) says its creator had theirs, a trial that is already
+    over, with the reason."""
     start = workspace.created_at or timezone.now()
     trial_end = start + timedelta(days=settings.BILLING_TRIAL_DAYS)
+    note = ""
+    if trial is not None and not trial.granted:
+        trial_end, note = start, trial.note
     return {
         "plan": PlanCode.TRIAL,
         "status": SubscriptionStatus.TRIALING,
         "trial_ends_at": trial_end,
         "current_period_start": start,
         "current_period_end": trial_end,
+        "trial_note": note,
     }
 
 
@@ -65,6 +71,8 @@ def work_refusal(account: BillingAccount, now: datetime | None = None) -> str | 
     """Why new work may not start on this account, or None. Reading stays allowed always."""
     now = now or timezone.now()
     if trial_expired(account, now):
+        if account.trial_note:
+            return f"This workspace has no free trial: {account.trial_note} Choose a plan to start."
         return (
             f"The free trial ended on {human_date(account.trial_ends_at)}. Choose a plan to "
             "keep generating; everything your team made stays available."

@@ -22,6 +22,7 @@ from apps.billing.rules import (
     overage_allowed,
     work_refusal,
 )
+from apps.billing.trials import trial_decision, trial_policy
 from apps.workspaces.models import Invitation, Membership, Workspace
 
 
@@ -31,12 +32,13 @@ def billing_account_get(*, workspace: Workspace) -> BillingAccount:
     account = BillingAccount.objects.for_workspace(workspace).first()
     if account is not None:
         return account
-    trial = PLANS[PlanCode.TRIAL]
+    decision = trial_decision(workspace)
+    credits = PLANS[PlanCode.TRIAL].monthly_credits if decision.granted else 0
     return BillingAccount(
         workspace=workspace,
-        credit_balance=trial.monthly_credits,
-        period_granted=trial.monthly_credits,
-        **billing_account_defaults(workspace),
+        credit_balance=credits,
+        period_granted=credits,
+        **billing_account_defaults(workspace, trial=decision),
     )
 
 
@@ -190,6 +192,7 @@ def billing_overview(*, workspace: Workspace) -> dict:
         "plan_choices": plan_choices(account=account),
         "notice": billing_notice(workspace=workspace, account=account),
         "can_open_portal": stripe_enabled and bool(account.stripe_customer_id),
+        "trial_policy": trial_policy(),
     }
 
 
@@ -199,6 +202,7 @@ def pricing_table() -> dict:
         "stripe_enabled": stripe_adapter.stripe_configured(),
         "unlimited": PLANS[PlanCode.UNLIMITED],
         "trial_days": settings.BILLING_TRIAL_DAYS,
+        "trial_policy": trial_policy(),
     }
 
 

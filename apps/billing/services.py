@@ -33,6 +33,10 @@ are :class:`apps.billing.plans.WorkKind` values (``"copy_variant"``, ``"image_op
     balance (or overage) allows. Overage is reported to Stripe's meter after commit.
     Idempotent.
 
+``credits_settle_found(*, workspace, key, units=None) -> bool``
+    A job item that finds its output already there (its worker died after saving it) settles
+    the reservation left open, if any. Call it on every such path.
+
 ``credits_release(*, workspace, key, reason="") -> Reservation | None``
     The work did not happen (the provider failed): the reservation's credits go back.
     ``credits_refund(*, workspace, key, reason="")`` gives back a settled charge (a failed
@@ -68,7 +72,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditAction
 from apps.audit.services import RequestOrigin, audit_record
-from apps.billing import stripe_adapter
+from apps.billing import stripe_adapter, trials
 from apps.billing.errors import (
     BillingInactive,
     NoCostEstimate,
@@ -146,6 +150,7 @@ ACCOUNT_STATE_FIELDS = [
     "cancel_at_period_end",
     "past_due_since",
     "period_granted",
+    "credits_period_start",
     "stripe_customer_id",
     "stripe_subscription_id",
     "stripe_subscription_item_id",
@@ -169,19 +174,21 @@ def billing_account_ensure(*, workspace: Workspace) -> BillingAccount:
         return account
     try:
         with transaction.atomic():
+            trial = trials.trial_claim(workspace)
             account = BillingAccount.objects.create(
-                workspace=workspace, **billing_account_defaults(workspace)
+                workspace=workspace, **billing_account_defaults(workspace, trial=trial)
             )
-            trial = PLANS[PlanCode.TRIAL]
-            _ledger_post(
-                account,
-                key="trial",
-                entry_type=EntryType.GRANT,
-                credits=trial.monthly_credits,
-                reference="Free trial",
-            )
-            account.period_granted = trial.monthly_credits
-            account.save(update_fields=["period_granted"])
+            if trial.granted:
+                credits = PLANS[PlanCode.TRIAL].monthly_credits
+                _ledger_post(
+                    account,
+                    key="trial",
+                    entry_type=EntryType.GRANT,
+                    credits=credits,
+                    reference="Free trial",
+                )
+                account.period_granted = credits
+                account.save(update_fields=["period_granted"])
     except IntegrityError:
         account = BillingAccount.objects.for_workspace(workspace).get()
     return account
@@ -483,6 +490,15 @@ def credits_settle(*, workspace: Workspace, key: str, units: int | None = None) 
     if entry.overage > 0:
         _report_overage_on_commit(entry)
     return Reservation.from_entry(entry)
+
+
+def credits_settle_found(*, workspace: Workspace, key: str, units: int | None = None) -> bool:
+    """For work found already done (a redelivered job item): settle its reservation if one is
+    still open, so the charge (and any overage) is final. True when it settled one now."""
+    entry = CreditEntry.objects.for_workspace(workspace).filter(key=_work_key(key)).first()
+    if entry is None or entry.state != EntryState.RESERVED:
+        return False
+    return credits_settle(workspace=workspace, key=key, units=units).state == EntryState.SETTLED
 
 
 def _reconcile(account: BillingAccount, entry: CreditEntry, actual_cost: int) -> None:
@@ -929,6 +945,18 @@ def _on_checkout_completed(event: dict) -> tuple[BillingAccount | None, str]:
         logger.warning("Checkout %s: customer %s is not the account's", session.get("id"), customer)
         return account, "ignored: another customer"
     if customer and not account.stripe_customer_id:
+        holder = _customer_holder(customer, besides=account)
+        if holder is not None:
+            # Applying it would give one customer two workspaces (and fail on every retry).
+            logger.error(
+                "Stripe checkout %s for workspace %s names customer %s, which belongs to "
+                "workspace %s: not applied. Check this checkout in the Stripe dashboard.",
+                session.get("id"),
+                account.workspace_id,
+                customer,
+                holder,
+            )
+            return account, f"refused: customer {customer} belongs to another workspace"
         account.stripe_customer_id = customer
     if subscription and subscription != account.stripe_subscription_id:
         # Subscription events may arrive after this one: until then the plan bought counts.
@@ -942,6 +970,17 @@ def _on_checkout_completed(event: dict) -> tuple[BillingAccount | None, str]:
         account.cancel_at_period_end = False
     _save_state(account)
     return account, "applied"
+
+
+def _customer_holder(customer: str, *, besides: BillingAccount) -> int | None:
+    """The workspace whose account already has this Stripe customer, other than ``besides``."""
+    return (
+        BillingAccount.objects.all_workspaces()
+        .filter(stripe_customer_id=customer)
+        .exclude(pk=besides.pk)
+        .values_list("workspace_id", flat=True)
+        .first()
+    )
 
 
 def _subscription_plan_item(subscription: dict) -> tuple[dict, Plan | None]:
@@ -1043,6 +1082,24 @@ def _invoice_plan(invoice: dict) -> Plan | None:
     return None
 
 
+def _invoice_period_start(invoice: dict) -> datetime | None:
+    """The start of the billing period an invoice pays for: its plan line's period (Stripe
+    puts the invoice's own period_start/end on the usage period before it)."""
+    for line in (invoice.get("lines") or {}).get("data") or []:
+        start = (line.get("period") or {}).get("start")
+        if start:
+            return from_timestamp(start)
+    return from_timestamp(invoice.get("period_start"))
+
+
+def _period_already_granted(account: BillingAccount, period_start: datetime | None) -> bool:
+    return bool(
+        period_start
+        and account.credits_period_start
+        and period_start <= account.credits_period_start
+    )
+
+
 def _invoice_record(account: BillingAccount, invoice: dict) -> None:
     invoices = Invoice.objects.for_workspace(account.workspace_id)
     existing = invoices.filter(stripe_invoice_id=invoice["id"]).first()
@@ -1087,15 +1144,29 @@ def _on_invoice_paid(event: dict) -> tuple[BillingAccount | None, str]:
         plan = account.plan_obj
     reason = invoice.get("billing_reason") or ""
     outcome = "recorded"
+    period_start = _invoice_period_start(invoice)
     if reason in ("subscription_create", "subscription_cycle"):
-        if _grant_for_period(
+        if _period_already_granted(account, period_start):
+            # A late (or re-sent) invoice for a period whose credits were given already, or
+            # for an earlier one: a new period has started since; granting would add it again.
+            outcome = "recorded: this period's credits were already granted"
+        elif _grant_for_period(
             account,
             key=f"invoice:{invoice['id']}",
             plan=plan,
             reference=f"{plan.name}: invoice {invoice.get('number') or invoice['id']}",
         ):
             outcome = f"granted {plan.monthly_credits} credits"
-    elif reason == "subscription_update" and not plan.unlimited:
+            account.credits_period_start = period_start
+    elif (
+        reason == "subscription_update"
+        and not plan.unlimited
+        and not (
+            period_start
+            and account.credits_period_start
+            and period_start < account.credits_period_start
+        )
+    ):
         # An upgrade mid-period: top up to the new plan's monthly credits.
         top_up = plan.monthly_credits - account.period_granted
         if top_up > 0 and _ledger_post(

@@ -156,14 +156,19 @@ def webhook_event(*, payload: bytes, signature: str | None) -> dict[str, Any]:
     if not secret:
         raise WebhookRejected("STRIPE_WEBHOOK_SECRET is not set.")
     try:
+        # Stripe signs (and sends) UTF-8 JSON; anything else is not from Stripe.
+        text = payload.decode("utf-8") if isinstance(payload, bytes | bytearray) else payload
+    except UnicodeDecodeError:
+        raise WebhookRejected("The body is not UTF-8 text.") from None
+    try:
         stripe.WebhookSignature.verify_header(
-            payload, signature, secret, settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
+            text, signature, secret, settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
         )
     except stripe.SignatureVerificationError as error:
         raise WebhookRejected(str(error)) from None
     try:
-        event = json.loads(payload)
-    except (UnicodeDecodeError, ValueError):
+        event = json.loads(text)
+    except ValueError:
         raise WebhookRejected("The body is not JSON.") from None
     if not isinstance(event, dict) or not all(k in event for k in ("id", "type", "created")):
         raise WebhookRejected("The body is not a Stripe event.")

@@ -863,11 +863,12 @@ def fine_tune_route(*, workspace: Workspace, actor: User, run_id: int) -> FineTu
         raise ServiceError("This fine-tuning job no longer exists.", code="not_found")
     if run.status != FineTuneStatus.SUCCEEDED or not run.fine_tuned_model:
         raise ServiceError("The fine-tuned model is not ready yet.")
-    # The registry is site-wide; a fine-tuned model is usable only with this workspace's key,
-    # which is what its notes say.
+    # A fine-tuned model is usable only with this workspace's key: it joins the registry as
+    # this workspace's own, listed and routable here only.
     model, _ = ModelEntry.objects.get_or_create(
         provider="openai",
         name=run.fine_tuned_model,
+        owner_workspace=workspace,
         defaults={
             "label": f"{run.fine_tuned_model} (fine-tuned)",
             "capabilities": ["text", "json_schema"],

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO
@@ -19,7 +18,6 @@ from typing import IO
 from django.utils.text import slugify
 
 SNIFF_BYTES = 64 * 1024
-CHUNK_PRODUCTS = 250
 MAX_ERRORS_PER_CHUNK = 1000
 
 csv.field_size_limit(16 * 1024 * 1024)  # a product description can be long
@@ -379,6 +377,16 @@ class ProductAssembler:
             }
         self.errors: list[RowError] = []
 
+    @property
+    def fields_in_file(self) -> frozenset[str]:
+        """The product and variant fields this file has a column for (absent ones are left as
+        they are on products already in the catalog)."""
+        return frozenset(self.index)
+
+    @property
+    def attribute_names(self) -> frozenset[str]:
+        return frozenset(name[:100] for name in self.attribute_columns.values())
+
     def cell(self, row: list[str], name: str) -> str:
         i = self.index.get(name)
         return row[i].strip() if i is not None and i < len(row) else ""
@@ -428,9 +436,11 @@ class ProductAssembler:
         first_number, first = rows[0]
         title = next((self.cell(r, "title") for _, r in rows if self.cell(r, "title")), "")
         handle = self.cell(first, "handle") or slugify(title)[:255]
-        if not title:
+        if not title and not self.cell(first, "handle"):
             self.error(first_number, "title", f"Product “{handle or '?'}” has no title; skipped.")
             return None
+        # A row with a handle and no title may update a product already in the catalog (the
+        # import decides: a new product without a title is refused there).
         if not handle:
             self.error(
                 first_number, "handle", "No handle, and none can be made from the title; skipped."
@@ -502,143 +512,11 @@ class ProductAssembler:
         return product
 
 
-# --- streaming the file ------------------------------------------------------------------------
+# --- streaming the file (apps/catalog/chunking.py) ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class Chunk:
-    start: int  # byte offset of the chunk's first record in the UTF-8 file
-    end: int
-    first_row: int  # record number of that first record (the header is 1)
-    products: int
+def transcode_and_scan(source: IO[bytes], target: IO[bytes], *, name: str, fmt: str):
+    """See :func:`apps.catalog.chunking.transcode_and_scan` (kept here for other apps)."""
+    from apps.catalog.chunking import transcode_and_scan as scan
 
-
-@dataclass
-class ScanResult:
-    headers: list[str]
-    chunks: list[Chunk]
-    row_count: int
-    product_count: int
-
-
-def _lines_with_offsets(stream: IO[str], position: list[int]) -> Iterator[str]:
-    """Yield lines and keep position[0] at the UTF-8 byte offset just after the last yielded."""
-    for line in stream:
-        position[0] += len(line.encode("utf-8"))
-        yield line
-
-
-def transcode_and_scan(
-    source: IO[bytes], target: IO[bytes], *, name: str, fmt: str
-) -> tuple[str, str, ScanResult]:
-    """Copy ``source`` to ``target`` as UTF-8 and find the chunk boundaries, in one pass.
-
-    Returns (detected encoding, delimiter, scan). Raises ImportFileError for files that cannot
-    be imported at all (empty, binary, no title column).
-    """
-    sample = source.read(SNIFF_BYTES)
-    if not sample.strip():
-        raise ImportFileError(f"“{name}” is empty.")
-    encoding = detect_encoding(sample, name=name)
-    source.seek(0)
-    text_stream = io.TextIOWrapper(source, encoding=encoding, newline="")
-    try:
-        head = text_stream.read(SNIFF_BYTES)
-    except UnicodeDecodeError:
-        raise ImportFileError(f"“{name}” is not readable as {encoding} text.") from None
-    check_text(head, name=name)
-    if not head.strip():
-        raise ImportFileError(f"“{name}” is empty.")
-    delimiter = sniff_delimiter(head)
-    text_stream.seek(0)
-
-    writer = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=False)
-    position = [0]
-
-    def copying_lines() -> Iterator[str]:
-        for line in _lines_with_offsets(text_stream, position):
-            writer.write(line)
-            yield line
-
-    reader = csv.reader(copying_lines(), delimiter=delimiter)
-    try:
-        headers = next(reader)
-    except StopIteration:
-        raise ImportFileError(f"“{name}” is empty.") from None
-    headers = [h.lstrip("\ufeff") for h in headers]
-    if fmt == "shopify":
-        if "title" not in shopify_column_map(headers):
-            raise ImportFileError(
-                f"“{name}” has no Title column, so it is not a Shopify product export. "
-                "Use “Other CSV” to map its columns."
-            )
-        assembler = ProductAssembler(headers, fmt)
-    else:
-        assembler = None  # each row is a product; its mapping is chosen after the upload
-
-    chunks: list[Chunk] = []
-    chunk_start, chunk_first_row, chunk_products = position[0], 2, 0
-    previous_key = None
-    row_number, product_count = 1, 0
-    row_start = position[0]
-    try:
-        for row in reader:
-            row_number += 1
-            this_row_start, row_start = row_start, position[0]
-            if not any(cell.strip() for cell in row):
-                continue
-            key = assembler.product_key(row) if assembler else row_number
-            if key != previous_key:
-                # A new product starts here: a full chunk ends just before it.
-                if chunk_products >= CHUNK_PRODUCTS:
-                    chunks.append(
-                        Chunk(chunk_start, this_row_start, chunk_first_row, chunk_products)
-                    )
-                    chunk_start, chunk_first_row, chunk_products = this_row_start, row_number, 0
-                chunk_products += 1
-                product_count += 1
-                previous_key = key
-    except csv.Error as error:
-        raise ImportFileError(
-            f"“{name}” could not be read at row {row_number + 1}: {error}."
-        ) from None
-    except UnicodeDecodeError:
-        raise ImportFileError(
-            f"“{name}” changes encoding near row {row_number + 1}; save it as UTF-8 and try again."
-        ) from None
-    writer.flush()
-    writer.detach()
-    if chunk_products:
-        chunks.append(Chunk(chunk_start, position[0], chunk_first_row, chunk_products))
-    if product_count == 0:
-        raise ImportFileError(f"“{name}” has a header row but no products.")
-    return encoding, delimiter, ScanResult(headers, chunks, row_number - 1, product_count)
-
-
-def read_chunk(
-    path_stream: IO[bytes], chunk: Chunk, *, delimiter: str
-) -> Iterator[tuple[int, list[str]]]:
-    """The records of one chunk of the UTF-8 file, with their record numbers."""
-    path_stream.seek(chunk.start)
-    data = path_stream.read(chunk.end - chunk.start).decode("utf-8")
-    reader = csv.reader(io.StringIO(data, newline=""), delimiter=delimiter)
-    for offset, row in enumerate(reader):
-        if any(cell.strip() for cell in row):
-            yield chunk.first_row + offset, row
-
-
-def group_products(
-    records: Iterable[tuple[int, list[str]]], assembler: ProductAssembler
-) -> Iterator[list[tuple[int, list[str]]]]:
-    """Consecutive records that share a product key, as lists."""
-    group: list[tuple[int, list[str]]] = []
-    key = None
-    for number, row in records:
-        row_key = assembler.product_key(row) if assembler.format == "shopify" else number
-        if group and row_key != key:
-            yield group
-            group = []
-        key = row_key
-        group.append((number, row))
-    if group:
-        yield group
+    return scan(source, target, name=name, fmt=fmt)

@@ -9,14 +9,7 @@ from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.catalog.facts import FACT_KEYS, FACT_LABELS, clean_facts, extract_description_facts
-from apps.catalog.importing import (
-    Chunk,
-    ImportFileError,
-    ProductAssembler,
-    group_products,
-    guess_mapping,
-    read_chunk,
-)
+from apps.catalog.importing import guess_mapping
 from apps.catalog.models import (
     ColumnMapping,
     ImportBatch,
@@ -114,29 +107,6 @@ def prefix_search_query(text: str) -> SearchQuery | None:
     if not [t for t in terms if not t.startswith("!")]:
         return None
     return SearchQuery(" & ".join(terms), config="simple", search_type="raw")
-
-
-def import_preview(
-    *, batch: ImportBatch, mapping: dict[str, str], limit: int = 5
-) -> tuple[list, list, str]:
-    """The first products of a generic CSV as the mapping would import them:
-    (products, row errors, a message when the mapping itself is unusable)."""
-    try:
-        assembler = ProductAssembler(batch.headers, batch.format, mapping)
-    except ImportFileError as error:
-        return [], [], str(error)
-    if not batch.chunks:
-        return [], [], ""
-    products = []
-    with batch.file.open("rb") as stream:
-        records = read_chunk(stream, Chunk(**batch.chunks[0]), delimiter=batch.delimiter)
-        for rows in group_products(records, assembler):
-            product = assembler.assemble(rows)
-            if product is not None:
-                products.append(product)
-            if len(products) >= limit:
-                break
-    return products, assembler.errors, ""
 
 
 def product_page(

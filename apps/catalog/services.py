@@ -11,12 +11,13 @@ from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.catalog import importing
+from apps.catalog import chunking, importing, upsert
 from apps.catalog.facts import clean_facts, extract_description_facts
+from apps.catalog.merging import FileColumns
 from apps.catalog.models import (
     ApprovedCopy,
     ColumnMapping,
@@ -24,8 +25,6 @@ from apps.catalog.models import (
     ImportFormat,
     ImportRowError,
     Product,
-    ProductImage,
-    ProductVariant,
 )
 from apps.catalog.selectors import facets_cache_key
 from apps.core.errors import ServiceError
@@ -33,27 +32,6 @@ from apps.jobs.services import job_create
 from apps.workspaces.models import Workspace
 
 IMPORT_JOB_KIND = "catalog.import"
-PRODUCT_FIELDS_FROM_FILE = [
-    "title",
-    "body_html",
-    "vendor",
-    "product_type",
-    "category",
-    "tags",
-    "tags_text",
-    "attributes",
-    "option_names",
-    "seo_title",
-    "seo_description",
-    "status",
-    "published",
-    "variant_count",
-    "price_min",
-    "price_max",
-    "featured_image_src",
-    "source_rows",
-    "source_format",
-]
 
 
 def _size_label(size: int) -> str:
@@ -63,11 +41,12 @@ def _size_label(size: int) -> str:
 def catalog_import_upload(
     *, workspace: Workspace, actor: User, upload: UploadedFile, fmt: str
 ) -> ImportBatch:
-    """Check and store an uploaded CSV. A Shopify export starts importing at once; another CSV
-    waits for its column mapping (:func:`catalog_import_confirm`).
+    """Check and store an uploaded CSV. Nothing is imported yet: the import page previews what
+    the file will change (and, for another CSV, asks for its column mapping), and
+    :func:`catalog_import_confirm` starts it.
 
-    A file that cannot be imported at all (too large, empty, binary, no title column) is
-    refused with a message that names it, and nothing is saved.
+    A file that cannot be imported at all (too large, empty, binary, too wide, no title
+    column) is refused with a message that names it, and nothing is saved.
     """
     if fmt not in ImportFormat.values:
         raise ServiceError(
@@ -83,7 +62,7 @@ def catalog_import_upload(
     with tempfile.TemporaryFile() as transcoded:
         try:
             upload.seek(0)
-            encoding, delimiter, scan = importing.transcode_and_scan(
+            encoding, delimiter, scan = chunking.transcode_and_scan(
                 upload, transcoded, name=name, fmt=fmt
             )
         except importing.ImportFileError as error:
@@ -104,29 +83,39 @@ def catalog_import_upload(
             )
             batch.file.save(f"{uuid.uuid4().hex}.csv", File(transcoded), save=False)
             batch.save()
-            if fmt == ImportFormat.SHOPIFY:
-                _start_import_job(workspace=workspace, actor=actor, batch=batch)
     return batch
 
 
 def catalog_import_confirm(
-    *, workspace: Workspace, actor: User, batch_id: int, mapping: dict[str, str]
+    *, workspace: Workspace, actor: User, batch_id: int, mapping: dict[str, str] | None = None
 ) -> ImportBatch:
-    """Start importing a generic CSV with the columns mapped; remember the mapping."""
+    """Start importing an uploaded file (after its preview). Another CSV takes its column
+    mapping, which is remembered for the workspace, and is chunked again by its products'
+    handles so that the rows of one product are read together."""
     with transaction.atomic():
         batch = ImportBatch.objects.for_workspace(workspace).select_for_update().get(pk=batch_id)
         if batch.job_id:
             raise ServiceError(f"“{batch.original_name}” is already being imported.")
-        mapping = {field: column for field, column in mapping.items() if column}
-        try:
-            importing.mapping_to_index(batch.headers, mapping)
-        except importing.ImportFileError as error:
-            raise ServiceError(str(error), field="title") from None
-        batch.mapping = mapping
-        batch.save(update_fields=["mapping"])
-        ColumnMapping.objects.for_workspace(workspace).update_or_create(
-            workspace=workspace, defaults={"mapping": mapping}
-        )
+        if batch.format == ImportFormat.GENERIC:
+            mapping = {field: column for field, column in (mapping or {}).items() if column}
+            try:
+                assembler = importing.ProductAssembler(batch.headers, batch.format, mapping)
+            except importing.ImportFileError as error:
+                raise ServiceError(str(error), field="title") from None
+            with batch.file.open("rb") as stream:
+                scan = chunking.plan_chunks(
+                    stream,
+                    name=batch.original_name,
+                    delimiter=batch.delimiter,
+                    key_of=assembler.product_key,
+                )
+            batch.mapping = mapping
+            batch.chunks = [dataclasses.asdict(chunk) for chunk in scan.chunks]
+            batch.product_count = scan.product_count
+            batch.save(update_fields=["mapping", "chunks", "product_count"])
+            ColumnMapping.objects.for_workspace(workspace).update_or_create(
+                workspace=workspace, defaults={"mapping": mapping}
+            )
         _start_import_job(workspace=workspace, actor=actor, batch=batch)
     return batch
 
@@ -159,52 +148,67 @@ def _chunk_last_row(batch: ImportBatch, first_row: int) -> int:
 
 
 def catalog_import_chunk(*, workspace: Workspace, batch_id: int, chunk: dict) -> dict:
-    """Import one chunk of whole products: upsert by handle, replace variants and images.
+    """Import one chunk of whole products: upsert by handle, changing only what the file's
+    columns speak for (:mod:`apps.catalog.merging`).
 
-    Idempotent: a chunk imported twice leaves the same rows and the same error list. Generated
+    Idempotent: a chunk imported twice leaves the same rows and the same error list. Safe
+    beside another import writing the same products (:mod:`apps.catalog.upsert`). Generated
     drafts, reviews and approved copy live in other tables and are never touched.
     """
     batch = ImportBatch.objects.for_workspace(workspace).get(pk=batch_id)
-    span = importing.Chunk(**chunk)
+    span = chunking.Chunk(**chunk)
     assembler = importing.ProductAssembler(batch.headers, batch.format, batch.mapping)
+    columns = FileColumns(assembler.fields_in_file, assembler.attribute_names, tuple(batch.headers))
     parsed: dict[str, importing.ParsedProduct] = {}
     with batch.file.open("rb") as stream:
-        records = importing.read_chunk(stream, span, delimiter=batch.delimiter)
-        for rows in importing.group_products(records, assembler):
+        records = chunking.read_chunk(stream, span, delimiter=batch.delimiter)
+        for rows in chunking.group_products(records, assembler):
             product = assembler.assemble(rows)
-            if product is None:
-                continue
-            key = product.handle.lower()
-            if key in parsed:
-                assembler.error(
-                    product.first_row,
-                    "handle",
-                    f"Handle “{product.handle}” appeared earlier (row {parsed[key].first_row}); "
-                    "this row's product replaces it.",
-                )
-            parsed[key] = product
+            if product is not None:
+                parsed.setdefault(product.handle.lower(), product)
 
-    last_row = _chunk_last_row(batch, span.first_row)
-    with transaction.atomic():
-        saved = _upsert_products(workspace, batch.format, list(parsed.values()))
-        errors = ImportRowError.objects.for_workspace(workspace).filter(batch=batch)
-        errors.filter(row_number__gte=span.first_row, row_number__lte=last_row).delete()
-        ImportRowError.objects.bulk_create(
-            [
-                ImportRowError(
-                    workspace=workspace,
-                    batch=batch,
-                    row_number=error.row_number,
-                    column=error.column[:255],
-                    message=error.message[:500],
+    spans, skipped = span.rows(_chunk_last_row(batch, span.first_row))
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                saved, refused = upsert.products_upsert(
+                    workspace, batch.format, list(parsed.values()), columns
                 )
-                for error in assembler.errors
-            ],
-            ignore_conflicts=True,
-        )
+                product_search_refresh(workspace=workspace, product_ids=saved)
+                _row_errors_replace(workspace, batch, spans, skipped, assembler, refused)
+                transaction.on_commit(lambda: cache.delete(facets_cache_key(workspace.pk)))
+            break
+        except OperationalError as error:  # a deadlock with another import: take turns again
+            if attempt == 2 or "deadlock" not in str(error).lower():
+                raise
     if span.first_row == max(c["first_row"] for c in batch.chunks):
         _refresh_planner_statistics()
-    return {"products": saved, "row_errors": len(assembler.errors)}
+    return {"products": len(saved), "row_errors": len(assembler.errors) + len(refused)}
+
+
+def _row_errors_replace(workspace, batch, spans, skipped, assembler, refused) -> None:
+    """This chunk's row errors, replacing those of an earlier run of it."""
+    errors = ImportRowError.objects.for_workspace(workspace).filter(batch=batch)
+    for first, last in spans:
+        errors.filter(row_number__gte=first, row_number__lte=last).exclude(
+            row_number__in=list(skipped)
+        ).delete()
+    found = [(e.row_number, e.column, e.message) for e in assembler.errors]
+    column = assembler.column_name("title")
+    found += [(p.first_row, column, f"Product “{p.handle}” {why}.") for p, why in refused]
+    ImportRowError.objects.bulk_create(
+        [
+            ImportRowError(
+                workspace=workspace,
+                batch=batch,
+                row_number=row,
+                column=column_name[:255],
+                message=message[:500],
+            )
+            for row, column_name, message in found
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _refresh_planner_statistics() -> None:
@@ -218,105 +222,6 @@ def _refresh_planner_statistics() -> None:
             cursor.execute(f"ANALYZE {Product._meta.db_table}")
         else:  # VACUUM cannot run inside a transaction
             cursor.execute(f"VACUUM (ANALYZE) {Product._meta.db_table}")
-
-
-def _product_values(product: importing.ParsedProduct, fmt: str) -> dict:
-    prices = [v.price for v in product.variants if v.price is not None]
-    return {
-        "title": product.title,
-        "body_html": product.body_html,
-        "vendor": product.vendor,
-        "product_type": product.product_type,
-        "category": product.category,
-        "tags": product.tags,
-        "tags_text": (", " + ", ".join(t.lower() for t in product.tags) + ", ")
-        if product.tags
-        else "",
-        "attributes": product.attributes,
-        "option_names": product.option_names,
-        "seo_title": product.seo_title,
-        "seo_description": product.seo_description,
-        "status": product.status,
-        "published": product.published,
-        "variant_count": len(product.variants),
-        "price_min": min(prices) if prices else None,
-        "price_max": max(prices) if prices else None,
-        "featured_image_src": product.images[0].src if product.images else "",
-        "source_rows": product.source_rows,
-        "source_format": fmt,
-    }
-
-
-def _upsert_products(
-    workspace: Workspace, fmt: str, products: list[importing.ParsedProduct]
-) -> int:
-    if not products:
-        return 0
-    by_handle = {p.handle: p for p in products}
-    existing = {
-        p.handle: p
-        for p in Product.objects.for_workspace(workspace).filter(handle__in=list(by_handle))
-    }
-    to_update, to_create = [], []
-    for handle, parsed in by_handle.items():
-        values = _product_values(parsed, fmt)
-        if handle in existing:
-            product = existing[handle]
-            described = product.body_html != values["body_html"] or not product.description_facts
-            for name, value in values.items():
-                setattr(product, name, value)
-            if described and not product.description_facts_edited:
-                product.description_facts = extract_description_facts(product.body_html)
-            product.updated_at = timezone.now()
-            to_update.append(product)
-        else:
-            to_create.append(
-                Product(
-                    workspace=workspace,
-                    handle=handle,
-                    description_facts=extract_description_facts(values["body_html"]),
-                    **values,
-                )
-            )
-    if to_update:
-        Product.objects.for_workspace(workspace).bulk_update(
-            to_update,
-            [*PRODUCT_FIELDS_FROM_FILE, "description_facts", "updated_at"],
-            batch_size=500,
-        )
-    if to_create:
-        Product.objects.bulk_create(to_create, batch_size=500)
-    stored = {
-        p.handle: p.pk
-        for p in Product.objects.for_workspace(workspace)
-        .filter(handle__in=list(by_handle))
-        .only("pk", "handle")
-    }
-    product_ids = list(stored.values())
-    ProductVariant.objects.for_workspace(workspace).filter(product_id__in=product_ids).delete()
-    ProductImage.objects.for_workspace(workspace).filter(
-        product_id__in=product_ids, file=""
-    ).delete()
-    variants, images = [], []
-    for handle, parsed in by_handle.items():
-        product_id = stored[handle]
-        variants.extend(
-            ProductVariant(
-                workspace=workspace,
-                product_id=product_id,
-                **dataclasses.asdict(variant),
-            )
-            for variant in parsed.variants
-        )
-        images.extend(
-            ProductImage(workspace=workspace, product_id=product_id, **dataclasses.asdict(image))
-            for image in parsed.images
-        )
-    ProductVariant.objects.bulk_create(variants, batch_size=1000)
-    ProductImage.objects.bulk_create(images, batch_size=1000)
-    product_search_refresh(workspace=workspace, product_ids=product_ids)
-    transaction.on_commit(lambda: cache.delete(facets_cache_key(workspace.pk)))
-    return len(by_handle)
 
 
 def product_search_refresh(*, workspace: Workspace, product_ids: list[int]) -> None:

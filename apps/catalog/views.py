@@ -16,6 +16,7 @@ from apps.catalog.forms import (
     ProductFilterForm,
 )
 from apps.catalog.models import ImportFormat
+from apps.catalog.previews import import_preview
 from apps.core.errors import ServiceError
 from apps.jobs.selectors import job_progress
 from apps.workspaces.access import workspace_view
@@ -110,11 +111,6 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         except ServiceError as error:
             form.add_error("file" if error.field == "file" else None, error.message)
         else:
-            if batch.format == ImportFormat.SHOPIFY:
-                messages.success(
-                    request,
-                    f"Importing {batch.product_count} products from {batch.original_name}.",
-                )
             return redirect("catalog_import_detail", slug=request.workspace.slug, batch_id=batch.pk)
     status = 400 if form.errors else 200
     context = {
@@ -131,13 +127,18 @@ def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = selectors.import_batch_get(workspace=request.workspace, batch_id=batch_id)
     context: dict = {"batch": batch}
     if batch.job_id is None:
-        initial = batch.mapping or selectors.column_mapping_for(
-            workspace=request.workspace, headers=batch.headers
-        )
-        data = request.POST if request.method == "POST" else (request.GET or None)
-        form = ColumnMappingForm(data, headers=batch.headers, initial_mapping=initial)
-        mapping = form.mapping() if form.is_bound and form.is_valid() else initial
-        if request.method == "POST" and form.is_valid():
+        # Not started yet: the preview of what the file changes (and, for another CSV, the
+        # column mapping); the person confirms.
+        form = None
+        mapping: dict[str, str] = {}
+        if batch.format == ImportFormat.GENERIC:
+            initial = batch.mapping or selectors.column_mapping_for(
+                workspace=request.workspace, headers=batch.headers
+            )
+            data = request.POST if request.method == "POST" else (request.GET or None)
+            form = ColumnMappingForm(data, headers=batch.headers, initial_mapping=initial)
+            mapping = form.mapping() if form.is_bound and form.is_valid() else initial
+        if request.method == "POST" and (form is None or form.is_valid()):
             try:
                 services.catalog_import_confirm(
                     workspace=request.workspace,
@@ -146,23 +147,20 @@ def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
                     mapping=mapping,
                 )
             except ServiceError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                if form is None:
+                    messages.error(request, error.message)
+                else:
+                    field = error.field if error.field in form.fields else None
+                    form.add_error(field, error.message)
             else:
+                batch.refresh_from_db()
                 messages.success(
                     request, f"Importing {batch.product_count} products from {batch.original_name}."
                 )
                 return redirect(
                     "catalog_import_detail", slug=request.workspace.slug, batch_id=batch.pk
                 )
-        products, preview_errors, mapping_problem = selectors.import_preview(
-            batch=batch, mapping=mapping
-        )
-        context.update(
-            form=form,
-            preview=products,
-            preview_errors=preview_errors,
-            mapping_problem=mapping_problem,
-        )
+        context.update(form=form, preview=import_preview(batch=batch, mapping=mapping))
         if request.htmx:
             return render(request, "catalog/partials/import_preview.html", context)
     else:

@@ -232,7 +232,10 @@ def copy_generate_item(*, workspace: Workspace, job: Job, item) -> dict:
     source_key = f"job:{job.pk}:item:{item.pk}"
     existing = CopyDraft.objects.for_workspace(workspace).filter(source_key=source_key).first()
     if existing is not None:
-        return {"draft_id": existing.pk, "variants": existing.variants.count()}
+        variants = existing.variants.count()
+        # Redelivered after the draft was saved: the charge may still be only reserved.
+        billing.credits_settle_found(workspace=workspace, key=f"copy:{source_key}", units=variants)
+        return {"draft_id": existing.pk, "variants": variants}
     product = (
         Product.objects.for_workspace(workspace)
         .prefetch_related("variants")

@@ -45,8 +45,17 @@ class ModelPriceInline(admin.StackedInline):
 
 @admin.register(ModelEntry)
 class ModelEntryAdmin(admin.ModelAdmin):
-    list_display = ["name", "provider", "label", "capability_list", "current_price", "active"]
+    list_display = [
+        "name",
+        "provider",
+        "label",
+        "owner_workspace",
+        "capability_list",
+        "current_price",
+        "active",
+    ]
     list_filter = ["provider", "active"]
+    raw_id_fields = ["owner_workspace"]
     search_fields = ["name", "label"]
     inlines = [ModelPriceInline]
 

@@ -19,9 +19,19 @@ MASK = "••••"
 
 
 class ModelEntry(models.Model):
-    """A model a route may name. Site-wide: the same registry serves every workspace."""
+    """A model a route may name. Site-wide: the same registry serves every workspace, except
+    models that belong to one workspace (its fine-tuned models, reachable only with its key):
+    those are listed and routable in that workspace only."""
 
     provider = models.CharField(max_length=20, choices=ProviderName.choices)
+    owner_workspace = models.ForeignKey(
+        "workspaces.Workspace",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Set for a workspace's own model (fine-tuned): only that workspace sees it.",
+    )
     name = models.CharField(max_length=120, help_text="The provider's model id, e.g. gpt-4o-mini.")
     label = models.CharField(max_length=120, blank=True)
     capabilities = models.JSONField(
@@ -43,7 +53,16 @@ class ModelEntry(models.Model):
         ordering = ["provider", "name"]
         verbose_name = "model"
         constraints = [
-            models.UniqueConstraint(fields=["provider", "name"], name="gateway_model_unique_name")
+            models.UniqueConstraint(
+                fields=["provider", "name"],
+                condition=models.Q(owner_workspace__isnull=True),
+                name="gateway_model_unique_name",
+            ),
+            models.UniqueConstraint(
+                fields=["owner_workspace", "provider", "name"],
+                condition=models.Q(owner_workspace__isnull=False),
+                name="gateway_model_unique_name_per_owner",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -55,6 +74,14 @@ class ModelEntry(models.Model):
 
     def can(self, capability: str) -> bool:
         return capability in (self.capabilities or [])
+
+    def usable_by(self, workspace_id: int | None) -> bool:
+        return self.owner_workspace_id is None or self.owner_workspace_id == workspace_id
+
+
+def models_visible_to(workspace) -> models.Q:
+    """Registry rows a workspace may see and route to: site-wide ones and its own."""
+    return models.Q(owner_workspace__isnull=True) | models.Q(owner_workspace=workspace)
 
 
 class ModelPrice(models.Model):

@@ -24,6 +24,7 @@ from apps.gateway.models import (
     Route,
     RouteEntry,
     UsageRecord,
+    models_visible_to,
 )
 from apps.gateway.pricing import PriceSnapshot
 from apps.gateway.providers import CONFIGURABLE_PROVIDERS, ProviderConfig, ProviderName
@@ -122,14 +123,16 @@ def route_steps(*, workspace: Workspace, task: str) -> list[RouteStep]:
                 force_error=entry.force_error,
             )
             for index, entry in enumerate(entries)
-            if entry.model.active
+            # Another workspace's own model (a route saved before ownership was checked) is
+            # never called with this workspace's key.
+            if entry.model.active and entry.model.usable_by(workspace.pk)
         ]
     defaults = DEFAULT_ROUTES.get(task, ())
     if not defaults:
         return []
     models = {
         (m.provider, m.name): m
-        for m in ModelEntry.objects.filter(
+        for m in ModelEntry.objects.filter(owner_workspace__isnull=True).filter(
             Q(*[Q(provider=p, name=n) for p, n in defaults], _connector=Q.OR)
         )
     }
@@ -242,21 +245,22 @@ class RegistryRow:
         )
 
 
-def model_list(*, active_only: bool = True) -> list[RegistryRow]:
-    models = list(
-        ModelEntry.objects.filter(active=True) if active_only else ModelEntry.objects.all()
-    )
+def model_list(*, workspace: Workspace, active_only: bool = True) -> list[RegistryRow]:
+    """The registry as ``workspace`` sees it: site-wide models and its own fine-tuned ones."""
+    rows = ModelEntry.objects.filter(models_visible_to(workspace))
+    models = list(rows.filter(active=True) if active_only else rows)
     prices = _current_prices([m.pk for m in models])
     return [RegistryRow(model=m, price=prices.get(m.pk)) for m in models]
 
 
-def model_choices_for_task(*, task: str) -> list[ModelEntry]:
+def model_choices_for_task(*, workspace: Workspace, task: str) -> list[ModelEntry]:
     capability = TASK_CAPABILITY[task]
-    return [m for m in ModelEntry.objects.filter(active=True) if m.can(capability)]
+    visible = ModelEntry.objects.filter(models_visible_to(workspace), active=True)
+    return [m for m in visible if m.can(capability)]
 
 
-def model_get(*, model_id: int) -> ModelEntry | None:
-    return ModelEntry.objects.filter(pk=model_id).first()
+def model_get(*, workspace: Workspace, model_id: int) -> ModelEntry | None:
+    return ModelEntry.objects.filter(models_visible_to(workspace), pk=model_id).first()
 
 
 @dataclass
@@ -287,7 +291,7 @@ def route_overview(*, workspace: Workspace) -> list[RouteView]:
             task=task.value,
             label=task.label,
             entries=by_task.get(task.value, []),
-            choices=model_choices_for_task(task=task.value),
+            choices=model_choices_for_task(workspace=workspace, task=task.value),
         )
         if view.is_default:
             view.default = route_steps(workspace=workspace, task=task.value)

@@ -40,10 +40,17 @@ from django.db import transaction
 from apps.accounts.models import User
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
+from apps.core import netguard
 from apps.core.errors import ServiceError
 from apps.gateway import encryption, engine, selectors
 from apps.gateway.errors import scrub
-from apps.gateway.models import ModelEntry, ProviderCredential, Route, RouteEntry
+from apps.gateway.models import (
+    ModelEntry,
+    ProviderCredential,
+    Route,
+    RouteEntry,
+    models_visible_to,
+)
 from apps.gateway.providers import CONFIGURABLE_PROVIDERS, ProviderName, build_provider
 from apps.gateway.types import (
     TASK_CAPABILITY,
@@ -261,7 +268,8 @@ def route_save(
             f"{label}: each model may appear once in a route (it is tried at most once).",
             field="models",
         )
-    models = {m.pk: m for m in ModelEntry.objects.filter(pk__in=ids)}
+    # Another workspace's own (fine-tuned) models are not in this workspace's registry.
+    models = {m.pk: m for m in ModelEntry.objects.filter(models_visible_to(workspace), pk__in=ids)}
     capability = TASK_CAPABILITY[task]
     for model_id in ids:
         model = models.get(model_id)
@@ -326,11 +334,17 @@ def _clean_base_url(base_url: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ServiceError(
             "The base URL must start with http:// or https:// and name a server, e.g. "
-            "https://api.openai.com/v1 or http://localhost:11434/v1.",
+            "https://api.openai.com/v1 or https://models.example.com/v1.",
             field="base_url",
         )
     if parsed.username or parsed.password:
         raise ServiceError("Put the key in the key field, not in the base URL.", field="base_url")
+    # Checked again on every connection (the name may resolve elsewhere later): this only
+    # refuses early, with the reason, what could never be reached.
+    try:
+        netguard.check_url(base_url)
+    except netguard.OutboundRefused as refusal:
+        raise ServiceError(f"Base URL: {refusal.message}", field="base_url") from None
     return base_url.rstrip("/")
 
 

@@ -35,7 +35,7 @@ def _models_context(
     return {
         "routes": selectors.route_overview(workspace=workspace),
         "credentials": selectors.credential_list(workspace=workspace),
-        "registry": selectors.model_list(),
+        "registry": selectors.model_list(workspace=workspace),
         "fallback_slots": range(1, MAX_FALLBACKS + 1),
         "route_errors": route_errors or {},
         "credential_errors": credential_errors or {},

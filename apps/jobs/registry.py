@@ -41,6 +41,10 @@ if TYPE_CHECKING:
     from apps.workspaces.models import Workspace
 
 JobHandler = Callable[["Workspace", "Job", "JobItem"], dict[str, Any] | None]
+# Called with the ids of items that were cancelled before their handler ran (the job was
+# cancelled), after that is committed: a kind that holds something per item (credits reserved
+# when the job was created) gives it back here. Must be idempotent.
+CancelHook = Callable[["Workspace", "Job", list[int]], None]
 
 
 class SkipItem(Exception):
@@ -56,12 +60,15 @@ class JobKind:
     kind: str
     handler: JobHandler
     label: str
+    on_cancelled: CancelHook | None = None
 
 
 _REGISTRY: dict[str, JobKind] = {}
 
 
-def register_job_kind(kind: str, handler: JobHandler, *, label: str = "") -> JobKind:
+def register_job_kind(
+    kind: str, handler: JobHandler, *, label: str = "", on_cancelled: CancelHook | None = None
+) -> JobKind:
     """Register ``handler`` for ``kind``. Registering the same handler again is harmless."""
     if not kind or not isinstance(kind, str):
         raise ImproperlyConfigured("A job kind needs a non-empty name, e.g. 'copy.generate'.")
@@ -73,7 +80,7 @@ def register_job_kind(kind: str, handler: JobHandler, *, label: str = "") -> Job
             f"Job kind {kind!r} is already registered to {existing.handler.__module__}."
             f"{existing.handler.__qualname__}."
         )
-    entry = JobKind(kind=kind, handler=handler, label=label or kind)
+    entry = JobKind(kind=kind, handler=handler, label=label or kind, on_cancelled=on_cancelled)
     _REGISTRY[kind] = entry
     return entry
 

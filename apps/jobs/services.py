@@ -55,6 +55,7 @@ from apps.jobs.models import (
     JobItemStatus,
     JobStatus,
 )
+from apps.jobs.recovery import claims_kept_alive, job_retry_stalled
 from apps.jobs.registry import SkipItem, job_kind_get
 from apps.workspaces.models import Workspace
 
@@ -244,14 +245,27 @@ def job_cancel(*, workspace: Workspace, actor: User | None, job_id: int) -> Job:
     if job.is_terminal:
         raise ServiceError("This job has already finished; there is nothing left to cancel.")
     now = timezone.now()
-    JobItem.objects.for_workspace(workspace).filter(job_id=job.pk).filter(
+    cancelled = _item_ids(
+        workspace,
+        job.pk,
         Q(status=JobItemStatus.PENDING)
-        | Q(status=JobItemStatus.RUNNING, claimed_at__lt=now - _lease())
-    ).update(status=JobItemStatus.CANCELLED, finished_at=now)
+        | Q(status=JobItemStatus.RUNNING, claimed_at__lt=now - _lease()),
+    )
+    JobItem.objects.for_workspace(workspace).filter(job_id=job.pk, pk__in=cancelled).update(
+        status=JobItemStatus.CANCELLED, finished_at=now
+    )
+    _on_cancelled_after_commit(workspace, job, cancelled)
     job.status = JobStatus.CANCELLED
     job.finished_at = now
     job.save(update_fields=["status", "finished_at"])
     return job
+
+
+def _on_cancelled_after_commit(workspace: Workspace, job: Job, item_ids: list[int]) -> None:
+    kind = job_kind_get(job.kind)
+    if item_ids and kind is not None and kind.on_cancelled is not None:
+        hook = kind.on_cancelled
+        transaction.on_commit(lambda: hook(workspace, job, list(item_ids)))
 
 
 @transaction.atomic
@@ -290,13 +304,15 @@ def job_resume(*, workspace: Workspace, actor: User | None, job_id: int) -> Job:
 
 @transaction.atomic
 def job_retry_failed(*, workspace: Workspace, actor: User | None, job_id: int) -> int:
-    """Put the job's failed items back in the queue. Returns how many there were.
+    """Put the job's failed items back in the queue, and its stalled ones (held by a worker
+    that died: see ``apps.jobs.recovery``). Returns how many there were.
 
-    A paused job keeps them until it is resumed.
+    A paused job keeps its failed items until it is resumed.
     """
     job = _job_locked(workspace, job_id)
     if job.status == JobStatus.CANCELLED:
         raise ServiceError("This job was cancelled; start a new job to do its items again.")
+    stalled = job_retry_stalled(workspace=workspace, actor=actor, job_id=job.pk)
     item_ids = _item_ids(workspace, job.pk, Q(status=JobItemStatus.FAILED))
     retried = (
         JobItem.objects.for_workspace(workspace)
@@ -311,7 +327,9 @@ def job_retry_failed(*, workspace: Workspace, actor: User | None, job_id: int) -
         )
     )
     if not retried:
-        raise ServiceError("This job has no failed items to retry.")
+        if stalled:
+            return stalled
+        raise ServiceError("This job has no failed or stalled items to retry.")
     Job.objects.for_workspace(workspace).filter(pk=job.pk).update(failed=F("failed") - retried)
     job.refresh_from_db()
     if job.status == JobStatus.PAUSED:
@@ -319,7 +337,7 @@ def job_retry_failed(*, workspace: Workspace, actor: User | None, job_id: int) -
     if job.is_terminal:
         _job_start_new_run(job, now=timezone.now())
     _job_enqueue_or_finish(workspace, job, item_ids)
-    return retried
+    return retried + stalled
 
 
 def _job_start_new_run(job: Job, *, now: datetime) -> None:
@@ -560,9 +578,12 @@ def _items_release(workspace: Workspace, job: Job, item_ids: Sequence[int], toke
             .values_list("status", flat=True)
             .first()
         )
-        JobItem.objects.for_workspace(workspace).filter(
+        ours = JobItem.objects.for_workspace(workspace).filter(
             pk__in=list(item_ids), status=JobItemStatus.RUNNING, claim_token=token
-        ).update(
+        )
+        if job_status == JobStatus.CANCELLED:
+            _on_cancelled_after_commit(workspace, job, list(ours.values_list("pk", flat=True)))
+        ours.update(
             status=(
                 JobItemStatus.CANCELLED
                 if job_status == JobStatus.CANCELLED
@@ -801,7 +822,10 @@ def job_chunk_process(
         if reason == ItemOutcome.BUSY:
             outcome.busy_item_ids.append(item_id)
     if items:
-        _process_items(workspace, job, items, token, outcome)
+        # A heartbeat keeps our claims fresh however long an item takes; if this worker dies,
+        # they go stale within JOB_ITEM_LEASE_SECONDS and the sweep queues them again.
+        with claims_kept_alive(workspace_id=workspace.pk, job_id=job.pk, token=token):
+            _process_items(workspace, job, items, token, outcome)
     if outcome.unstarted_item_ids:
         _enqueue_chunks(
             workspace_id=workspace.pk,
@@ -821,47 +845,3 @@ def job_chunk_process(
         )
     outcome.finished_job = job_finish_if_complete(workspace=workspace, job_id=job.pk)
     return outcome
-
-
-def job_recover_stalled(*, now: datetime | None = None) -> int:
-    """Site-wide sweep (Celery beat): queue again the items of running jobs that stopped moving.
-
-    A running job that finished no item for longer than the item lease lost its tasks (a
-    worker killed by its time limit, a broker restart). Its pending items and the items under
-    expired claims are queued again; duplicates are harmless, claims keep them apart.
-    Returns the number of jobs picked up.
-    """
-    now = now or timezone.now()
-    cutoff = now - _lease()
-    stalled = list(
-        Job.objects.all_workspaces()
-        # A queued job that never started lost its messages (a flushed or restarted broker).
-        .filter(status__in=[JobStatus.RUNNING, JobStatus.QUEUED])
-        .filter(Q(progressed_at__lt=cutoff) | Q(progressed_at__isnull=True, created_at__lt=cutoff))
-        .values_list("workspace_id", "pk", "chunk_size")
-    )
-    for workspace_id, job_id, chunk_size in stalled:
-        with transaction.atomic():
-            touched = (
-                Job.objects.for_workspace(workspace_id)
-                .filter(pk=job_id, status__in=[JobStatus.RUNNING, JobStatus.QUEUED])
-                .update(progressed_at=now)
-            )
-            if not touched:
-                continue
-            item_ids = _item_ids(
-                workspace_id,
-                job_id,
-                Q(status=JobItemStatus.PENDING)
-                | Q(status=JobItemStatus.RUNNING, claimed_at__lt=cutoff),
-            )
-            if item_ids:
-                logger.warning("Job %s stalled: queueing %s items again", job_id, len(item_ids))
-                transaction.on_commit(
-                    lambda w=workspace_id, j=job_id, i=item_ids, c=chunk_size: _enqueue_chunks(
-                        workspace_id=w, job_id=j, item_ids=i, chunk_size=c
-                    )
-                )
-            else:
-                job_finish_if_complete(workspace=workspace_id, job_id=job_id)
-    return len(stalled)

@@ -13,7 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from apps.jobs import services
+from apps.jobs import recovery, services
 
 CRASHES = (OperationalError, InterfaceError)
 
@@ -40,4 +40,4 @@ def job_process_chunk(self, *, workspace_id: int, job_id: int, item_ids: list[in
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
 def job_recover_stalled() -> int:
-    return services.job_recover_stalled()
+    return recovery.job_recover_stalled()

@@ -6,6 +6,7 @@ from apps.core.errors import ServiceError
 from apps.jobs import selectors, services
 from apps.jobs.access import job_action_view, job_may_act
 from apps.jobs.models import Job
+from apps.jobs.recovery import job_stalled_count
 from apps.workspaces.access import workspace_view
 from apps.workspaces.roles import Action
 
@@ -24,6 +25,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         "job": job,
         "progress": selectors.job_progress(job=job),
         "failed_items": selectors.job_item_failed_list(workspace=request.workspace, job=job),
+        "stalled": job_stalled_count(job=job),
         "may_act": job_may_act(job=job, membership=request.membership),
     }
     return render(request, "jobs/job_detail.html", context)
@@ -71,6 +73,4 @@ def job_resume(request: HttpRequest, job: Job) -> HttpResponse:
 
 @job_action_view
 def job_retry_failed(request: HttpRequest, job: Job) -> HttpResponse:
-    return _act(
-        request, job, services.job_retry_failed, "{result} failed item(s) will be tried again."
-    )
+    return _act(request, job, services.job_retry_failed, "{result} item(s) will be tried again.")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass, field
+from typing import IO
 
 import numpy as np
 from django.conf import settings
@@ -89,26 +90,34 @@ def _describe_other(head: bytes) -> str:
 
 def _open_checked(content: bytes, name: str) -> Image.Image:
     """Open (header only) and check format and pixel count before decoding anything."""
-    if not content:
+    return _open_checked_stream(io.BytesIO(content), len(content), name)
+
+
+def _open_checked_stream(stream: IO[bytes], size: int, name: str) -> Image.Image:
+    """``_open_checked`` for a file on disk: only its header is read."""
+    if not size:
         raise ServiceError(f"“{name}” is empty.", field="files")
     limit_bytes = max_upload_bytes()
-    if len(content) > limit_bytes:
+    if size > limit_bytes:
         raise ServiceError(
-            f"“{name}” is {len(content) / 1024 / 1024:.1f} MB; the limit is "
+            f"“{name}” is {size / 1024 / 1024:.1f} MB; the limit is "
             f"{limit_bytes / 1024 / 1024:.0f} MB per photo.",
             field="files",
         )
-    announced = sniff_format(content[:16])
+    stream.seek(0)
+    head = stream.read(16)
+    stream.seek(0)
+    announced = sniff_format(head)
     if announced is None:
         raise ServiceError(
             f"“{name}” is not a JPEG, PNG or WebP image (its content is "
-            f"{_describe_other(content[:16])}), whatever its name says.",
+            f"{_describe_other(head)}), whatever its name says.",
             field="files",
         )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(content), formats=[announced])
+            image = Image.open(stream, formats=[announced])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _bomb(name, None) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
@@ -159,6 +168,15 @@ def inspect_upload(content: bytes, *, name: str) -> Inspected:
     count (decompression bombs), animation. Cheap enough to answer while the person waits."""
     image = _open_checked(content, name)
     return Inspected(source_format=image.format or "", width=image.width, height=image.height)
+
+
+def inspect_file(stream: IO[bytes], *, name: str, size: int) -> Inspected:
+    """``inspect_upload`` for an uploaded file on disk, reading its header only (an upload of
+    many large files is never held in memory)."""
+    image = _open_checked_stream(stream, size, name)
+    inspected = Inspected(source_format=image.format or "", width=image.width, height=image.height)
+    stream.seek(0)
+    return inspected
 
 
 def _icc_to_srgb(image: Image.Image, icc: bytes, notes: list[str], name: str) -> Image.Image:

@@ -16,4 +16,9 @@ def process_photo(workspace, job, item) -> dict:
 
 register_job_kind(services.INGEST_JOB_KIND, ingest_photo, label="Check uploaded photos")
 register_job_kind(services.LEARN_JOB_KIND, learn_lighting_profile, label="Learn a lighting profile")
-register_job_kind(services.PROCESS_JOB_KIND, process_photo, label="Process photos")
+register_job_kind(
+    services.PROCESS_JOB_KIND,
+    process_photo,
+    label="Process photos",
+    on_cancelled=services.photo_batch_release,
+)

@@ -16,12 +16,14 @@ import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.core.files.base import ContentFile
+from django.conf import settings
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from apps.accounts.models import User
 from apps.billing import services as billing
+from apps.billing.batches import credits_reserve_batch
 from apps.billing.errors import BillingRefusal
 from apps.billing.plans import WorkKind
 from apps.catalog.models import Product, ProductImage
@@ -90,18 +92,11 @@ def _product_for(workspace: Workspace, product_id: int | None) -> Product | None
     return product
 
 
-def _read_checked(upload) -> tuple[bytes, files.Inspected]:
-    """An uploaded file's bytes after the quick checks (its size before it is read at all)."""
+def _read_checked(upload) -> tuple[File, files.Inspected]:
+    """An uploaded file after the quick checks, which read its header only: the file stays on
+    disk and is stored from there in pieces (many large photos are never held in memory)."""
     name = getattr(upload, "name", "") or "photo"
-    if upload.size > files.max_upload_bytes():
-        raise ServiceError(
-            f"“{name}” is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-            f"{files.max_upload_bytes() / 1024 / 1024:.0f} MB per photo.",
-            field="files",
-        )
-    upload.seek(0)
-    content = upload.read()
-    return content, files.inspect_upload(content, name=name)
+    return File(upload), files.inspect_file(upload, name=name, size=upload.size)
 
 
 @transaction.atomic
@@ -109,7 +104,7 @@ def _photos_accept(
     *,
     workspace: Workspace,
     actor: User | None,
-    accepted: list[tuple[str, bytes, files.Inspected, Product | None, ProductImage | None]],
+    accepted: list[tuple[str, bytes | File, files.Inspected, Product | None, ProductImage | None]],
 ) -> tuple[list[Photo], Job]:
     photos = [
         Photo.objects.create(
@@ -118,7 +113,7 @@ def _photos_accept(
             source_image=source_image,
             original_name=name[:255],
             # Kept only until its job item has normalised it (then replaced and deleted).
-            file=ContentFile(content, name=f"{uuid.uuid4().hex}.upload"),
+            file=_stored(content),
             width=inspected.width,
             height=inspected.height,
             source_format=inspected.source_format,
@@ -139,13 +134,20 @@ def _photos_accept(
     return photos, job
 
 
+def _stored(content: bytes | File) -> File:
+    """A file to store under a fresh name: bytes, or an uploaded file copied from disk."""
+    name = f"{uuid.uuid4().hex}.upload"
+    if isinstance(content, bytes):
+        return ContentFile(content, name=name)
+    content.seek(0)
+    return File(content.file, name=name)
+
+
 def photo_upload(
     *, workspace: Workspace, actor: User | None, uploads: list, product_id: int | None = None
 ) -> UploadOutcome:
     """Accept uploaded files (Django UploadedFiles) for checking; a file refused by the quick
     checks is reported by name and the others go on."""
-    from django.conf import settings
-
     if not uploads:
         raise ServiceError("Choose one or more photos to upload.", field="files")
     limit = settings.PHOTOS_MAX_FILES_PER_UPLOAD
@@ -364,7 +366,14 @@ def lighting_profile_train(
     takes seconds). The quick checks run now: at least five files must pass them, or nothing
     is saved and the message says what was wrong with each refused file. The new version
     becomes the active one once it is learned."""
-    accepted: list[tuple[str, bytes]] = []
+    limit = settings.PHOTOS_MAX_FILES_PER_UPLOAD
+    if len(uploads) > limit:
+        raise ServiceError(
+            f"{len(uploads)} reference photos at once is more than the {limit} allowed; "
+            "choose the ones that show your light best.",
+            field="files",
+        )
+    accepted: list[tuple[str, File]] = []
     problems: list[str] = []
     for upload in uploads:
         try:
@@ -395,7 +404,7 @@ def lighting_profile_train(
             profile=profile,
             position=position,
             original_name=file_name[:255],
-            file=ContentFile(content, name=f"{uuid.uuid4().hex}.upload"),
+            file=_stored(content),
         )
     profile.job = job_create(
         workspace=workspace,
@@ -577,24 +586,42 @@ def photo_batch_start(
     _require_profile(steps, profile)
     # The whole batch must fit in the credits left: refused here, before anything is queued.
     billing.credits_check_can_start(workspace=workspace, kind=IMAGE_OPERATION, units=len(photos))
-    return job_create(
-        workspace=workspace,
-        actor=actor,
-        kind=PROCESS_JOB_KIND,
-        items=[(f"photo-{photo.pk}", {"photo_id": photo.pk}) for photo in photos],
-        params={
-            # A snapshot: editing the recipe while the job runs does not change its outputs.
-            "recipe_id": recipe.pk,
-            "recipe_name": recipe.name,
-            "steps": steps,
-            "preset": recipe.preset,
-            "profile_id": profile.pk if profile else None,
-        },
-        label=f"{recipe.name}: {len(photos)} photo{'s' if len(photos) != 1 else ''}",
-        # One photo per task: image work is CPU-bound, so a worker process does one at a time
-        # (a chunk of several would run them in threads, each holding a full-size image).
-        chunk_size=1,
-    )
+    with transaction.atomic():
+        job = job_create(
+            workspace=workspace,
+            actor=actor,
+            kind=PROCESS_JOB_KIND,
+            items=[(f"photo-{photo.pk}", {"photo_id": photo.pk}) for photo in photos],
+            params={
+                # A snapshot: editing the recipe while the job runs does not change its outputs.
+                "recipe_id": recipe.pk,
+                "recipe_name": recipe.name,
+                "steps": steps,
+                "preset": recipe.preset,
+                "profile_id": profile.pk if profile else None,
+            },
+            label=f"{recipe.name}: {len(photos)} photo{'s' if len(photos) != 1 else ''}",
+            # One photo per task: image work is CPU-bound, so a worker process does one at a
+            # time (a chunk of several would run them in threads, each holding a full image).
+            chunk_size=1,
+        )
+        # Held now, with the balance locked: batches submitted at once cannot all pass the
+        # check above on the same credits; the later ones are refused and nothing is queued.
+        item_ids = JobItem.objects.for_workspace(workspace).filter(job=job).values_list("pk")
+        credits_reserve_batch(
+            workspace=workspace,
+            keys=[f"photos.jobitem:{item_id}" for (item_id,) in item_ids],
+            kind=IMAGE_OPERATION,
+        )
+    return job
+
+
+def photo_batch_release(workspace: Workspace, job: Job, item_ids: list[int]) -> None:
+    """Items cancelled before they ran give back the credits held for them."""
+    for item_id in item_ids:
+        billing.credits_release(
+            workspace=workspace, key=f"photos.jobitem:{item_id}", reason="cancelled"
+        )
 
 
 def _gateway_segmenter(
@@ -702,6 +729,8 @@ def photo_process_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict
     """
     existing = PhotoOutput.objects.for_workspace(workspace).filter(job_item_id=item.pk).first()
     if existing is not None:
+        # Redelivered after the output was stored: the charge may still be only reserved.
+        billing.credits_settle_found(workspace=workspace, key=_work_key(item))
         return {"output_id": existing.pk, "again": True}
     photo = (
         Photo.objects.for_workspace(workspace)
@@ -710,6 +739,7 @@ def photo_process_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict
         .first()
     )
     if photo is None:
+        billing.credits_release(workspace=workspace, key=_work_key(item), reason="photo deleted")
         raise SkipItem("The photo was deleted before it was processed.")
     params = job.params
     profile = None

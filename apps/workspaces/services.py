@@ -15,7 +15,7 @@ from apps.accounts.models import User
 from apps.accounts.selectors import user_has_totp, user_verified_emails
 from apps.audit.models import AuditAction
 from apps.audit.services import RequestOrigin, audit_record
-from apps.billing.services import seats_check_can_invite
+from apps.billing.services import billing_account_ensure, seats_check_can_invite
 from apps.core.errors import ServiceError
 from apps.workspaces.models import Invitation, Membership, Workspace, new_invitation_nonce
 from apps.workspaces.roles import Action, Role, role_can
@@ -44,6 +44,9 @@ def workspace_create(
         with transaction.atomic():
             workspace = Workspace.objects.create(name=name, slug=slug, created_by=actor)
             Membership.objects.create(workspace=workspace, user=actor, role=Role.OWNER)
+            # The billing account opens now, so the free trial is decided for its creator
+            # (one per person) when the workspace is made, not at some later first use.
+            billing_account_ensure(workspace=workspace)
             audit_record(
                 workspace=workspace,
                 actor=actor,

@@ -133,6 +133,8 @@ def invoice_obj(
     billing_reason: str = "subscription_cycle",
     status: str = "paid",
     amount: int = 4900,
+    period_start: int = 1_780_000_000,
+    period_end: int = 1_782_592_000,
 ) -> dict:
     return {
         "id": invoice_id,
@@ -145,8 +147,9 @@ def invoice_obj(
         "amount_paid": amount if status == "paid" else 0,
         "currency": "usd",
         "created": int(time.time()),
-        "period_start": 1_780_000_000,
-        "period_end": 1_782_592_000,
+        # Stripe's own invoice period is the usage period before the one the plan line pays for.
+        "period_start": period_start - (period_end - period_start),
+        "period_end": period_start,
         "hosted_invoice_url": f"https://invoice.stripe.com/i/{invoice_id}",
         "invoice_pdf": f"https://pay.stripe.com/invoice/{invoice_id}/pdf",
         "parent": {
@@ -160,7 +163,7 @@ def invoice_obj(
                     "id": f"il_{invoice_id}",
                     "object": "line_item",
                     "pricing": {"type": "price_details", "price_details": {"price": price}},
-                    "period": {"start": 1_780_000_000, "end": 1_782_592_000},
+                    "period": {"start": period_start, "end": period_end},
                 }
             ],
         },

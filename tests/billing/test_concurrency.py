@@ -1,44 +1,20 @@
 """Many workers debiting one workspace at once on PostgreSQL: the balance never goes below
 zero, nothing is charged twice, and the balance always equals the ledger."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from apps.billing import services
 from apps.billing.errors import OutOfCredits
 from apps.billing.models import CreditEntry, EntryType
+from tests.billing.concurrency import run_in_threads
 from tests.billing.support import balance_of, ledger_sum, set_balance
 from tests.factories import WorkspaceFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 16
-
-
-def run_in_threads(work, count: int = THREADS) -> list:
-    """Run ``work(n)`` in ``count`` threads released together; each has its own connection."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(n: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[n] = work(n)
-        except Exception as error:  # collected and asserted on by the test
-            results[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    return results
 
 
 def test_parallel_debits_stop_exactly_at_zero():

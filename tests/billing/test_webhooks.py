@@ -162,6 +162,67 @@ def test_a_body_that_is_not_an_event_is_refused(post_event, stripe_on, db):
     assert not StripeEvent.objects.exists()
 
 
+@pytest.mark.parametrize("signature", ["", "t=1700000000,v1=" + "0" * 64])
+def test_a_body_that_is_not_utf8_is_refused_with_400(client, stripe_on, workspace, signature):
+    """The probe: an unsigned body that is not valid UTF-8 made the webhook answer 500."""
+    services.billing_account_ensure(workspace=workspace)
+    before = snapshot(workspace)
+    response = client.post(
+        "/billing/stripe/webhook/",
+        data=b'{"id": "evt_\xff\xfe", "type": "invoice.paid"}',
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=signature,
+    )
+    assert response.status_code == 400
+    assert snapshot(workspace) == before
+
+
+def checkout_session(workspace, customer):
+    return {
+        "id": "cs_other",
+        "object": "checkout.session",
+        "mode": "subscription",
+        "customer": customer,
+        "subscription": "sub_x",
+        "client_reference_id": str(workspace.pk),
+        "metadata": {"workspace_id": str(workspace.pk), "plan": "scale"},
+    }
+
+
+def test_a_checkout_naming_another_workspaces_customer_is_recorded_not_applied(
+    workspace, other_workspace, stripe_on, post_event, caplog
+):
+    """The probe: such a checkout answered 500 on every retry (the unique customer id)."""
+    services.billing_account_ensure(workspace=workspace)
+    services.billing_account_ensure(workspace=other_workspace)
+    BillingAccount.objects.for_workspace(other_workspace).update(stripe_customer_id="cus_B")
+    before, other_before = snapshot(workspace), snapshot(other_workspace)[:6]
+    event = make_event("checkout.session.completed", checkout_session(workspace, "cus_B"))
+    with caplog.at_level("ERROR", logger="apps.billing.services"):
+        response = post_event(event)
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "refused: customer cus_B belongs to another workspace"
+    account = account_of(workspace)
+    assert (account.stripe_customer_id, account.plan, account.stripe_subscription_id) == (
+        "",
+        PlanCode.TRIAL,
+        "",
+    )
+    assert snapshot(workspace)[:7] == before[:7]
+    assert snapshot(other_workspace)[:6] == other_before
+    record = StripeEvent.objects.get(event_id=event["id"])
+    assert record.workspace_id == workspace.pk and record.outcome.startswith("refused")
+    alert = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert (
+        alert
+        and "cus_B" in alert[0].getMessage()
+        and str(other_workspace.pk) in (alert[0].getMessage())
+    )
+    # Stripe's retry of the same event changes nothing and answers 200 again.
+    assert post_event(event).status_code == 200
+    assert StripeEvent.objects.filter(event_id=event["id"]).count() == 1
+
+
 # --- Grants ------------------------------------------------------------------------------------
 
 
@@ -183,12 +244,39 @@ def test_duplicate_invoice_paid_grants_once(workspace, customer, post_event):
     assert invoice_row.hosted_invoice_url == "https://invoice.stripe.com/i/in_42"
 
 
+MONTH = 2_592_000
+PERIOD_1 = {"period_start": 1_780_000_000, "period_end": 1_780_000_000 + MONTH}
+PERIOD_2 = {"period_start": 1_780_000_000 + MONTH, "period_end": 1_780_000_000 + 2 * MONTH}
+
+
 def test_each_monthly_invoice_grants_a_fresh_period(workspace, customer, post_event):
-    post_event(make_event("invoice.paid", invoice_obj(customer=customer, invoice_id="in_1")))
+    first = invoice_obj(customer=customer, invoice_id="in_1", **PERIOD_1)
+    post_event(make_event("invoice.paid", first))
     services.credits_charge(workspace=workspace, key="a", kind="image_operation", units=10)
     assert balance_of(workspace) == 2_000 - 50
-    post_event(make_event("invoice.paid", invoice_obj(customer=customer, invoice_id="in_2")))
+    second = invoice_obj(customer=customer, invoice_id="in_2", **PERIOD_2)
+    post_event(make_event("invoice.paid", second))
     assert balance_of(workspace) == 2_000 == ledger_sum(workspace)  # no roll-over
+
+
+def test_a_late_invoice_for_an_earlier_period_grants_nothing(workspace, customer, post_event):
+    """The probe: a late invoice.paid for an earlier period took 6,000 back up to 10,000."""
+    later = invoice_obj(customer=customer, invoice_id="in_2", price="price_growth", **PERIOD_2)
+    assert post_event(make_event("invoice.paid", later)).status_code == 200
+    services.credits_charge(workspace=workspace, key="a", kind="copy_variant", units=4_000)
+    assert balance_of(workspace) == 6_000
+    earlier = invoice_obj(customer=customer, invoice_id="in_1", price="price_growth", **PERIOD_1)
+    response = post_event(make_event("invoice.paid", earlier))
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "recorded: this period's credits were already granted"
+    assert balance_of(workspace) == 6_000 == ledger_sum(workspace)
+    # The invoice itself is kept (it was paid), only no credits come with it.
+    assert Invoice.objects.for_workspace(workspace).filter(stripe_invoice_id="in_1").exists()
+    # Another invoice for the current period (re-issued) grants nothing either.
+    again = invoice_obj(customer=customer, invoice_id="in_2b", price="price_growth", **PERIOD_2)
+    post_event(make_event("invoice.paid", again))
+    assert balance_of(workspace) == 6_000 == ledger_sum(workspace)
+    assert CreditEntry.objects.for_workspace(workspace).filter(entry_type="grant").count() == 2
 
 
 def test_an_upgrade_invoice_tops_up_to_the_new_plan(workspace, customer, post_event):

@@ -36,6 +36,9 @@ def _offline_gateway(monkeypatch, settings):
     monkeypatch.setattr(engine, "sleep", lambda seconds: None)
     settings.GATEWAY_OPENAI_API_KEY = ""
     settings.GATEWAY_OPENAI_BASE_URL = ""
+    settings.OUTBOUND_ALLOWED_HOSTS = [
+        "llm.example.test"
+    ]  # resolves nowhere: the operator allows it
     settings.GATEWAY_FORCE_ERRORS = {}
     limits.backend().reset()
     openai_adapter.reset_clients()
@@ -222,7 +225,9 @@ def test_a_provider_refusal_fails_the_run_with_its_message(
         )
     run.refresh_from_db()
     assert run.status == "failed"
-    assert "File is not valid JSONL" in run.error
+    # A workspace-set server's own words are never shown (they could be anyone's): the status is.
+    assert "refused the request (HTTP 400)" in run.error
+    assert "JSONL" not in run.error
     assert KEY not in run.error
     with pytest.raises(ServiceError, match="not ready"):
         services.fine_tune_route(workspace=openai_workspace, actor=owner, run_id=run.pk)

@@ -92,7 +92,7 @@ def test_delimiters_are_sniffed(workspace, owner, run_import, delimiter, name):
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "looks like a PNG image"),
         (b"PK\x03\x04\x14\x00\x06\x00", "Excel workbook"),
         (b"Handle,Title\nx,\x00\x01\x02\x03binary\x00\x00garbage", "binary file"),
-        (b"Handle,Name,Price\nabc,Shirt,10\n", "has no Title column"),
+        (b"Name,Price\nShirt,10\n", "has neither a Title nor a Handle column"),
         (b"Handle,Title\n", "has a header row but no products"),
     ],
 )
@@ -143,7 +143,7 @@ def test_bad_rows_are_listed_and_the_good_ones_saved(workspace, owner, run_impor
     )
     assert errors == [
         (3, "Variant Price", "“fifty” is not a price; left empty."),
-        (5, "Title", "Product “canvas-tote” has no title; skipped."),
+        (5, "Title", "Product “canvas-tote” is not in the catalog yet and has no title; skipped."),
         (6, "Variant Grams", "A weight cannot be negative (-5); left empty."),
         (7, "Image Src", "“not-a-url” is not a web address; skipped."),
     ]
@@ -188,7 +188,7 @@ def test_a_chunk_imported_twice_changes_nothing(workspace, owner, run_import):
 def test_large_files_are_split_into_chunks_of_whole_products(
     workspace, owner, run_import, monkeypatch
 ):
-    monkeypatch.setattr("apps.catalog.importing.CHUNK_PRODUCTS", 3)
+    monkeypatch.setattr("apps.catalog.chunking.CHUNK_PRODUCTS", 3)
     rows = []
     for n in range(10):
         rows.append(

@@ -35,9 +35,14 @@ def test_uploading_a_shopify_export_through_the_page(
         )
     batch = ImportBatch.objects.for_workspace(workspace).get()
     assert response["Location"] == url("catalog_import_detail", workspace, batch_id=batch.pk)
+    preview = client.get(response["Location"]).content.decode()
+    assert "2 products in 4 rows" in preview and "read as utf-8, comma-separated" in preview
+    assert "<strong>2</strong> new products" in preview
+    assert not Product.objects.for_workspace(workspace).exists()  # nothing until confirmed
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"])
     page = client.get(response["Location"]).content.decode()
     assert "2 / 1" not in page  # progress counts chunks of products
-    assert "2 products in 4 rows" in page and "read as utf-8, comma-separated" in page
     assert Product.objects.for_workspace(workspace).count() == 2
 
 

@@ -297,3 +297,43 @@ def test_bulk_approve_reports_what_it_could_not_approve(
     assert approved == 2
     assert problems == ["Work that is draft cannot be approved; it can be: submitted for review."]
     assert ApprovedCopy.objects.for_workspace(workspace).count() == 2
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker dying (SIGKILL) at that line: nothing after it runs."""
+
+
+def test_an_item_redelivered_after_its_draft_was_saved_settles_its_reservation(
+    workspace, copywriter, products, monkeypatch
+):
+    """The probe: the redelivered item found its draft and returned early, leaving the credit
+    reservation "reserved" for ever (so overage was never reported)."""
+    from apps.billing import services as billing
+
+    job = services.copy_generation_start(  # not run: on_commit callbacks are not executed
+        workspace=workspace,
+        actor=copywriter,
+        product_ids=[products[0].pk],
+        brief=services.CopyBrief(copy_types=("product_description",), variants=2),
+    )
+    item = JobItem.objects.for_workspace(workspace).get(job=job)
+    real_settle = billing.credits_settle
+
+    def die(**kwargs):
+        raise WorkerKilled
+
+    monkeypatch.setattr(billing, "credits_settle", die)
+    with pytest.raises(WorkerKilled):
+        services.copy_generate_item(workspace=workspace, job=job, item=item)
+    entry = CreditEntry.objects.for_workspace(workspace).get(key__contains=f"item:{item.pk}")
+    assert (entry.state, drafts(workspace).count()) == ("reserved", 1)
+
+    monkeypatch.setattr(billing, "credits_settle", real_settle)
+    again = services.copy_generate_item(workspace=workspace, job=job, item=item)  # redelivered
+    assert again["draft_id"] == drafts(workspace).get().pk
+    entry.refresh_from_db()
+    assert (entry.state, entry.credits, entry.units) == ("settled", -2, 2)
+    assert entry.settled_at is not None
+    # And again: nothing changes, nothing more is charged.
+    services.copy_generate_item(workspace=workspace, job=job, item=item)
+    assert CreditEntry.objects.for_workspace(workspace).filter(entry_type="debit").count() == 1

@@ -34,12 +34,13 @@ def test_write_review_and_export(new_page, settings, tmp_path):
     rows.append({"Handle": "sun-hat", "Title": "Straw Sun Hat", "Vendor": "Harbor", "Type": "Hats",
                  "Body (HTML)": "<p>Wide brim.</p>", "Variant Price": "35.00"})  # fmt: skip
     source = samples.to_csv(rows, samples.OLD_HEADERS)
-    catalog.catalog_import_upload(
+    batch = catalog.catalog_import_upload(
         workspace=workspace,
         actor=writer,
         upload=SimpleUploadedFile("shop.csv", source.encode()),
         fmt="shopify",
     )
+    catalog.catalog_import_confirm(workspace=workspace, actor=writer, batch_id=batch.pk)
 
     page = new_page()
     sign_in(page, writer.email)

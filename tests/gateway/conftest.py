@@ -57,6 +57,9 @@ def _gateway_settings(settings):
     settings.GATEWAY_CALL_DEADLINE_SECONDS = 120
     settings.GATEWAY_ATTEMPT_TIMEOUT_SECONDS = 60
     settings.ATELIER_ENCRYPTION_KEYS = []
+    # The test servers' names resolve nowhere: the operator allows them (the outbound guard's
+    # own tests, tests/core/test_netguard.py and tests/gateway/test_outbound_guard.py, do not).
+    settings.OUTBOUND_ALLOWED_HOSTS = ["llm.example.test", "x.test"]
     limits.backend().reset()
     openai_adapter.reset_clients()
     route_cache_clear()

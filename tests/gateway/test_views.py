@@ -197,7 +197,8 @@ def test_test_connection_with_a_wrong_key_explains_it(
     assert "rejected this workspace&#x27;s API key" in response.content.decode()
 
 
-def test_test_connection_with_an_unreachable_server(owner_client, workspace, owner):
+def test_test_connection_with_an_unreachable_server(owner_client, workspace, owner, settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]  # the operator allows this (loopback) host
     services.credential_save(
         workspace=workspace, actor=owner, provider="openai", base_url="http://127.0.0.1:9/v1"
     )

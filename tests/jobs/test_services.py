@@ -5,7 +5,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from apps.core.errors import ServiceError
-from apps.jobs import services
+from apps.jobs import recovery, services
 from apps.jobs.jobs import BENCH_SLEEP_KIND
 from apps.jobs.models import Job, JobItem, JobItemStatus, JobStatus
 from apps.jobs.registry import register_job_kind, unregister_job_kind
@@ -433,7 +433,7 @@ def test_retry_failed_runs_only_the_failed_items_again(
         ("b", "done", 2, ""),
         ("c", "done", 2, ""),
     ]
-    with pytest.raises(ServiceError, match="no failed items"):
+    with pytest.raises(ServiceError, match="no failed or stalled items"):
         services.job_retry_failed(workspace=workspace, actor=owner, job_id=job.pk)
 
 
@@ -460,7 +460,7 @@ def test_a_running_job_that_stopped_moving_is_queued_again(
     workspace, owner, scripted_kind, settings, django_capture_on_commit_callbacks
 ):
     job = make_job(workspace, owner, ["a", "b", "c"])
-    long_ago = timezone.now() - timedelta(seconds=settings.JOB_ITEM_LEASE_SECONDS + 60)
+    long_ago = timezone.now() - timedelta(seconds=settings.JOB_LOST_MESSAGES_SECONDS + 60)
     Job.objects.for_workspace(workspace).filter(pk=job.pk).update(
         status=JobStatus.RUNNING, progressed_at=long_ago, started_at=long_ago
     )
@@ -469,7 +469,7 @@ def test_a_running_job_that_stopped_moving_is_queued_again(
     )
     fresh = make_job(workspace, owner, ["x"])  # queued, not stalled: left alone
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.job_recover_stalled() == 1
+        assert recovery.job_recover_stalled() == 1
     job.refresh_from_db()
     assert (job.status, job.done) == (JobStatus.SUCCEEDED, 3)
     assert sorted(scripted_kind.calls) == ["a", "b", "c"]
@@ -481,10 +481,10 @@ def test_a_queued_job_whose_messages_were_lost_is_queued_again(
     workspace, owner, scripted_kind, settings, django_capture_on_commit_callbacks
 ):
     job = make_job(workspace, owner, ["a", "b"])  # its tasks never ran (the broker was flushed)
-    long_ago = timezone.now() - timedelta(seconds=settings.JOB_ITEM_LEASE_SECONDS + 60)
+    long_ago = timezone.now() - timedelta(seconds=settings.JOB_LOST_MESSAGES_SECONDS + 60)
     Job.objects.for_workspace(workspace).filter(pk=job.pk).update(created_at=long_ago)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.job_recover_stalled() == 1
+        assert recovery.job_recover_stalled() == 1
     job.refresh_from_db()
     assert (job.status, job.done) == (JobStatus.SUCCEEDED, 2)
     assert sorted(scripted_kind.calls) == ["a", "b"]

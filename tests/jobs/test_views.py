@@ -165,7 +165,7 @@ def test_an_admin_may_pause_resume_and_retry_anyones_job(
     assert running_job.status == JobStatus.QUEUED
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("job_retry_failed", running_job), follow=True)
-    assert "1 failed item(s) will be tried again." in response.content.decode()
+    assert "1 item(s) will be tried again." in response.content.decode()
     failed_item = running_job.items.get(key="SKU-7")
     assert (failed_item.status, failed_item.error) == ("pending", "")
     assert [kwargs["item_ids"] for kwargs, _ in sent_chunks][-1] == [failed_item.pk]

@@ -20,6 +20,9 @@ def _offline_gateway(settings, monkeypatch):
     settings.GATEWAY_OPENAI_API_KEY = ""
     settings.GATEWAY_OPENAI_BASE_URL = ""
     settings.GATEWAY_FORCE_ERRORS = {}
+    settings.OUTBOUND_ALLOWED_HOSTS = [
+        "llm.example.test"
+    ]  # resolves nowhere: the operator allows it
     openai_adapter.reset_clients()
     route_cache_clear()
     yield

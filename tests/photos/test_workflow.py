@@ -170,9 +170,12 @@ def test_out_of_credits_refuses_the_batch_with_billings_message(workspace, edito
     assert not PhotoOutput.objects.for_workspace(workspace).exists()
 
 
-def test_running_out_mid_job_pauses_it_and_keeps_what_is_done(
+def test_a_batchs_credits_are_held_from_the_start(
     workspace, editor, photos, recipe, django_capture_on_commit_callbacks
 ):
+    from apps.billing import services as billing
+    from apps.billing.errors import OutOfCredits
+
     set_balance(workspace, 10)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = services.photo_batch_start(
@@ -181,15 +184,62 @@ def test_running_out_mid_job_pauses_it_and_keeps_what_is_done(
             photo_ids=[p.pk for p in photos],
             recipe_id=recipe.pk,
         )
-    set_balance(workspace, 5)  # someone else spent credits meanwhile
+    assert balance_of(workspace) == 0
+    assert [e.state for e in _work_entries(workspace)] == ["reserved", "reserved"]
+    with pytest.raises(OutOfCredits):  # other work cannot spend what the batch holds
+        billing.credits_charge(workspace=workspace, key="other", kind="image_operation")
     for callback in callbacks:
         callback()
+    job.refresh_from_db()
+    assert (job.status, job.done, job.failed) == ("succeeded", 2, 0)
+    assert [e.state for e in _work_entries(workspace)] == ["settled", "settled"]
+    assert balance_of(workspace) == 0
+
+
+def test_a_retry_without_credits_pauses_and_keeps_what_is_done(
+    workspace, editor, photos, recipe, run_batch, monkeypatch, django_capture_on_commit_callbacks
+):
+    from apps.billing import services as billing
+
+    set_balance(workspace, 10)
+    real = services.photo_render
+    calls = {"n": 0}
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ServiceError("“front.jpg”: the disk hiccuped.")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "photo_render", flaky)
+    job = run_batch(workspace, editor, photos, recipe)
+    assert (job.done, job.failed) == (1, 1)
+    assert balance_of(workspace) == 5  # the failed item's credits came back...
+    billing.credits_charge(workspace=workspace, key="other", kind="image_operation")  # ...and went
+    with django_capture_on_commit_callbacks(execute=True):
+        job_retry_failed(workspace=workspace, actor=editor, job_id=job.pk)
     job.refresh_from_db()
     assert (job.status, job.done, job.failed) == ("paused", 1, 1)
     failed = JobItem.objects.for_workspace(workspace).get(job=job, status="failed")
     assert failed.error.startswith("Not enough credits: this needs 5 (1 × image operation)")
     assert PhotoOutput.objects.for_workspace(workspace).count() == 1
     assert balance_of(workspace) == 0
+
+
+def test_a_cancelled_batch_gives_back_what_it_held(
+    workspace, editor, photos, recipe, django_capture_on_commit_callbacks
+):
+    from apps.jobs.services import job_cancel
+
+    set_balance(workspace, 10)
+    job = services.photo_batch_start(  # queued, not run (callbacks are not executed)
+        workspace=workspace, actor=editor, photo_ids=[p.pk for p in photos], recipe_id=recipe.pk
+    )
+    assert balance_of(workspace) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        job_cancel(workspace=workspace, actor=editor, job_id=job.pk)
+    assert [e.state for e in _work_entries(workspace)] == ["released", "released"]
+    assert balance_of(workspace) == 10
 
 
 def test_a_recipe_with_relight_needs_a_profile(workspace, editor, photos):
@@ -488,3 +538,82 @@ def test_approved_image_urls_is_one_query(django_assert_num_queries, settings, w
     with django_assert_num_queries(1):
         urls = exporting.approved_image_urls([product])
     assert list(urls) == [product.pk] and len(urls[product.pk]) == 1
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker dying (SIGKILL) at that line: nothing after it runs."""
+
+
+def test_an_item_redelivered_after_its_output_was_stored_settles_its_reservation(
+    workspace, editor, photos, recipe, monkeypatch
+):
+    """The probe: the photo path returned early on finding its output, leaving the reservation
+    "reserved"."""
+    from apps.billing import services as billing
+
+    set_balance(workspace, 100)
+    job = services.photo_batch_start(  # not run: on_commit callbacks are not executed
+        workspace=workspace, actor=editor, photo_ids=[photos[0].pk], recipe_id=recipe.pk
+    )
+    item = JobItem.objects.for_workspace(workspace).get(job=job)
+    real_settle = billing.credits_settle
+
+    def die(**kwargs):
+        raise WorkerKilled
+
+    monkeypatch.setattr(billing, "credits_settle", die)
+    with pytest.raises(WorkerKilled):
+        services.photo_process_item(workspace=workspace, job=job, item=item)
+    assert [e.state for e in _work_entries(workspace)] == ["reserved"]
+    assert PhotoOutput.objects.for_workspace(workspace).count() == 1
+
+    monkeypatch.setattr(billing, "credits_settle", real_settle)
+    again = services.photo_process_item(workspace=workspace, job=job, item=item)
+    assert again["again"] is True
+    assert [(e.state, e.credits) for e in _work_entries(workspace)] == [("settled", -5)]
+    assert balance_of(workspace) == 95
+
+
+@pytest.fixture
+def editor_and_photos_committed(transactional_db):
+    from tests.factories import MembershipFactory, WorkspaceFactory
+
+    workspace = WorkspaceFactory()
+    editor = MembershipFactory(workspace=workspace, role="photo_editor").user
+    photos = [PhotoFactory(workspace=workspace, status="ready") for _ in range(2)]
+    recipe = services.recipe_save(
+        workspace=workspace, actor=editor, name="White", steps=AMAZON_STEPS, preset="amazon-main"
+    )
+    return workspace, editor, photos, recipe
+
+
+@pytest.mark.postgres
+def test_batches_submitted_at_once_cannot_share_the_same_credits(
+    editor_and_photos_committed, monkeypatch
+):
+    """The probe: eight batches submitted at once were all queued with credits for one, and
+    all paused half done. With the batch's credits held as it is queued, one is queued and the
+    seven others are refused with the billing message; nothing of theirs is queued."""
+    from apps.jobs import services as jobs
+    from tests.billing.concurrency import run_in_threads
+
+    workspace, editor, photos, recipe = editor_and_photos_committed
+    set_balance(workspace, 10)  # one batch of two photos
+    queued_chunks = []  # what reached the queue (no worker here)
+    monkeypatch.setattr(jobs, "_enqueue_chunks", lambda **kwargs: queued_chunks.append(kwargs))
+
+    def submit(n):
+        return services.photo_batch_start(
+            workspace=workspace, actor=editor, photo_ids=[p.pk for p in photos], recipe_id=recipe.pk
+        )
+
+    results = run_in_threads(submit, count=8)
+    queued = [r for r in results if isinstance(r, Job)]
+    refused = [r for r in results if isinstance(r, ServiceError)]
+    assert (len(queued), len(refused)) == (1, 7), results
+    assert all(r.message.startswith("Not enough credits: this needs 10") for r in refused)
+    assert Job.objects.for_workspace(workspace).filter(kind="photos.process").count() == 1
+    assert JobItem.objects.for_workspace(workspace).filter(job__kind="photos.process").count() == 2
+    assert [e.state for e in _work_entries(workspace)] == ["reserved", "reserved"]
+    assert balance_of(workspace) == 0
+    assert [c["job_id"] for c in queued_chunks] == [queued[0].pk]

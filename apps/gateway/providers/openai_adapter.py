@@ -4,6 +4,11 @@ gateway), through the official ``openai`` package. This is the only module that 
 The client is built with ``max_retries=0``: the gateway is the one retry layer, so a retry
 never multiplies. Every SDK exception is translated into the gateway's error taxonomy here, and
 every message that leaves this module is scrubbed of the key.
+
+A base URL a workspace set is reached only through :mod:`apps.core.netguard`'s transport: every
+connection the SDK opens (redirects included) is checked after DNS resolution, so a workspace
+cannot make the server call into its own network. Text from such a server's answers is never
+shown to people: messages carry the HTTP status and our own words only.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 import openai
 import pydantic
 
+from apps.core import netguard
 from apps.gateway.errors import ErrorClass, ProviderError, scrub
 from apps.gateway.providers.base import Provider, ProviderConfig
 from apps.gateway.types import (
@@ -55,23 +61,34 @@ _PARSE_ERRORS = (
     openai.APIResponseValidationError,
 )
 
-_clients: OrderedDict[tuple[str, str], openai.OpenAI] = OrderedDict()
+_clients: OrderedDict[tuple, openai.OpenAI] = OrderedDict()
 _clients_lock = threading.Lock()
 MAX_CACHED_CLIENTS = 64
 
 
-def _client(api_key: str, base_url: str) -> openai.OpenAI:
-    """One client (one connection pool) per key and base URL, reused across calls."""
-    cache_key = (api_key, base_url)
+def _client(
+    api_key: str, base_url: str, *, policy: netguard.OutboundPolicy | None = None
+) -> openai.OpenAI:
+    """One client (one connection pool) per key, base URL and guard, reused across calls.
+
+    With a ``policy``, every connection goes through the outbound guard's transport.
+    """
+    cache_key = (api_key, base_url, policy)
     with _clients_lock:
         client = _clients.get(cache_key)
         if client is not None:
             _clients.move_to_end(cache_key)
             return client
+        http_client = None
+        if policy is not None:
+            http_client = openai.DefaultHttpxClient(
+                transport=netguard.guarded_transport(policy=policy), trust_env=False
+            )
         client = openai.OpenAI(
             api_key=api_key,
             base_url=base_url,
             max_retries=0,  # the gateway retries; the SDK must not
+            http_client=http_client,
         )
         _clients[cache_key] = client
         while len(_clients) > MAX_CACHED_CLIENTS:
@@ -117,6 +134,12 @@ class OpenAIProvider(Provider):
         self.is_openai = self.base_url == OPENAI_BASE_URL
         if not self.is_openai:
             self.label = f"The OpenAI-compatible server at {self.base_url}"
+        # A workspace's own settings go through the outbound guard; the site's (set by the
+        # operator in the environment) do not.
+        self.guarded = config.key_source == "workspace"
+        # Words from the provider's answers are shown only from OpenAI itself or the server
+        # the operator configured; a workspace-set server's body never reaches a page.
+        self.echo_details = self.is_openai or not self.guarded
 
     # --- plumbing ------------------------------------------------------------------------------
 
@@ -127,10 +150,17 @@ class OpenAIProvider(Provider):
                 ErrorClass.AUTHENTICATION,
                 "No OpenAI API key is set for this workspace. Add one on the Models page.",
             )
-        return _client(self.config.api_key or KEYLESS_PLACEHOLDER, self.base_url)
+        policy = netguard.OutboundPolicy.from_settings() if self.guarded else None
+        return _client(self.config.api_key or KEYLESS_PLACEHOLDER, self.base_url, policy=policy)
 
     def _message(self, text: str) -> str:
         return scrub(text, self.config.secrets)[:MAX_PROVIDER_MESSAGE]
+
+    def _detail(self, exc: openai.APIStatusError) -> str:
+        """The provider's own error message (from its answer), or "" when it must not be shown."""
+        if not self.echo_details:
+            return ""
+        return self._message(getattr(exc, "message", "") or str(exc))
 
     def _translate(self, exc: BaseException, *, model: str = "") -> ProviderError:
         """The SDK's exception as one error class, with a message that names the provider."""
@@ -139,6 +169,12 @@ class OpenAIProvider(Provider):
             return exc
         if isinstance(exc, openai.APITimeoutError):
             return ProviderError(ErrorClass.TIMEOUT, f"{label} did not answer in time.")
+        refusal = netguard.refusal_in(exc)
+        if refusal is not None:
+            return ProviderError(
+                ErrorClass.BAD_REQUEST,
+                f"Atelier did not connect to {label}: {refusal.message}",
+            )
         if isinstance(exc, openai.APIConnectionError):
             return ProviderError(
                 ErrorClass.CONNECTION,
@@ -148,18 +184,19 @@ class OpenAIProvider(Provider):
         if isinstance(exc, openai.APIStatusError):
             status = exc.status_code
             code = str(exc.code or "")
-            detail = self._message(getattr(exc, "message", "") or str(exc))
+            detail = self._detail(exc)
             lowered = f"{code} {detail}".lower()
+            said = f": {detail}" if detail else "."
             if isinstance(exc, openai.RateLimitError) or status == 429:
                 if code == "insufficient_quota":
                     return ProviderError(
                         ErrorClass.AUTHENTICATION,
-                        f"{label} says the account has no quota left: {detail}",
+                        f"{label} says the account has no quota left{said}",
                         status_code=status,
                     )
                 return ProviderError(
                     ErrorClass.RATE_LIMITED,
-                    f"{label} is rate limiting requests: {detail}",
+                    f"{label} is rate limiting requests{said}",
                     retry_after=_retry_after(exc.response),
                     status_code=status,
                 )
@@ -178,7 +215,7 @@ class OpenAIProvider(Provider):
                     ErrorClass.BAD_REQUEST,
                     f"{label} does not know the model “{model}” (HTTP 404)."
                     if model
-                    else f"{label} answered 404: {detail}",
+                    else f"{label} answered 404{said}",
                     status_code=status,
                 )
             if status == 408:
@@ -186,13 +223,13 @@ class OpenAIProvider(Provider):
             if "context_length" in lowered or "maximum context length" in lowered:
                 return ProviderError(
                     ErrorClass.CONTEXT_WINDOW,
-                    f"The request is too long for {model or 'the model'} at {label}: {detail}",
+                    f"The request is too long for {model or 'the model'} at {label}{said}",
                     status_code=status,
                 )
             if any(k in lowered for k in ("content_policy", "content_filter", "safety system")):
                 return ProviderError(
                     ErrorClass.CONTENT_POLICY,
-                    f"{label} refused the request under its content policy: {detail}",
+                    f"{label} refused the request under its content policy{said}",
                     status_code=status,
                 )
             if status >= 500:
@@ -203,7 +240,7 @@ class OpenAIProvider(Provider):
                 )
             return ProviderError(
                 ErrorClass.BAD_REQUEST,
-                f"{label} refused the request (HTTP {status}): {detail}",
+                f"{label} refused the request (HTTP {status}){said}",
                 status_code=status,
             )
         if isinstance(exc, openai.ContentFilterFinishReasonError):
@@ -444,6 +481,23 @@ class OpenAIProvider(Provider):
 
     # --- connection check ----------------------------------------------------------------------
 
+    def _check_failed(self, error: ProviderError) -> str:
+        """What the Models page says when the check failed: our words and the HTTP status,
+        never text from the answer (whoever runs the server at the base URL wrote that)."""
+        status = error.status_code
+        if status is None or error.error_class == ErrorClass.AUTHENTICATION:
+            return error.message  # our own sentences (no answer was read, or the key's status)
+        if status == 404:
+            return (
+                f"{self.label} answered HTTP 404 to the model list: check that the base URL "
+                "is the API's root (it usually ends in /v1)."
+            )
+        if error.error_class == ErrorClass.RATE_LIMITED:
+            return f"{self.label} is rate limiting requests (HTTP {status}); try again shortly."
+        if status >= 500:
+            return f"{self.label} had a server error (HTTP {status})."
+        return f"{self.label} refused the request (HTTP {status})."
+
     def check_connection(self, *, timeout: float, models: tuple[str, ...] = ()) -> ConnectionCheck:
         started = time.monotonic()
         try:
@@ -458,7 +512,7 @@ class OpenAIProvider(Provider):
 
             available = self._call(run)
         except ProviderError as error:
-            return ConnectionCheck(provider=self.name, ok=False, message=error.message)
+            return ConnectionCheck(provider=self.name, ok=False, message=self._check_failed(error))
         latency = round((time.monotonic() - started) * 1000)
         missing = [m for m in models if m not in available]
         if missing:
