@@ -177,7 +177,7 @@ def test_a_providers_answer_is_never_echoed(workspace, owner, settings, loopback
     )
     with pytest.raises(ServiceError) as failed:
         services.gateway_generate_text(
-            workspace=workspace, actor=owner, request=TextRequest(prompt="Describe a shirt.")
+            workspace=workspace, actor=owner, request=TextRequest.from_prompt("Describe a shirt.")
         )
     assert "(HTTP 400)" in failed.value.message
     assert "secret-token-42" not in failed.value.message
