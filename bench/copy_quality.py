@@ -145,16 +145,19 @@ def main() -> None:
         )
         started = time.monotonic()
         for path in exports:
-            catalog.catalog_import_upload(
+            batch = catalog.catalog_import_upload(
                 workspace=workspace,
                 actor=user,
                 upload=SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv"),
                 fmt="shopify",
             )
+            catalog.catalog_import_confirm(workspace=workspace, actor=user, batch_id=batch.pk)
         products = list(
             Product.objects.for_workspace(workspace).prefetch_related("variants").order_by("pk")
         )
         print(f"imported {len(products)} products from {len(exports)} files", flush=True)
+        if not products:
+            raise SystemExit("No products were imported; see the import errors above.")
         versions = train_profiles(
             workspace, user, args.brand_copy, [b.strip() for b in args.brands.split(",")]
         )
