@@ -30,7 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from apps.photos import colour, files, lighting, pipeline, segmentation  # noqa: E402
+from apps.brand import lighting  # noqa: E402
+from apps.photos import colour, files, pipeline, segmentation  # noqa: E402
 from apps.photos.checker import check, content_bbox  # noqa: E402
 
 REFERENCE_LABEL = "white_or_light_plain"

@@ -31,7 +31,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from apps.photos import checker, colour, lighting, segmentation
+from apps.brand import lighting
+from apps.photos import checker, colour, confidence, matting, segmentation
 from apps.photos.presets import PRESETS, ChannelPreset
 
 Segmenter = Callable[[np.ndarray], np.ndarray]  # uint8 RGB proxy → bool mask
@@ -67,6 +68,8 @@ class Context:
     background_image: np.ndarray | None = None  # uint8 RGB
     segmenter: Segmenter | None = None
     segmenter_label: str = "offline cut-out"
+    # Found while planning (on the whole photo): the subject's proxy mask.
+    known_cutout: np.ndarray | None = None
 
 
 def _to_float(pixels: np.ndarray) -> np.ndarray:
@@ -100,17 +103,32 @@ def _to_uint8(values: np.ndarray) -> np.ndarray:
 
 def remove_background(layers: Layers, params: dict, context: Context) -> Layers:
     if layers.alpha is not None and not params.get("force"):
-        return layers.noted("The photo was already cut out (transparent background kept).")
+        return layers.noted(
+            "The photo was already cut out (transparent background kept).",
+            cutout="transparency of the upload",
+            cutout_confidence=confidence.Confidence(1.0).as_dict(),
+        )
     small = segmentation.proxy(layers.rgb)
-    segment = context.segmenter or segmentation.subject_mask
-    mask = segment(small)
-    if mask.dtype != bool:
-        mask = mask > 0.5
+    if context.known_cutout is not None:
+        mask = context.known_cutout
+    else:
+        mask = (context.segmenter or segmentation.subject_mask)(small)
+        if mask.dtype != bool:
+            mask = mask > 0.5
+    detail = segmentation.recover_detail(layers.rgb, mask)
+    trust = confidence.assess(small, detail)
     notes: tuple[str, ...] = ()
-    if mask.mean() < 0.003:
+    if detail.mean() < 0.003:
         notes = ("No product could be told apart from the backdrop; check the cut-out.",)
-    alpha = segmentation.refine_alpha(layers.rgb, mask)
-    return replace(layers, alpha=alpha).noted(*notes, cutout=context.segmenter_label)
+    elif trust.needs_look:
+        notes = (
+            f"Check the cut-out (confidence {trust.score:.2f}): " + "; ".join(trust.reasons) + ".",
+        )
+    alpha = segmentation.refine_alpha(layers.rgb, detail)
+    rgb = matting.decontaminate(layers.rgb, alpha)
+    return replace(layers, rgb=rgb, alpha=alpha).noted(
+        *notes, cutout=context.segmenter_label, cutout_confidence=trust.as_dict()
+    )
 
 
 def white_balance(layers: Layers, params: dict, context: Context) -> Layers:
@@ -134,19 +152,19 @@ def white_balance(layers: Layers, params: dict, context: Context) -> Layers:
 
 
 def exposure(layers: Layers, params: dict, context: Context) -> Layers:
+    """Brighten or darken by ``ev`` stops, or ``"auto"``: lift an under-exposed photo until
+    its whites are white (at most two stops). Auto never darkens, so a correctly exposed
+    studio shot is left as it is rather than pulled toward a dull mid-grey."""
     ev = params.get("ev", "auto")
     linear = colour.srgb_to_linear(layers.rgb)
     if ev == "auto":
-        # Bring the subject's (or the photo's) median to a mid-grey, within ±2 stops.
         small = segmentation.proxy(linear, 256)
         luminance = small @ np.array([0.2126, 0.7152, 0.0722], np.float32)
-        where = None
-        if layers.alpha is not None:
-            where = segmentation.proxy(layers.alpha, 256) > 0.5
-        values = luminance[where] if where is not None and where.any() else luminance
-        median = float(np.median(values))
-        target = float(params.get("target", 0.18))
-        ev = float(np.clip(np.log2(target / max(median, 1e-4)), -2.0, 2.0))
+        whites = float(np.percentile(luminance, 99.5))
+        target = float(params.get("target", 0.85))
+        ev = float(np.clip(np.log2(target / max(whites, 1e-4)), 0.0, 2.0))
+        if ev < 0.1:
+            return layers.noted(exposure_ev=0.0)
     ev = float(np.clip(float(ev), -4.0, 4.0))
     brightened = colour.linear_to_srgb(linear * (2.0**ev))
     return replace(layers, rgb=brightened).noted(exposure_ev=round(ev, 2))
@@ -164,9 +182,6 @@ def relight(layers: Layers, params: dict, context: Context) -> Layers:
         context.profile,
         strength=float(params.get("strength", 1.0)),
         max_colour_shift=float(params.get("max_colour_shift", lighting.DEFAULT_MAX_COLOUR_SHIFT)),
-        max_lightness_shift=float(
-            params.get("max_lightness_shift", lighting.DEFAULT_MAX_LIGHTNESS_SHIFT)
-        ),
     )
     return replace(layers, rgb=rgb, alpha=subject).noted(*report.notes, relight=report.as_dict())
 
@@ -323,8 +338,16 @@ def flatten(layers: Layers, context: Context, *, keep_alpha: bool = False) -> np
     return _to_uint8(difference)
 
 
-def _transform(layers: Layers, scale: float, offset: tuple[float, float], size: tuple[int, int]):
-    """Scale the photo and alpha by ``scale`` and place them at ``offset`` in a ``size`` frame."""
+def _transform(
+    layers: Layers,
+    scale: float,
+    offset: tuple[float, float],
+    size: tuple[int, int],
+    pad: tuple[float, float, float] | None = None,
+):
+    """Scale the photo and alpha by ``scale`` and place them at ``offset`` in a ``size`` frame.
+
+    Outside the photo: its edge pixels repeated, or the colour ``pad``."""
     matrix = np.float32([[scale, 0, offset[0]], [0, scale, offset[1]]])
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     if scale < 0.5:
@@ -345,7 +368,19 @@ def _transform(layers: Layers, scale: float, offset: tuple[float, float], size: 
         interpolation = cv2.INTER_LINEAR
     else:
         source, source_alpha = layers.rgb, layers.alpha
-    rgb = cv2.warpAffine(source, matrix, size, flags=interpolation, borderMode=cv2.BORDER_REPLICATE)
+    if pad is None:
+        rgb = cv2.warpAffine(
+            source, matrix, size, flags=interpolation, borderMode=cv2.BORDER_REPLICATE
+        )
+    else:
+        rgb = cv2.warpAffine(
+            source,
+            matrix,
+            size,
+            flags=interpolation,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=pad,
+        )
     alpha = None
     if source_alpha is not None:
         alpha = cv2.warpAffine(source_alpha, matrix, size, flags=interpolation, borderValue=0)
@@ -391,6 +426,9 @@ def _measure_content(
     )
 
 
+SUBJECT_MARGIN = 0.04  # a cropped photo keeps the subject this share of the frame from each edge
+
+
 def fit_preset(layers: Layers, params: dict, context: Context) -> Layers:
     preset = PRESETS.get(params.get("preset", ""))
     if preset is None:
@@ -399,7 +437,7 @@ def fit_preset(layers: Layers, params: dict, context: Context) -> Layers:
     factor = float(params.get("scale", 1.0))
     frame = (max(1, round(preset.width * factor)), max(1, round(preset.height * factor)))
     if layers.alpha is None or layers.background is None:
-        return _fit_photo(layers, preset, frame)
+        return _fit_photo(layers, preset, frame, context)
     box = _measure_content(layers, context, preset)
     if box is None:
         raise RecipeError("Nothing to frame: the cut-out is empty.")
@@ -416,24 +454,98 @@ def fit_preset(layers: Layers, params: dict, context: Context) -> Layers:
             f"photo; it was enlarged {scale / factor:.1f}× to fill the {preset.label} frame "
             "and may look soft. A larger original gives a sharper result.",
         )
-    return fitted.noted(*notes, preset=preset.code, fill=round(fill, 3))
+    return fitted.noted(
+        *notes,
+        preset=preset.code,
+        fill=round(fill, 3),
+        subject_box=_shares(_bbox(fitted.alpha), frame),
+    )
 
 
-def _fit_photo(layers: Layers, preset: ChannelPreset, frame: tuple[int, int]) -> Layers:
-    """No backdrop to draw: crop the photo to the frame's shape (centred on the subject when
-    known) and resize it."""
+def _shares(box, frame: tuple[int, int]) -> list[float] | None:
+    if box is None:
+        return None
+    left, top, right, bottom = box
+    return [
+        round(left / frame[0], 4),
+        round(top / frame[1], 4),
+        round(right / frame[0], 4),
+        round(bottom / frame[1], 4),
+    ]
+
+
+def _subject_box_of_photo(layers: Layers, context: Context) -> tuple[int, int, int, int] | None:
+    """The subject's box in the photo's pixels: from its alpha, or found on a proxy."""
+    if layers.alpha is not None:
+        return _bbox(layers.alpha)
+    small = segmentation.proxy(layers.rgb)
+    if context.known_cutout is not None:
+        mask = context.known_cutout
+    else:
+        mask = (context.segmenter or segmentation.subject_mask)(small)
+    box = _bbox(np.asarray(mask, np.float32))
+    if box is None:
+        return None
+    factor_x = layers.size[0] / mask.shape[1]
+    factor_y = layers.size[1] / mask.shape[0]
+    return (
+        int(box[0] * factor_x),
+        int(box[1] * factor_y),
+        int(np.ceil(box[2] * factor_x)),
+        int(np.ceil(box[3] * factor_y)),
+    )
+
+
+def _fit_photo(
+    layers: Layers, preset: ChannelPreset, frame: tuple[int, int], context: Context
+) -> Layers:
+    """No backdrop to draw: fill the frame with the photo, centred on the subject, but never
+    cut the subject: when covering the frame would crop it, the photo is scaled down until the
+    whole subject fits with a margin, and the frame is padded with the photo's backdrop colour.
+    """
     width, height = layers.size
     frame_w, frame_h = frame
-    scale = max(frame_w / width, frame_h / height)
-    centre = (width / 2, height / 2)
-    if layers.alpha is not None and (box := _bbox(layers.alpha)) is not None:
-        centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
-    offset_x = min(0.0, max(frame_w - width * scale, frame_w / 2 - centre[0] * scale))
-    offset_y = min(0.0, max(frame_h - height * scale, frame_h / 2 - centre[1] * scale))
-    fitted = _transform(layers, scale, (offset_x, offset_y), (frame_w, frame_h))
+    cover = max(frame_w / width, frame_h / height)
+    box = _subject_box_of_photo(layers, context)
+    scale, centre = cover, (width / 2, height / 2)
+    if box is not None:
+        left, top, right, bottom = box
+        centre = ((left + right) / 2, (top + bottom) / 2)
+        room = 1 - 2 * SUBJECT_MARGIN
+        fit = min(room * frame_w / max(1, right - left), room * frame_h / max(1, bottom - top))
+        scale = min(cover, fit)
+    scaled_w, scaled_h = width * scale, height * scale
+    offset = []
+    for size, extent, middle in ((frame_w, scaled_w, centre[0]), (frame_h, scaled_h, centre[1])):
+        if extent >= size:
+            offset.append(float(np.clip(size / 2 - middle * scale, size - extent, 0.0)))
+        else:
+            offset.append((size - extent) / 2)
+    padded = scaled_w < frame_w - 0.5 or scaled_h < frame_h - 0.5
+    fitted = _transform(layers, scale, (offset[0], offset[1]), frame, pad=_edge_colour(layers))
+    notes: tuple[str, ...] = ()
+    if padded:
+        notes = (
+            f"Cropping to the {preset.label} frame would have cut the product off, so the photo "
+            "was padded with its backdrop colour instead.",
+        )
+    subject = None
+    if box is not None:
+        subject = (
+            box[0] * scale + offset[0],
+            box[1] * scale + offset[1],
+            box[2] * scale + offset[0],
+            box[3] * scale + offset[1],
+        )
     return replace(fitted, alpha=None if layers.alpha is None else fitted.alpha).noted(
-        preset=preset.code
+        *notes, preset=preset.code, padded=padded, subject_box=_shares(subject, frame)
     )
+
+
+def _edge_colour(layers: Layers) -> tuple[float, float, float]:
+    """The median colour of the photo's outermost pixels (what padding should look like)."""
+    ring = segmentation.border_mask(*layers.rgb.shape[:2], 2)
+    return tuple(float(v) for v in np.median(layers.rgb[ring], axis=0))  # type: ignore[return-value]
 
 
 # --- Recipes ------------------------------------------------------------------------------------
@@ -457,11 +569,7 @@ OPERATIONS: dict[str, Operation] = {
             "relight",
             "Relight to the lighting profile",
             relight,
-            {
-                "strength": 1.0,
-                "max_colour_shift": lighting.DEFAULT_MAX_COLOUR_SHIFT,
-                "max_lightness_shift": lighting.DEFAULT_MAX_LIGHTNESS_SHIFT,
-            },
+            {"strength": 1.0, "max_colour_shift": lighting.DEFAULT_MAX_COLOUR_SHIFT},
         ),
         Operation("background", "Background", background, {"kind": "white"}),
         Operation(
@@ -521,6 +629,8 @@ def _plan_scale(
     elif any(s["op"] in ("remove_background", "background", "shadow") for s in steps):
         small = segmentation.proxy(pixels)
         mask = (context.segmenter or segmentation.subject_mask)(small)
+        if mask.dtype != bool:
+            mask = mask > 0.5
         small_box = _bbox(mask.astype(np.float32))
         if small_box is not None:
             factor = width / small.shape[1]
@@ -570,8 +680,7 @@ def run(pixels: np.ndarray, steps: list[dict], context: Context | None = None) -
     layers = layers_from_pixels(pixels)
     if proxy_mask is not None:
         # The subject was already found while planning: reuse it rather than segment twice.
-        known = proxy_mask
-        context = replace(context, segmenter=lambda _small: known)
+        context = replace(context, known_cutout=proxy_mask)
     for step in steps:
         layers = OPERATIONS[step["op"]].function(layers, step["params"], context)
     return layers
