@@ -87,7 +87,7 @@ def assess(rgb: np.ndarray, mask: np.ndarray) -> Confidence:
     if area < 0.002:
         return Confidence(0.0, ("No product was found.",), {"area": area})
     lab = colour.to_lab(small)
-    distance, facts = segmentation.backdrop_distance(lab)
+    distance, facts = segmentation.backdrop_distance(lab, with_edges=False)
     threshold = segmentation.distance_threshold(facts)
     plain = distance > threshold
     union = float((plain | mask).sum())

@@ -159,23 +159,29 @@ def backdrop_clusters(lab: np.ndarray, border: np.ndarray, k: int = 6) -> np.nda
 _LAST: dict = {}
 
 
-def backdrop_distance(lab: np.ndarray) -> tuple[np.ndarray, dict]:
+def backdrop_distance(lab: np.ndarray, *, with_edges: bool = True) -> tuple[np.ndarray, dict]:
     """How far each pixel is from the backdrop (ΔE*ab, shadows counted as backdrop), and facts
     about the backdrop: how plain it is, and how much its border varies.
+
+    ``with_edges``: also count sharp edges the backdrop lacks as unlike it (they find a grey
+    leg on a grey sweep, but mark a pixel or two of backdrop beside every edge as well, so
+    the colour-only distance is the one to grow or trim a mask with).
 
     The segmenter and the confidence ask for the same proxy one after the other: the last
     answer is kept (keyed by a hash of the pixels) and reused.
     """
-    key = hashlib.blake2b(np.ascontiguousarray(lab).tobytes(), digest_size=16).digest()
-    if _LAST.get("key") == (key, lab.shape):
-        return _LAST["value"]
-    value = _backdrop_distance(lab)
-    _LAST.clear()
-    _LAST.update(key=(key, lab.shape), value=value)
-    return value
+    digest = hashlib.blake2b(np.ascontiguousarray(lab).tobytes(), digest_size=16).digest()
+    key = (digest, lab.shape)
+    if _LAST.get("key") != key:
+        _LAST.clear()
+        _LAST.update(key=key, value=_backdrop_distance(lab))
+    colour_only, edge_term, facts = _LAST["value"]
+    if with_edges:
+        return np.maximum(colour_only, edge_term), facts
+    return colour_only, facts
 
 
-def _backdrop_distance(lab: np.ndarray) -> tuple[np.ndarray, dict]:
+def _backdrop_distance(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
     height, width = lab.shape[:2]
     border = border_mask(height, width, border_thickness(height, width))
     surface, surface_miss = backdrop_surface(lab, border)
@@ -197,15 +203,15 @@ def _backdrop_distance(lab: np.ndarray) -> tuple[np.ndarray, dict]:
         / 8.0
     )
     border_edges = float(np.percentile(edges[border], 98))
-    distance = np.maximum(distance, (edges - border_edges - 1.0) * EDGE_WEIGHT)
-    border_values = distance[border]
+    edge_term = (edges - border_edges - 1.0) * EDGE_WEIGHT
+    border_values = np.maximum(distance, edge_term)[border]
     facts = {
         "border_edges": border_edges,
         "surface_miss": surface_miss,
         "border_p90": float(np.percentile(border_values, 90)),
         "border_p98": float(np.percentile(border_values, 98)),
     }
-    return distance, facts
+    return distance, edge_term, facts
 
 
 def distance_threshold(facts: dict) -> float:
@@ -223,7 +229,7 @@ def recover_detail(rgb: np.ndarray, mask: np.ndarray, long_side: int = 640) -> n
     coarse = coarse > 0.5
     if not coarse.any() or max(height, width) <= max(mask.shape):
         return coarse
-    distance, facts = backdrop_distance(colour.to_lab(medium))
+    distance, facts = backdrop_distance(colour.to_lab(medium), with_edges=False)
     threshold = distance_threshold(facts)
     strong = distance > 1.3 * threshold
     joined = (strong | coarse).astype(np.uint8)
