@@ -277,13 +277,42 @@ def relight(
     balance, exposure, shift = light_correction(measured, profile)
     report.white_point_shift = shift
     full_gains = (balance * exposure) ** strength
-    linear_small = colour.srgb_to_linear(small_rgb)
-    original = _mean_lab(colour.to_lab(small_rgb), small_weight)
+    backdrop_gains = full_gains
+    if match_backdrop and profile.get("background"):
+        carry, moved = _backdrop_gains(small_rgb, small_weight, full_gains, profile)
+        backdrop_gains = full_gains * carry**strength
+        report.backdrop_shift = moved * strength
+    # The product's pixels (at most 20,000 of them) are enough to follow its mean colour, as
+    # the blend will make them: product gains where the cut-out is solid, the backdrop's
+    # toward its edge.
+    inside = small_weight > 0.02
+    step = max(1, int(inside.sum()) // 20_000)
+    pixels = small_rgb[inside][::step].reshape(-1, 1, 3)
+    pixel_weight = small_weight[inside][::step].reshape(-1, 1)
+    pixel_blend = _blend_weight(pixel_weight)[..., None]
+    linear_pixels = colour.srgb_to_linear(pixels)
+    as_backdrop = colour.linear_to_srgb(linear_pixels * backdrop_gains)
+    original_lab = colour.to_lab(pixels)
+    # The cap holds for the product's mean colour and for the means of its dark, middle and
+    # light thirds: a gain that keeps the average may still shift the shadows of a dark shoe.
+    lightness = original_lab[..., 0].ravel()
+    cuts = np.percentile(lightness, [33.3, 66.7]) if lightness.size >= 30 else None
+    groups = [np.ones(lightness.size, bool)]
+    if cuts is not None:
+        groups += [
+            lightness <= cuts[0],
+            (lightness > cuts[0]) & (lightness <= cuts[1]),
+            lightness > cuts[1],
+        ]
+    originals = [_mean_lab(original_lab[group], pixel_weight[group]) for group in groups]
 
     def product_shift(share: float) -> float:
-        gains = full_gains**share
-        moved = colour.to_lab(colour.linear_to_srgb(linear_small * gains))
-        return colour.delta_e76(_mean_lab(moved, small_weight), original)
+        relit = colour.linear_to_srgb(linear_pixels * full_gains**share)
+        moved = colour.to_lab(as_backdrop + pixel_blend * (relit - as_backdrop))
+        return max(
+            colour.delta_e76(_mean_lab(moved[group], pixel_weight[group]), before)
+            for group, before in zip(groups, originals, strict=True)
+        )
 
     wanted = product_shift(1.0)
     report.colour_shift_wanted = wanted
@@ -291,7 +320,7 @@ def relight(
     if max_colour_shift >= 0 and wanted > max_colour_shift:
         # Scale the correction back (in log-gain) until the product moves at most the cap.
         low, high = 0.0, 1.0
-        for _ in range(14):
+        for _ in range(10):
             middle = (low + high) / 2
             low, high = (
                 (middle, high) if product_shift(middle) <= max_colour_shift else (low, middle)
@@ -306,43 +335,66 @@ def relight(
     report.correction_applied = share
     report.colour_shift_applied = product_shift(share)
     report.exposure_ev = float(np.log2(exposure)) * strength
-    linear = colour.srgb_to_linear(rgb)
-    product = colour.linear_to_srgb(linear * (full_gains**share))
-    if match_backdrop and profile.get("background"):
-        backdrop = colour.linear_to_srgb(linear * full_gains)
-        backdrop, moved = _match_backdrop(backdrop, weight, profile, strength)
-        report.backdrop_shift = moved
-    else:
-        backdrop = rgb
-    # Blend by the subject: backdrop + weight × (product − backdrop), in place.
+    product = apply_gains(rgb, full_gains**share)
+    backdrop = apply_gains(rgb, backdrop_gains)
+    # Blend: backdrop + w × (product − backdrop), in place.
     product -= backdrop
-    product *= weight[..., None]
+    product *= _blend_weight(weight)[..., None]
     product += backdrop
     return product, report
+
+
+def _blend_weight(alpha: np.ndarray) -> np.ndarray:
+    """How much of the product's correction a pixel gets: all of it where the cut-out is
+    half solid or more, so the product's edge is not lit like the new backdrop."""
+    return np.clip(alpha * 2.0, 0.0, 1.0).astype(np.float32)
+
+
+LUT_SIZE = 4096
+
+
+def apply_gains(rgb: np.ndarray, gains: np.ndarray) -> np.ndarray:
+    """``linear_to_srgb(gains × srgb_to_linear(rgb))`` per channel, through a lookup table
+    (a gain in linear light is a one-dimensional curve in sRGB: 12-bit steps are far below
+    what a JPEG keeps, and the table costs a fraction of the full conversion)."""
+    grid = np.linspace(0.0, 1.0, LUT_SIZE, dtype=np.float32)
+    linear = colour.srgb_to_linear(grid)
+    index = np.empty(rgb.shape[:2], np.uint16)
+    out = np.empty_like(rgb, dtype=np.float32)
+    for channel in range(3):
+        table = colour.linear_to_srgb(linear * np.float32(gains[channel]))
+        np.multiply(rgb[..., channel], LUT_SIZE - 1, out=out[..., channel])
+        np.add(out[..., channel], 0.5, out=out[..., channel])
+        np.clip(out[..., channel], 0, LUT_SIZE - 1, out=out[..., channel])
+        index[...] = out[..., channel]
+        np.take(table, index, out=out[..., channel])
+    return out
+
+
+def _backdrop_gains(
+    small_rgb: np.ndarray, small_weight: np.ndarray, light_gains: np.ndarray, profile: dict
+) -> tuple[np.ndarray, float]:
+    """Linear-RGB gains that carry the (light-corrected) backdrop's median colour to the
+    profile's backdrop colour, keeping its shading; and the ΔE*ab that moves it."""
+    outside = small_weight < 0.05
+    if outside.sum() < 50:
+        return np.ones(3, np.float32), 0.0
+    corrected = apply_gains(small_rgb, light_gains)
+    current = np.median(colour.srgb_to_linear(corrected)[outside], axis=0)
+    target_lab = np.asarray(profile["background"]["percentiles"]["50"], np.float32)
+    target = colour.srgb_to_linear(colour.to_rgb(target_lab.reshape(1, 1, 3)))[0, 0]
+    # At most two stops either way: carrying a black backdrop to white would only lift its
+    # noise and glare into a grey haze.
+    gains = np.clip(target / np.maximum(current, 1e-4), 0.25, MAX_EXPOSURE_GAIN)
+    moved_lab = colour.to_lab(colour.linear_to_srgb((current * gains).reshape(1, 1, 3)))[0, 0]
+    current_lab = colour.to_lab(colour.linear_to_srgb(current.reshape(1, 1, 3)))[0, 0]
+    return gains.astype(np.float32), colour.delta_e76(current_lab, moved_lab)
 
 
 def _stats_size(rgb: np.ndarray) -> tuple[int, int]:
     height, width = rgb.shape[:2]
     scale = min(1.0, STATS_LONG_SIDE / max(height, width))
     return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-def _match_backdrop(
-    rgb: np.ndarray, weight: np.ndarray, profile: dict, strength: float
-) -> tuple[np.ndarray, float]:
-    """Carry the backdrop's median colour to the profile's, keeping its shading."""
-    outside = 1.0 - weight
-    small = cv2.resize(rgb, _stats_size(rgb), interpolation=cv2.INTER_AREA)
-    small_outside = cv2.resize(outside, _stats_size(rgb), interpolation=cv2.INTER_AREA) > 0.95
-    if small_outside.sum() < 50:
-        return rgb, 0.0
-    lab_small = colour.to_lab(small)
-    current = np.median(lab_small[small_outside], axis=0)
-    target = np.asarray(profile["background"]["percentiles"]["50"], np.float32)
-    offset = (target - current) * strength
-    lab = colour.to_lab(rgb)
-    lab += offset.astype(np.float32)
-    return colour.to_rgb(lab), colour.delta_e76(current + offset, current)
 
 
 def product_mean_lab(rgb: np.ndarray, subject: np.ndarray) -> tuple[float, float, float] | None:

@@ -175,15 +175,30 @@ def relight(layers: Layers, params: dict, context: Context) -> Layers:
         raise RecipeError(
             "Relighting needs a lighting profile: learn one from reference photos first."
         )
-    subject = _subject(layers, context)
+    cut = layers if layers.alpha is not None else remove_background(layers, {}, context)
+    subject = cut.alpha
+    trust = cut.report.get("cutout_confidence") or {}
+    notes: tuple[str, ...] = ()
+    weight, match_backdrop = subject, True
+    if trust.get("needs_look"):
+        # A doubtful cut-out would light part of the product like the backdrop: the whole
+        # photo gets the product's (capped) correction and the backdrop keeps its colour.
+        weight, match_backdrop = np.ones_like(subject), False
+        notes = (
+            "Relit as one: the cut-out is not trusted, so the backdrop was not carried to the "
+            "profile's colour.",
+        )
     rgb, report = lighting.relight(
-        layers.rgb,
-        subject,
+        cut.rgb,
+        weight,
         context.profile,
         strength=float(params.get("strength", 1.0)),
         max_colour_shift=float(params.get("max_colour_shift", lighting.DEFAULT_MAX_COLOUR_SHIFT)),
+        match_backdrop=match_backdrop,
     )
-    return replace(layers, rgb=rgb, alpha=subject).noted(*report.notes, relight=report.as_dict())
+    return replace(cut, rgb=rgb, alpha=subject).noted(
+        *notes, *report.notes, relight=report.as_dict()
+    )
 
 
 BACKGROUND_KINDS = ("white", "colour", "profile", "gradient", "image")
@@ -483,6 +498,8 @@ def _subject_box_of_photo(layers: Layers, context: Context) -> tuple[int, int, i
         mask = context.known_cutout
     else:
         mask = (context.segmenter or segmentation.subject_mask)(small)
+    # The thin parts a proxy loses (a lamp's cord) belong in the box too.
+    mask = segmentation.recover_detail(layers.rgb, np.asarray(mask) > 0.5)
     box = _bbox(np.asarray(mask, np.float32))
     if box is None:
         return None

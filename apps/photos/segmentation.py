@@ -31,7 +31,7 @@ from apps.photos import colour, matting
 
 PROXY_LONG_SIDE = 320
 GRABCUT_ITERATIONS = 4
-MATTING_LONG_SIDE = 1400  # the edge is matted on a copy at most this size, then upsampled
+MATTING_LONG_SIDE = 1024  # the edge is matted on a copy at most this size, then upsampled
 
 
 def proxy(rgb: np.ndarray, long_side: int = PROXY_LONG_SIDE) -> np.ndarray:
@@ -219,7 +219,7 @@ def distance_threshold(facts: dict) -> float:
     return float(np.clip(1.6 * facts["border_p98"] + 4.0, 9.0, 40.0))
 
 
-def recover_detail(rgb: np.ndarray, mask: np.ndarray, long_side: int = 640) -> np.ndarray:
+def recover_detail(rgb: np.ndarray, mask: np.ndarray, long_side: int = 560) -> np.ndarray:
     """The proxy mask at up to ``long_side`` pixels, with the thin parts a proxy loses (laces,
     cords, a rope's loops) added back: pixels clearly unlike the backdrop that connect to the
     found subject."""
@@ -238,7 +238,12 @@ def recover_detail(rgb: np.ndarray, mask: np.ndarray, long_side: int = 640) -> n
     keep = np.zeros(count, bool)
     keep[touching[touching > 0]] = True
     mask = keep[labels] & (coarse | strong)
-    backdrop_like = distance < 0.4 * threshold
+    # Backdrop-like: its colour, and smooth as a backdrop is where it shows. A part of the
+    # product that happens to have the backdrop's colour (the dark keys of a laptop on black)
+    # has edges and detail around it, and stays.
+    with_edges, _ = backdrop_distance(colour.to_lab(medium), with_edges=True)
+    plain = (with_edges < 0.4 * threshold).astype(np.float32)
+    backdrop_like = (distance < 0.4 * threshold) & (cv2.blur(plain, (9, 9)) > 0.9)
     return open_backdrop_holes(trim_backdrop(mask, backdrop_like), backdrop_like)
 
 

@@ -342,3 +342,18 @@ def test_the_checker_sees_borders():
     assert checker.has_border(framed)
     report = checker.check(framed, "google-merchant")
     assert {r.name: r.passed for r in report.rules}["borders"] is False
+
+
+def test_a_doubtful_cutout_is_relit_as_one_and_its_backdrop_kept(profile):
+    pixels = product_pixels(240, 180, product=(40, 90, 160), backdrop=(170, 140, 100), light=0.8)
+    rgb, alpha = _cut(pixels)
+    doubtful = pipeline.Layers(
+        rgb=rgb, alpha=alpha, report={"cutout_confidence": {"needs_look": True, "score": 0.2}}
+    )
+    relit = pipeline.relight(doubtful, {}, pipeline.Context(profile=profile))
+    assert relit.notes[0].startswith("Relit as one: the cut-out is not trusted")
+    assert relit.report["relight"]["backdrop_shift"] == 0.0
+    # The whole photo moved no more than the cap allows the product to.
+    whole = np.ones_like(alpha)
+    moved = colour.delta_e76(_product_lab(relit.rgb, whole), _product_lab(rgb, whole))
+    assert moved <= 3.0 + 0.6
