@@ -122,7 +122,7 @@ def assess(rgb: np.ndarray, mask: np.ndarray) -> Confidence:
         "area": min(_ramp(area, 0.004, 0.02), _ramp(area, 0.9, 0.7)),
         "on_frame": _ramp(on_frame, 0.3, 0.05) * (1.0 if sides <= 1 else 0.7),
         "pieces": min(_ramp(largest_share, 0.3, 0.7), _ramp(len(pieces), 8, 3)),
-        "intricate": _ramp(edge_share, 0.3, 0.15),
+        "intricate": _ramp(edge_share, 0.25, 0.12),
     }
     reasons_text = {
         "agreement": "a second method finds a different outline",

@@ -240,11 +240,12 @@ def recover_detail(rgb: np.ndarray, mask: np.ndarray, long_side: int = 560) -> n
     mask = keep[labels] & (coarse | strong)
     # Backdrop-like: its colour, and smooth as a backdrop is where it shows. A part of the
     # product that happens to have the backdrop's colour (the dark keys of a laptop on black)
-    # has edges and detail around it, and stays.
+    # has edges and detail inside it, and stays.
     with_edges, _ = backdrop_distance(colour.to_lab(medium), with_edges=True)
-    plain = (with_edges < 0.4 * threshold).astype(np.float32)
-    backdrop_like = (distance < 0.4 * threshold) & (cv2.blur(plain, (9, 9)) > 0.9)
-    return open_backdrop_holes(trim_backdrop(mask, backdrop_like), backdrop_like)
+    smooth = with_edges < 0.5 * threshold
+    slab = (distance < 0.4 * threshold) & (cv2.blur(smooth.astype(np.float32), (9, 9)) > 0.9)
+    mask = trim_backdrop(mask, slab)
+    return open_backdrop_holes(mask, distance < 0.5 * threshold, smooth)
 
 
 def trim_backdrop(mask: np.ndarray, backdrop_like: np.ndarray) -> np.ndarray:
@@ -269,10 +270,14 @@ def trim_backdrop(mask: np.ndarray, backdrop_like: np.ndarray) -> np.ndarray:
     return result
 
 
-def open_backdrop_holes(mask: np.ndarray, backdrop_like: np.ndarray) -> np.ndarray:
-    """Open the holes a coarse mask filled over: enclosed regions that look like the backdrop
-    (the inside of a rope's loops, between a stool's legs). The outline is left alone."""
-    carved = mask & ~backdrop_like
+def open_backdrop_holes(
+    mask: np.ndarray, backdrop_coloured: np.ndarray, smooth: np.ndarray | None = None
+) -> np.ndarray:
+    """Open the holes a coarse mask filled over: enclosed regions of the backdrop's colour
+    (the inside of a rope's loops and the shadows between its strands, between a stool's legs)
+    that are as smooth as a backdrop, judged region by region. The outline is left alone."""
+    smooth = backdrop_coloured if smooth is None else smooth
+    carved = mask & ~backdrop_coloured
     count, labels, stats, _ = cv2.connectedComponentsWithStats(
         (~carved).astype(np.uint8), connectivity=4
     )
@@ -282,11 +287,15 @@ def open_backdrop_holes(mask: np.ndarray, backdrop_like: np.ndarray) -> np.ndarr
         x, y, w, h = stats[index, :4]
         if x == 0 or y == 0 or x + w >= width or y + h >= height:
             continue  # the outside, and whatever joins it: the outline stays as found
+        if stats[index, cv2.CC_STAT_AREA] < 4:
+            continue
         region = labels[y : y + h, x : x + w] == index
-        if (
-            stats[index, cv2.CC_STAT_AREA] >= 4
-            and backdrop_like[y : y + h, x : x + w][region].mean() > 0.6
-        ):
+        if backdrop_coloured[y : y + h, x : x + w][region].mean() <= 0.6:
+            continue
+        # Judge smoothness away from the region's own rim (the product's edge is there).
+        core = cv2.erode(region.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        judged = core if core.sum() >= 4 else region
+        if smooth[y : y + h, x : x + w][judged].mean() > 0.8:
             result[y : y + h, x : x + w][region] = False
     return result
 
