@@ -291,17 +291,14 @@ def relight(
     linear_pixels = colour.srgb_to_linear(pixels)
     as_backdrop = _carried(colour.linear_to_srgb(linear_pixels * full_gains), carry)
     original_lab = colour.to_lab(pixels)
-    # The cap holds for the product's mean colour and for the means of its dark, middle and
-    # light thirds: a gain that keeps the average may still shift the shadows of a dark shoe.
+    # The cap holds for the product's mean colour and for the means of its fifths by
+    # lightness: a gain that keeps the average may still shift the shadows of a dark shoe.
     lightness = original_lab[..., 0].ravel()
-    cuts = np.percentile(lightness, [33.3, 66.7]) if lightness.size >= 30 else None
     groups = [np.ones(lightness.size, bool)]
-    if cuts is not None:
-        groups += [
-            lightness <= cuts[0],
-            (lightness > cuts[0]) & (lightness <= cuts[1]),
-            lightness > cuts[1],
-        ]
+    if lightness.size >= 50:
+        cuts = np.percentile(lightness, [20, 40, 60, 80])
+        bins = np.digitize(lightness, cuts)
+        groups += [bins == band for band in range(5) if (bins == band).sum() >= 10]
     originals = [_mean_lab(original_lab[group], pixel_weight[group]) for group in groups]
 
     def product_shift(share: float) -> float:
