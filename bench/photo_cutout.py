@@ -255,6 +255,9 @@ def save_sheet(tiles: list[Image.Image], path: Path, columns: int = 3) -> None:
 def main(folder: Path, quick: bool) -> None:
     started = time.perf_counter()
     products = load_truth(folder)
+    if os.environ.get("CUTOUT_PRODUCTS"):  # for a quick look at some products only
+        wanted = os.environ["CUTOUT_PRODUCTS"].split(",")
+        products = [p for p in products if any(w in p[0] for w in wanted)]
     names = ", ".join(name.split("-")[0] for name, *_ in products)
     print(f"ground truth: {len(products)} products ({names})")
     rng = np.random.default_rng(20261201)
