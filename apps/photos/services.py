@@ -442,8 +442,11 @@ def photo_batch_start(
             field="photos",
         )
     steps = _check_steps(workspace, chosen.steps, chosen.preset)
-    profile = lighting_profile_active(workspace=workspace, brand_id=brand_id)
-    _require_profile(steps, profile)
+    # The brand's light is kept with the outputs only when the recipe uses it.
+    profile = None
+    if _needs_profile(steps):
+        profile = lighting_profile_active(workspace=workspace, brand_id=brand_id)
+        _require_profile(steps, profile)
     # The whole batch must fit in the credits left: refused here, before anything is queued.
     billing.credits_check_can_start(workspace=workspace, kind=IMAGE_OPERATION, units=len(photos))
     return job_create(

@@ -263,3 +263,47 @@ def test_the_recipe_builder(client, workspace, editor):
     assert bad.status_code == 400
     assert "“beige” is not a colour" in bad.content.decode()
     assert PhotoRecipe.objects.for_workspace(workspace).count() == 1
+
+
+def test_built_in_recipes_are_listed_and_edited_as_a_copy(
+    client, workspace, editor, other_workspace
+):
+    client.force_login(editor)
+    page = client.get(url("photo_recipes", workspace)).content.decode()
+    for name in (
+        "Amazon main image",
+        "Shopify square",
+        "Instagram portrait",
+        "Instagram square",
+        "Google Merchant Center",
+    ):
+        assert name in page
+    first = client.post(url("photo_recipe_copy", workspace), {"code": "amazon-main"})
+    second = client.post(url("photo_recipe_copy", workspace), {"code": "amazon-main"})
+    copies = list(PhotoRecipe.objects.for_workspace(workspace).order_by("pk"))
+    assert [(r.name, r.preset) for r in copies] == [
+        ("Amazon main image (copy)", "amazon-main"),
+        ("Amazon main image (copy 2)", "amazon-main"),
+    ]
+    assert [step["op"] for step in copies[0].steps] == [
+        "remove_background",
+        "exposure",
+        "background",
+        "shadow",
+    ]
+    assert first["Location"] == url("photo_recipe_edit", workspace, photo_recipe_id=copies[0].pk)
+    assert second.status_code == 302
+    refused = client.post(url("photo_recipe_copy", workspace), {"code": "tiktok"}, follow=True)
+    assert "There is no such built-in recipe." in refused.content.decode()
+    assert PhotoRecipe.objects.for_workspace(workspace).count() == 2
+    assert not PhotoRecipe.objects.for_workspace(other_workspace).exists()
+
+
+def test_review_buttons_are_actions(client, workspace, reviewer):
+    output = PhotoOutputFactory(workspace=workspace, review_state="in_review")
+    client.force_login(reviewer)
+    html = client.get(url("photo_review_detail", workspace, photo_output_id=output.pk)).content
+    html = html.decode()
+    for action in ("Approve", "Request changes", "Reject"):
+        assert f'value="{action.lower().replace(" ", "_")}">{action}</button>' in html
+    assert ">Approved</button>" not in html and ">Rejected</button>" not in html
