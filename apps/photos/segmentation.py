@@ -302,8 +302,9 @@ def open_backdrop_holes(
 
 def _clean(mask: np.ndarray, distance: np.ndarray, hole_threshold: float) -> np.ndarray:
     """Drop specks and small islands; fill enclosed holes that do not look like the backdrop."""
-    # Specks go by their size, not by an opening, which would also take a stool's thin legs.
     mask = mask.astype(np.uint8)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return mask.astype(bool)
@@ -327,19 +328,6 @@ def _clean(mask: np.ndarray, distance: np.ndarray, hole_threshold: float) -> np.
     return mask
 
 
-def _enclosed(mask: np.ndarray) -> np.ndarray:
-    """Pixels outside ``mask`` that it encloses (not connected to the frame's edge)."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(
-        (~mask).astype(np.uint8), connectivity=4
-    )
-    height, width = mask.shape
-    inside = np.zeros(count, bool)
-    for index in range(1, count):
-        x, y, w, h = stats[index, :4]
-        inside[index] = not (x == 0 or y == 0 or x + w >= width or y + h >= height)
-    return inside[labels]
-
-
 def subject_mask(rgb: np.ndarray) -> np.ndarray:
     """Foreground mask (bool, at the proxy's size) of a product photo given as uint8 or float.
 
@@ -355,14 +343,6 @@ def subject_mask(rgb: np.ndarray) -> np.ndarray:
     border = border_mask(height, width, border_thickness(height, width))
     threshold = distance_threshold(facts)
     likely = distance > threshold
-    # What an outline encloses is probably product when its colour is not quite the
-    # backdrop's (the top of a white stool's seat on a grey sweep); an enclosed patch of the
-    # backdrop's very colour (between the legs) is not.
-    colour_only, _ = backdrop_distance(lab, with_edges=False)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
-    closed = cv2.morphologyEx(likely.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool)
-    likely |= closed & (colour_only > 0.15 * threshold)
-    likely |= _enclosed(likely) & (colour_only > 0.3 * threshold)
     grabcut = np.full((height, width), cv2.GC_PR_BGD, dtype=np.uint8)
     grabcut[likely] = cv2.GC_PR_FGD
     sure = cv2.erode(likely.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
