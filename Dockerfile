@@ -6,6 +6,10 @@ COPY config ./config
 COPY apps ./apps
 RUN pip install ".[s3]"
 COPY . .
+# Bake an operator's ONNX segmentation model into the image: put the file under models/ and
+# build with --build-arg SEGMENTATION_MODEL=models/u2netp.onnx (README: photo studio).
+ARG SEGMENTATION_MODEL=""
+ENV PHOTOS_SEGMENTATION_MODEL=${SEGMENTATION_MODEL:+/app/${SEGMENTATION_MODEL}}
 RUN DJANGO_ENV=production SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput
 RUN useradd --create-home atelier && mkdir -p /app/var && chown -R atelier /app/var

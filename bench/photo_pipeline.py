@@ -5,12 +5,14 @@
 Generates a 4000×3000 JPEG of a synthetic product shot (a shaded bottle and box on a warm,
 vignetted backdrop, with sensor noise), learns a lighting profile from five generated
 reference shots, then times the whole path a job item takes for one photo: decode the JPEG →
-background removal (offline cut-out) → relight to the profile → pure white background →
-contact shadow → Amazon preset (2000×2000) → encode the JPEG. The process is pinned to one CPU
-and OpenCV to one thread. Needs no database.
+background removal (offline cut-out, matting) → auto exposure → relight to the profile → pure
+white background → contact shadow → Amazon preset (2000×2000) → encode the JPEG. The process
+is pinned to one CPU and OpenCV to one thread. Needs no database.
 
-Last line: ``seconds_per_image=<x> peak_rss_mb=<y>`` (median of the runs; peak resident memory
-of the whole process).
+Last line: ``seconds_per_image=<x> peak_rss_mb=<y>``: the median CPU time of the runs (the
+process is pinned to one core, OpenCV to one thread, so CPU time is the time one core needs;
+the wall time is printed above it, and matches it on a quiet machine but not on a shared one)
+and the peak resident memory of the whole process.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 cv2.setNumThreads(1)
 
-from apps.photos import checker, files, lighting, pipeline, segmentation  # noqa: E402
+from apps.brand import lighting  # noqa: E402
+from apps.photos import checker, files, pipeline, segmentation  # noqa: E402
 
 
 def product_shot(width: int, height: int, *, seed: int, warm: float) -> np.ndarray:
@@ -79,33 +82,41 @@ def main(runs: int) -> None:
         mask = segmentation.subject_mask(segmentation.proxy(shot))
         references.append(lighting.measure(shot, segmentation.refine_alpha(shot, mask)))
     context = pipeline.Context(profile=lighting.learn(references))
+    # The Amazon recipe (cut-out, auto exposure, white, shadow) with a relight to the light.
     steps = pipeline.validate_steps(
         [
             {"op": "remove_background"},
+            {"op": "exposure", "params": {"ev": "auto"}},
             {"op": "relight"},
             {"op": "background", "params": {"kind": "white"}},
             {"op": "shadow", "params": {"kind": "contact"}},
         ],
         preset="amazon-main",
     )
-    timings = []
+    timings, cpu_timings = [], []
     output = b""
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         pixels = files.decode(jpeg)
         image, _layers = pipeline.render(pixels, steps, context)
         output = files.encode(image, fmt="JPEG", quality=92)
         timings.append(time.perf_counter() - started)
+        cpu_timings.append(time.process_time() - cpu_started)
         del pixels, image, _layers
     report = checker.check(files.decode(output), "amazon-main")
     print(
-        "runs: " + ", ".join(f"{t:.2f}" for t in timings) + " s; "
+        "runs (wall): " + ", ".join(f"{t:.2f}" for t in timings) + " s; "
+        "(CPU): " + ", ".join(f"{t:.2f}" for t in cpu_timings) + " s; "
         f"output {len(output) / 1024:.0f} KB, "
         f"Amazon check {'passed' if report.passed else 'FAILED'}"
         f" (fill {report.fill_ratio:.1%}); cpus {sorted(os.sched_getaffinity(0))}"
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"seconds_per_image={statistics.median(timings):.2f} peak_rss_mb={peak_mb:.0f}")
+    print(
+        f"median wall time {statistics.median(timings):.2f} s (inflated when other work shares "
+        "the core); the figure below is the CPU time the one core spent"
+    )
+    print(f"seconds_per_image={statistics.median(cpu_timings):.2f} peak_rss_mb={peak_mb:.0f}")
 
 
 if __name__ == "__main__":

@@ -460,6 +460,14 @@ CELERY_BEAT_SCHEDULE["brand-fine-tune-poll"] = {
 PHOTOS_UPLOAD_MAX_BYTES = env.int("PHOTOS_UPLOAD_MAX_MB", default=25) * 1024 * 1024
 PHOTOS_MAX_PIXELS = env.int("PHOTOS_MAX_MEGAPIXELS", default=50) * 1_000_000
 PHOTOS_MAX_FILES_PER_UPLOAD = env.int("PHOTOS_MAX_FILES_PER_UPLOAD", default=50)
+# An ONNX salient-object model (U²-Net / ISNet family) the operator supplies for cut-outs;
+# empty: the offline segmenter. See the README's photo studio section.
+PHOTOS_SEGMENTATION_MODEL = env.str("PHOTOS_SEGMENTATION_MODEL", default="")
+PHOTOS_SEGMENTATION_MODEL_SIZE = env.int("PHOTOS_SEGMENTATION_MODEL_SIZE", default=320)
+# "imagenet" (U²-Net: x / max, then ImageNet mean and std) or "half" (ISNet: x − 0.5).
+PHOTOS_SEGMENTATION_MODEL_NORMALISE = env.str(
+    "PHOTOS_SEGMENTATION_MODEL_NORMALISE", default="imagenet"
+)
 # The public address of this site (https://atelier.example.com). When set, the Shopify export
 # points the image columns of products with approved photos at signed links to them.
 PHOTOS_PUBLIC_BASE_URL = env.str("PHOTOS_PUBLIC_BASE_URL", default="")

@@ -235,9 +235,10 @@ class LightingProfileFactory(factory.django.DjangoModelFactory):
     """A profile version with made-up statistics (learn real ones through the services)."""
 
     class Meta:
-        model = "photos.LightingProfile"
+        model = "brand.LightingProfile"
 
     workspace = factory.SubFactory(WorkspaceFactory)
+    brand = factory.SubFactory(BrandProfileFactory, workspace=factory.SelfAttribute("..workspace"))
     version = factory.Sequence(lambda n: n + 1)
     is_active = False
     stats = factory.LazyFunction(
@@ -246,6 +247,7 @@ class LightingProfileFactory(factory.django.DjangoModelFactory):
             "product": None,
             "background": None,
             "white_point": [0.0, 0.0],
+            "white_level": 95.0,
             "colour_temperature": 6504,
             "exposure": 60.0,
             "contrast": 20.0,
@@ -259,7 +261,7 @@ class LightingProfileFactory(factory.django.DjangoModelFactory):
 
 class LightingReferenceFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "photos.LightingReference"
+        model = "brand.LightingReference"
 
     profile = factory.SubFactory(LightingProfileFactory)
     workspace = factory.SelfAttribute("profile.workspace")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.brand.models import BrandProfile, FineTuneRun, ProfileVersion
+from apps.brand.models import BrandProfile, FineTuneRun, LightingProfile, ProfileVersion
 
 
 @admin.register(BrandProfile)
@@ -31,3 +31,12 @@ class FineTuneRunAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return FineTuneRun.objects.all_workspaces().select_related("profile")
+
+
+@admin.register(LightingProfile)
+class LightingProfileAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "brand", "workspace", "version", "is_active", "created_at")
+    raw_id_fields = ("brand", "job", "created_by")
+
+    def get_queryset(self, request):
+        return LightingProfile.objects.all_workspaces().select_related("brand", "workspace")

@@ -6,3 +6,8 @@ class BrandConfig(AppConfig):
     label = "brand"
     verbose_name = "Brand profiles"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from apps.brand import dashboard
+
+        dashboard.register()

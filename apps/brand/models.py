@@ -1,4 +1,5 @@
-"""Brand profiles (layer 3, "hyperlocal models"): a workspace's voice, learned from its own copy.
+"""Brand profiles (layer 3, "hyperlocal models"): a workspace's voice, learned from its own copy,
+and its light, learned from its reference photos.
 
 A :class:`BrandProfile` holds a style guide and its :class:`MaterialText` (past copy from a CSV,
 pasted text, approved copy from the copy studio; optionally also the catalog's live and approved
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from apps.workspaces.tenancy import TenantModel
 
@@ -218,3 +220,62 @@ class FineTuneRun(TenantModel):
 
     def __str__(self) -> str:
         return f"Fine-tune {self.pk} ({self.status})"
+
+
+class LightingStatus(models.TextChoices):
+    TRAINING = "training", "Learning"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class LightingProfile(TenantModel):
+    """One version of a brand's lighting profile (the visual half of the brand profile),
+    learned from its reference photos: ``stats`` is what :func:`apps.brand.lighting.learn`
+    returns. Each brand profile has its own versions; one of them is active."""
+
+    brand = models.ForeignKey(BrandProfile, on_delete=models.CASCADE, related_name="lights")
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=120, blank=True)
+    is_active = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=12, choices=LightingStatus.choices, default=LightingStatus.READY
+    )
+    error = models.TextField(blank=True)
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    stats = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["brand", "-version", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "brand", "version"], name="brand_light_unique_version"
+            ),
+            models.UniqueConstraint(
+                fields=["brand"], condition=Q(is_active=True), name="brand_light_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"Light v{self.version}"
+
+
+class LightingReference(TenantModel):
+    profile = models.ForeignKey(
+        LightingProfile, on_delete=models.CASCADE, related_name="references"
+    )
+    position = models.PositiveIntegerField(default=1)
+    original_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to="photos/lighting/%Y/%m/")
+    stats = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["profile", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.brand import views
+from apps.brand import lighting_views, views
 
 # Mounted under /w/<slug>/ by config/urls.py.
 workspace_patterns = [
@@ -19,5 +19,16 @@ workspace_patterns = [
     ),
     path(
         "brand/fine-tunes/<int:run_id>/route/", views.fine_tune_route, name="brand_fine_tune_route"
+    ),
+    path("brand/<int:profile_id>/lighting/", lighting_views.brand_lighting, name="brand_lighting"),
+    path(
+        "brand/lighting/<int:lighting_profile_id>/activate/",
+        lighting_views.lighting_activate,
+        name="brand_lighting_activate",
+    ),
+    path(
+        "brand/lighting/references/<int:lighting_reference_id>/image/",
+        lighting_views.lighting_reference_image,
+        name="brand_lighting_reference_image",
     ),
 ]

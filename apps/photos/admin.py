@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.photos.models import LightingProfile, Photo, PhotoOutput, PhotoRecipe
+from apps.photos.models import Photo, PhotoOutput, PhotoRecipe
 from apps.workspaces.admin import TenantAdmin as _SiteWide
 
 
@@ -20,8 +20,3 @@ class PhotoOutputAdmin(_SiteWide):
 @admin.register(PhotoRecipe)
 class PhotoRecipeAdmin(_SiteWide):
     list_display = ["name", "workspace", "preset", "updated_at"]
-
-
-@admin.register(LightingProfile)
-class LightingProfileAdmin(_SiteWide):
-    list_display = ["__str__", "workspace", "version", "is_active", "created_at"]

@@ -1,8 +1,14 @@
-"""Does an image meet a channel preset? Background purity, fill ratio, size, borders.
+"""Does an image meet a channel preset? Size, background purity, fill ratio, the subject fully
+in frame, borders, and whether the cut-out can be trusted.
 
 Works on decoded pixels (uint8 HxWx3), so it checks an upload as it is and an output exactly
 as it will be downloaded (after JPEG compression). Text, watermarks and overlays are not
 detected; the report says so rather than pretending.
+
+A report has three outcomes: *meets*, *does not meet* (a rule failed), and *needs a look*:
+the cut-out's confidence (:mod:`apps.photos.confidence`) is below its threshold, so rules
+measured on that cut-out (fill, purity around the product) cannot be believed, and the report
+never says "meets".
 """
 
 from __future__ import annotations
@@ -35,11 +41,68 @@ class CheckReport:
     border_purity: float | None = None
     width: int = 0
     height: int = 0
+    needs_look: bool = False  # the cut-out's confidence is below the threshold
+    cutout_confidence: float | None = None
+
+    @property
+    def verdict(self) -> str:
+        return verdict_of(self.as_dict())
 
     def as_dict(self) -> dict:
         data = asdict(self)
         data["rules"] = [asdict(rule) for rule in self.rules]
         return data
+
+
+IN_FRAME_MARGIN = 0.005  # the subject must keep this share of the frame from every edge
+
+
+def verdict_of(report: dict) -> str:
+    """ "meets", "needs a look" or "does not meet" for a stored report (older reports have no
+    ``needs_look``)."""
+    if not report:
+        return ""
+    if report.get("needs_look"):
+        return "needs a look"
+    return "meets" if report.get("passed") else "does not meet"
+
+
+def subject_box(mask: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The subject's box as shares of the frame (left, top, right, bottom), from a mask."""
+    rows = np.flatnonzero((mask > 0.5).any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero((mask > 0.5).any(axis=0))
+    height, width = mask.shape[:2]
+    return (
+        cols[0] / width,
+        rows[0] / height,
+        (cols[-1] + 1) / width,
+        (rows[-1] + 1) / height,
+    )
+
+
+def in_frame_rule(box: tuple[float, float, float, float] | None) -> Rule:
+    if box is None:
+        return Rule("in frame", False, "no subject was found in the frame")
+    left, top, right, bottom = box
+    cut = [
+        side
+        for side, gap in (
+            ("left", left),
+            ("top", top),
+            ("right", 1 - right),
+            ("bottom", 1 - bottom),
+        )
+        if gap < IN_FRAME_MARGIN
+    ]
+    if cut:
+        return Rule(
+            "in frame",
+            False,
+            f"the subject touches the {', '.join(cut)} edge of the frame and may be cut off",
+        )
+    return Rule("in frame", True, "the whole subject is inside the frame, with a margin")
 
 
 def backdrop_colour(pixels: np.ndarray) -> np.ndarray:
@@ -118,11 +181,16 @@ def check(
     preset: ChannelPreset | str,
     *,
     real_size: tuple[int, int] | None = None,
+    subject: tuple[float, float, float, float] | str | None = "measure",
+    cutout_confidence: dict | None = None,
 ) -> CheckReport:
     """Check decoded pixels against a preset.
 
     ``real_size`` (width, height): the pixels are a reduced copy of an image this size (the
     size rule uses it; purity and fill are shares, which a reduced copy keeps).
+    ``subject``: the subject's box as shares of the frame (:func:`subject_box`), None when no
+    subject was found, or ``"measure"`` to take the box of what differs from the backdrop.
+    ``cutout_confidence``: :meth:`Confidence.as_dict` of the cut-out the image was made from.
     """
     if isinstance(preset, str):
         preset = PRESETS[preset]
@@ -177,6 +245,18 @@ def check(
                 f"the product spans {ratio:.0%} of the frame; needs {low:.0%}–{high:.0%}",
             )
         )
+    if subject == "measure":
+        found = content_bbox(pixels, background)
+        subject = None
+        if found is not None:
+            height_px, width_px = pixels.shape[:2]
+            subject = (
+                found[0] / width_px,
+                found[1] / height_px,
+                found[2] / width_px,
+                found[3] / height_px,
+            )
+    report.rules.append(in_frame_rule(subject))
     if preset.no_borders:
         bordered = has_border(pixels)
         report.rules.append(
@@ -189,12 +269,34 @@ def check(
     report.rules.append(
         Rule("overlays", True, "text, logos and watermarks are not detected automatically")
     )
-    report.passed = all(rule.passed for rule in report.rules)
+    if cutout_confidence is not None:
+        score = float(cutout_confidence["score"])
+        report.cutout_confidence = round(score, 3)
+        report.needs_look = bool(cutout_confidence["needs_look"])
+        reasons = "; ".join(cutout_confidence.get("reasons") or [])
+        report.rules.append(
+            Rule(
+                "cut-out",
+                not report.needs_look,
+                f"confidence {score:.2f}"
+                + (
+                    f" (below {cutout_confidence['threshold']}): {reasons}"
+                    if report.needs_look
+                    else ""
+                ),
+            )
+        )
+    report.passed = all(rule.passed for rule in report.rules) and not report.needs_look
     return report
 
 
-def check_all(pixels: np.ndarray, *, real_size: tuple[int, int] | None = None) -> dict[str, dict]:
+def check_all(
+    pixels: np.ndarray,
+    *,
+    real_size: tuple[int, int] | None = None,
+    subject: tuple[float, float, float, float] | str | None = "measure",
+) -> dict[str, dict]:
     return {
-        code: check(pixels, preset, real_size=real_size).as_dict()
+        code: check(pixels, preset, real_size=real_size, subject=subject).as_dict()
         for code, preset in PRESETS.items()
     }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from apps.photos import colour, lighting
+from apps.brand import lighting
+from apps.photos import colour
 from apps.photos.pipeline import BACKGROUND_KINDS, SHADOW_KINDS
 from apps.photos.presets import preset_choices
 from apps.reviews.lifecycle import ReviewDecision
@@ -43,17 +44,10 @@ class RecipeForm(forms.Form):
         label="Strength", min_value=0, max_value=1, initial=1.0, required=False
     )
     relight_max_colour_shift = forms.FloatField(
-        label="Fidelity guard: largest colour shift (ΔE)",
+        label="Fidelity cap: largest change of the product's colour (ΔE*ab)",
         min_value=0,
-        max_value=50,
+        max_value=20,
         initial=lighting.DEFAULT_MAX_COLOUR_SHIFT,
-        required=False,
-    )
-    relight_max_lightness_shift = forms.FloatField(
-        label="Largest lightness change (L*)",
-        min_value=0,
-        max_value=60,
-        initial=lighting.DEFAULT_MAX_LIGHTNESS_SHIFT,
         required=False,
     )
     background = forms.BooleanField(label="Replace the background", required=False)
@@ -106,7 +100,7 @@ class RecipeForm(forms.Form):
         ("exposure", ("exposure_ev",)),
         (
             "relight",
-            ("relight_strength", "relight_max_colour_shift", "relight_max_lightness_shift"),
+            ("relight_strength", "relight_max_colour_shift"),
         ),
         (
             "background",
@@ -200,7 +194,6 @@ class RecipeForm(forms.Form):
                     "params": {
                         "strength": self._value("relight_strength"),
                         "max_colour_shift": self._value("relight_max_colour_shift"),
-                        "max_lightness_shift": self._value("relight_max_lightness_shift"),
                     },
                 }
             )
@@ -241,7 +234,7 @@ class RecipeForm(forms.Form):
             elif op == "exposure":
                 initial["exposure_ev"] = params.get("ev", "auto")
             elif op == "relight":
-                for key in ("strength", "max_colour_shift", "max_lightness_shift"):
+                for key in ("strength", "max_colour_shift"):
                     if key in params:
                         initial[f"relight_{key}"] = params[key]
             elif op == "background":

@@ -6,16 +6,11 @@ def ingest_photo(workspace, job, item) -> dict:
     return services.photo_ingest_item(workspace=workspace, job=job, item=item)
 
 
-def learn_lighting_profile(workspace, job, item) -> dict:
-    return services.lighting_profile_learn_item(workspace=workspace, job=job, item=item)
-
-
 def process_photo(workspace, job, item) -> dict:
     return services.photo_process_item(workspace=workspace, job=job, item=item)
 
 
 register_job_kind(services.INGEST_JOB_KIND, ingest_photo, label="Check uploaded photos")
-register_job_kind(services.LEARN_JOB_KIND, learn_lighting_profile, label="Learn a lighting profile")
 register_job_kind(
     services.PROCESS_JOB_KIND,
     process_photo,

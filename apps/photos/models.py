@@ -1,5 +1,5 @@
-"""The photo studio's records: uploaded photos, recipes, processed outputs under review, and the
-brand's lighting profiles (layer 3) with their reference photos.
+"""The photo studio's records: uploaded photos, recipes and processed outputs under review. The
+brand's lighting profiles (layer 3) live in ``apps/brand/models.py``.
 
 Files live in Django's default storage (MEDIA_ROOT, or S3 when configured) and are never served
 from a public media URL: pages fetch them through workspace-scoped views, and only approved
@@ -8,7 +8,6 @@ outputs get a signed public address (for the Shopify export).
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 
 from apps.reviews.models import Reviewable
 from apps.workspaces.tenancy import TenantModel
@@ -97,71 +96,6 @@ class PhotoRecipe(TenantModel):
         return self.name
 
 
-class ProfileStatus(models.TextChoices):
-    TRAINING = "training", "Learning"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
-
-
-class LightingProfile(TenantModel):
-    """One version of the brand's lighting profile, learned from its reference photos.
-
-    Lives in the photo studio for now (the visual half of a brand profile); ``stats`` is the
-    dict :func:`apps.photos.lighting.learn` returns. One version per workspace is active.
-    """
-
-    workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="lighting_profiles"
-    )
-    version = models.PositiveIntegerField()
-    name = models.CharField(max_length=120, blank=True)
-    is_active = models.BooleanField(default=False)
-    status = models.CharField(
-        max_length=12, choices=ProfileStatus.choices, default=ProfileStatus.READY
-    )
-    error = models.TextField(blank=True)
-    job = models.ForeignKey(
-        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    stats = models.JSONField(default=dict)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-version", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "version"], name="lighting_profile_unique_version"
-            ),
-            models.UniqueConstraint(
-                fields=["workspace"],
-                condition=Q(is_active=True),
-                name="lighting_profile_one_active",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name or f"Lighting profile v{self.version}"
-
-
-class LightingReference(TenantModel):
-    profile = models.ForeignKey(
-        LightingProfile, on_delete=models.CASCADE, related_name="references"
-    )
-    position = models.PositiveIntegerField(default=1)
-    original_name = models.CharField(max_length=255)
-    file = models.FileField(upload_to="photos/lighting/%Y/%m/")
-    stats = models.JSONField(default=dict)
-
-    class Meta:
-        ordering = ["profile", "position", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-
 class PhotoOutput(Reviewable, TenantModel):
     """A processed photo: one recipe applied to one photo. Goes through the shared review
     lifecycle; approved outputs are downloaded and exported."""
@@ -184,7 +118,7 @@ class PhotoOutput(Reviewable, TenantModel):
     steps = models.JSONField(default=list)  # the recipe as it was applied
     preset = models.CharField(max_length=40, blank=True)
     profile = models.ForeignKey(
-        LightingProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "brand.LightingProfile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     file = models.FileField(upload_to="photos/outputs/%Y/%m/")
     width = models.PositiveIntegerField()

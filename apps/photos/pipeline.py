@@ -9,12 +9,14 @@ gradient or a shadow. The operations:
 ==================  =============================================================================
 ``remove_background``  offline cut-out (:mod:`apps.photos.segmentation`), or a routed image model
 ``white_balance``   neutralise the colour cast (white-patch on bright near-neutral pixels)
-``exposure``        brighten or darken (EV stops, or "auto" to a target mid-grey)
-``relight``         match the brand's lighting profile, within the fidelity guard
+``exposure``        brighten or darken (EV stops), or "auto": lift dull whites, never darken
+``relight``         correct the light to a brand's; the product moves at most the fidelity cap
 ``background``      white, a brand colour, a gradient, or a brand background image
 ``shadow``          a soft contact or drop shadow (direction, softness, strength)
-``fit_preset``      crop, pad and resize to a channel preset
+``fit_preset``      crop, pad and resize to a channel preset (:mod:`apps.photos.framing`)
 ==================  =============================================================================
+
+Layers, Context and drawing live in :mod:`apps.photos.layers`.
 
 :func:`run` applies a recipe to decoded pixels. When the recipe ends with a preset, it first
 plans the working resolution: the subject is found on a small proxy and the photo is scaled
@@ -25,62 +27,27 @@ pixels tall is not processed at 12 megapixels).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
 import numpy as np
 
-from apps.photos import checker, colour, lighting, segmentation
-from apps.photos.presets import PRESETS, ChannelPreset
-
-Segmenter = Callable[[np.ndarray], np.ndarray]  # uint8 RGB proxy → bool mask
-
-
-class RecipeError(ValueError):
-    """A recipe that cannot run; the message is for people."""
-
-
-@dataclass(frozen=True)
-class Layers:
-    rgb: np.ndarray  # float32 HxWx3, sRGB 0–1: the photo (the subject's colours)
-    alpha: np.ndarray | None = None  # float32 HxW: the subject; None until cut out
-    background: dict | None = None  # how to draw the backdrop; None: the photo's own
-    shadow: dict | None = None  # how to draw the shadow under the subject
-    notes: tuple[str, ...] = ()
-    report: dict = field(default_factory=dict)  # figures operations leave (relight, fit)
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return self.rgb.shape[1], self.rgb.shape[0]
-
-    def noted(self, *notes: str, **report: Any) -> Layers:
-        return replace(self, notes=self.notes + notes, report={**self.report, **report})
-
-
-@dataclass(frozen=True)
-class Context:
-    """What operations may need besides pixels: the lighting profile, a background image,
-    and the segmenter (offline by default; the gateway's image model when routed)."""
-
-    profile: dict | None = None
-    background_image: np.ndarray | None = None  # uint8 RGB
-    segmenter: Segmenter | None = None
-    segmenter_label: str = "offline cut-out"
-
-
-def _to_float(pixels: np.ndarray) -> np.ndarray:
-    out = np.empty(pixels.shape, np.float32)
-    np.multiply(pixels, np.float32(1.0 / 255.0), out=out, casting="unsafe")
-    return out
-
-
-def layers_from_pixels(pixels: np.ndarray) -> Layers:
-    alpha = None
-    if pixels.ndim == 3 and pixels.shape[2] == 4:
-        alpha = _to_float(pixels[..., 3])
-        pixels = pixels[..., :3]
-    return Layers(rgb=_to_float(np.ascontiguousarray(pixels)), alpha=alpha)
+from apps.brand import lighting
+from apps.photos import colour, confidence, matting, segmentation
+from apps.photos.framing import fit_preset
+from apps.photos.layers import (  # noqa: F401 (the pipeline's public names)
+    Context,
+    Layers,
+    RecipeError,
+    Segmenter,
+    _bbox,
+    flatten,
+    layers_from_pixels,
+    render_background,
+    render_shadow,
+)
+from apps.photos.presets import PRESETS
 
 
 def _subject(layers: Layers, context: Context) -> np.ndarray:
@@ -90,27 +57,37 @@ def _subject(layers: Layers, context: Context) -> np.ndarray:
     return remove_background(layers, {}, context).alpha  # type: ignore[return-value]
 
 
-def _to_uint8(values: np.ndarray) -> np.ndarray:
-    # OpenCV rounds and saturates in one pass (inputs are never negative).
-    return cv2.convertScaleAbs(values, alpha=255.0)
-
-
 # --- Operations ---------------------------------------------------------------------------------
 
 
 def remove_background(layers: Layers, params: dict, context: Context) -> Layers:
     if layers.alpha is not None and not params.get("force"):
-        return layers.noted("The photo was already cut out (transparent background kept).")
+        return layers.noted(
+            "The photo was already cut out (transparent background kept).",
+            cutout="transparency of the upload",
+            cutout_confidence=confidence.Confidence(1.0).as_dict(),
+        )
     small = segmentation.proxy(layers.rgb)
-    segment = context.segmenter or segmentation.subject_mask
-    mask = segment(small)
-    if mask.dtype != bool:
-        mask = mask > 0.5
+    if context.known_cutout is not None:
+        mask = context.known_cutout
+    else:
+        mask = (context.segmenter or segmentation.subject_mask)(small)
+        if mask.dtype != bool:
+            mask = mask > 0.5
+    detail = segmentation.recover_detail(layers.rgb, mask)
+    trust = confidence.assess(small, detail)
     notes: tuple[str, ...] = ()
-    if mask.mean() < 0.003:
+    if detail.mean() < 0.003:
         notes = ("No product could be told apart from the backdrop; check the cut-out.",)
-    alpha = segmentation.refine_alpha(layers.rgb, mask)
-    return replace(layers, alpha=alpha).noted(*notes, cutout=context.segmenter_label)
+    elif trust.needs_look:
+        notes = (
+            f"Check the cut-out (confidence {trust.score:.2f}): " + "; ".join(trust.reasons) + ".",
+        )
+    alpha = segmentation.refine_alpha(layers.rgb, detail)
+    rgb = matting.decontaminate(layers.rgb, alpha)
+    return replace(layers, rgb=rgb, alpha=alpha).noted(
+        *notes, cutout=context.segmenter_label, cutout_confidence=trust.as_dict()
+    )
 
 
 def white_balance(layers: Layers, params: dict, context: Context) -> Layers:
@@ -134,21 +111,21 @@ def white_balance(layers: Layers, params: dict, context: Context) -> Layers:
 
 
 def exposure(layers: Layers, params: dict, context: Context) -> Layers:
+    """Brighten or darken by ``ev`` stops, or ``"auto"``: lift an under-exposed photo until
+    its whites are white (at most two stops). Auto never darkens, so a correctly exposed
+    studio shot is left as it is rather than pulled toward a dull mid-grey."""
     ev = params.get("ev", "auto")
-    linear = colour.srgb_to_linear(layers.rgb)
     if ev == "auto":
-        # Bring the subject's (or the photo's) median to a mid-grey, within ±2 stops.
-        small = segmentation.proxy(linear, 256)
+        small = colour.srgb_to_linear(segmentation.proxy(layers.rgb, 256))
         luminance = small @ np.array([0.2126, 0.7152, 0.0722], np.float32)
-        where = None
-        if layers.alpha is not None:
-            where = segmentation.proxy(layers.alpha, 256) > 0.5
-        values = luminance[where] if where is not None and where.any() else luminance
-        median = float(np.median(values))
-        target = float(params.get("target", 0.18))
-        ev = float(np.clip(np.log2(target / max(median, 1e-4)), -2.0, 2.0))
+        whites = float(np.percentile(luminance, 99.5))
+        target = float(params.get("target", 0.85))
+        ev = float(np.clip(np.log2(target / max(whites, 1e-4)), 0.0, 2.0))
+        if ev < 0.1:
+            return layers.noted(exposure_ev=0.0)
     ev = float(np.clip(float(ev), -4.0, 4.0))
-    brightened = colour.linear_to_srgb(linear * (2.0**ev))
+    gain = np.float32(2.0**ev)
+    brightened = lighting.apply_gains(layers.rgb, np.array([gain, gain, gain], np.float32))
     return replace(layers, rgb=brightened).noted(exposure_ev=round(ev, 2))
 
 
@@ -157,18 +134,30 @@ def relight(layers: Layers, params: dict, context: Context) -> Layers:
         raise RecipeError(
             "Relighting needs a lighting profile: learn one from reference photos first."
         )
-    subject = _subject(layers, context)
+    cut = layers if layers.alpha is not None else remove_background(layers, {}, context)
+    subject = cut.alpha
+    trust = cut.report.get("cutout_confidence") or {}
+    notes: tuple[str, ...] = ()
+    weight, match_backdrop = subject, not context.backdrop_replaced
+    if trust.get("needs_look"):
+        # A doubtful cut-out would light part of the product like the backdrop: the whole
+        # photo gets the product's (capped) correction and the backdrop keeps its colour.
+        weight, match_backdrop = np.ones_like(subject), False
+        notes = (
+            "Relit as one: the cut-out is not trusted, so the backdrop was not carried to the "
+            "profile's colour.",
+        )
     rgb, report = lighting.relight(
-        layers.rgb,
-        subject,
+        cut.rgb,
+        weight,
         context.profile,
         strength=float(params.get("strength", 1.0)),
         max_colour_shift=float(params.get("max_colour_shift", lighting.DEFAULT_MAX_COLOUR_SHIFT)),
-        max_lightness_shift=float(
-            params.get("max_lightness_shift", lighting.DEFAULT_MAX_LIGHTNESS_SHIFT)
-        ),
+        match_backdrop=match_backdrop,
     )
-    return replace(layers, rgb=rgb, alpha=subject).noted(*report.notes, relight=report.as_dict())
+    return replace(cut, rgb=rgb, alpha=subject).noted(
+        *notes, *report.notes, relight=report.as_dict()
+    )
 
 
 BACKGROUND_KINDS = ("white", "colour", "profile", "gradient", "image")
@@ -225,217 +214,6 @@ def shadow(layers: Layers, params: dict, context: Context) -> Layers:
     return replace(layers, alpha=subject, shadow=spec)
 
 
-def _bbox(mask: np.ndarray, threshold: float = 0.5) -> tuple[int, int, int, int] | None:
-    rows = np.flatnonzero((mask > threshold).any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero((mask > threshold).any(axis=0))
-    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
-
-
-def render_shadow(alpha: np.ndarray, spec: dict) -> np.ndarray:
-    """The shadow's darkness (float32 HxW, 0–1) for a subject alpha, drawn at alpha's size.
-
-    Sizes are relative to the subject's height, so the same spec looks the same at any scale.
-    """
-    height, width = alpha.shape
-    box = _bbox(alpha)
-    if box is None or spec["strength"] <= 0:
-        return np.zeros_like(alpha)
-    left, top, right, bottom = box
-    subject_height = max(1, bottom - top)
-    sigma_full = (0.004 + 0.03 * spec["softness"]) * subject_height
-    # Draw smaller when the blur is wide (a soft shadow has no detail to lose, and blurs cost
-    # area), but never so small that the drawing itself changes the shadow's size.
-    factor = int(np.clip(sigma_full // 3, 1, 4))
-    small_w, small_h = max(1, width // factor), max(1, height // factor)
-    small_alpha = cv2.resize(alpha, (small_w, small_h), interpolation=cv2.INTER_AREA)
-    scale = small_h / height
-    sigma = max(0.3, sigma_full * scale)
-    if spec["kind"] == "contact":
-        # An ellipse under the subject's base, as if it stood on the surface.
-        shape = np.zeros((small_h, small_w), np.float32)
-        centre = (int((left + right) / 2 * scale), int(bottom * scale))
-        axes = (
-            max(1, int((right - left) * 0.45 * scale)),
-            max(1, int(subject_height * 0.025 * scale)),
-        )
-        cv2.ellipse(shape, centre, axes, 0, 0, 360, 1.0, -1)
-        shape = cv2.GaussianBlur(shape, (0, 0), sigma)
-    else:
-        radians = np.radians(spec["angle"])
-        distance = spec["distance"] * subject_height * scale
-        shift = np.float32([[1, 0, np.cos(radians) * distance], [0, 1, np.sin(radians) * distance]])
-        shape = cv2.warpAffine(small_alpha, shift, (small_w, small_h), borderValue=0)
-        shape = cv2.GaussianBlur(shape, (0, 0), sigma)
-    peak = float(shape.max())
-    if peak > 0:
-        shape *= 1.0 / peak if spec["kind"] == "contact" else 1.0
-    darkness = cv2.resize(shape, (width, height), interpolation=cv2.INTER_LINEAR)
-    darkness *= spec["strength"]
-    # Where the shadow would change a pixel by less than half a level, it does not exist:
-    # the backdrop there stays exactly its colour (Amazon checks pure white to the pixel).
-    darkness[darkness < 0.5 / 255.0] = 0.0
-    return np.clip(darkness, 0.0, 1.0).astype(np.float32)
-
-
-def render_background(spec: dict, size: tuple[int, int], image: np.ndarray | None) -> np.ndarray:
-    width, height = size
-    if spec["kind"] in ("white", "colour"):
-        return np.broadcast_to(
-            np.asarray(spec["colour"], np.float32) / 255.0, (height, width, 3)
-        ).copy()
-    if spec["kind"] == "gradient":
-        top = np.asarray(spec["top"], np.float32) / 255.0
-        bottom = np.asarray(spec["bottom"], np.float32) / 255.0
-        ramp = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None]
-        return np.broadcast_to(top + (bottom - top) * ramp, (height, width, 3)).copy()
-    if image is None:
-        raise RecipeError("Choose the brand background image for this recipe.")
-    # Cover the frame with the image, centred.
-    image_h, image_w = image.shape[:2]
-    scale = max(width / image_w, height / image_h)
-    resized = cv2.resize(
-        image[..., :3],
-        (max(width, round(image_w * scale)), max(height, round(image_h * scale))),
-        interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
-    )
-    y = (resized.shape[0] - height) // 2
-    x = (resized.shape[1] - width) // 2
-    return resized[y : y + height, x : x + width].astype(np.float32) / 255.0
-
-
-def flatten(layers: Layers, context: Context, *, keep_alpha: bool = False) -> np.ndarray:
-    """Draw the layers: uint8 HxWx3 (HxWx4 when cut out, no backdrop and ``keep_alpha``)."""
-    if layers.alpha is None or layers.background is None:
-        if layers.alpha is not None and keep_alpha:
-            return np.dstack([_to_uint8(layers.rgb), _to_uint8(layers.alpha)])
-        return _to_uint8(layers.rgb)
-    backdrop = render_background(layers.background, layers.size, context.background_image)
-    if layers.shadow:
-        darkness = render_shadow(layers.alpha, layers.shadow)
-        np.subtract(1.0, darkness, out=darkness)
-        backdrop *= darkness[..., None]
-    # backdrop + alpha × (photo − backdrop), in place: four full-size passes, no temporaries.
-    difference = np.subtract(layers.rgb, backdrop)
-    difference *= layers.alpha[..., None]
-    difference += backdrop
-    return _to_uint8(difference)
-
-
-def _transform(layers: Layers, scale: float, offset: tuple[float, float], size: tuple[int, int]):
-    """Scale the photo and alpha by ``scale`` and place them at ``offset`` in a ``size`` frame."""
-    matrix = np.float32([[scale, 0, offset[0]], [0, scale, offset[1]]])
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    if scale < 0.5:
-        # warpAffine has no area filter: shrink first, then place.
-        small = cv2.resize(
-            layers.rgb,
-            (max(1, round(layers.size[0] * scale)), max(1, round(layers.size[1] * scale))),
-            interpolation=cv2.INTER_AREA,
-        )
-        small_alpha = (
-            cv2.resize(layers.alpha, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_AREA)
-            if layers.alpha is not None
-            else None
-        )
-        real = (small.shape[1] / layers.size[0], small.shape[0] / layers.size[1])
-        matrix = np.float32([[scale / real[0], 0, offset[0]], [0, scale / real[1], offset[1]]])
-        source, source_alpha = small, small_alpha
-        interpolation = cv2.INTER_LINEAR
-    else:
-        source, source_alpha = layers.rgb, layers.alpha
-    rgb = cv2.warpAffine(source, matrix, size, flags=interpolation, borderMode=cv2.BORDER_REPLICATE)
-    alpha = None
-    if source_alpha is not None:
-        alpha = cv2.warpAffine(source_alpha, matrix, size, flags=interpolation, borderValue=0)
-    return replace(layers, rgb=rgb, alpha=alpha)
-
-
-def _measure_content(
-    layers: Layers, context: Context, preset: ChannelPreset
-) -> tuple[int, int, int, int] | None:
-    """The box the checker will find around the drawn subject and its shadow.
-
-    Drawn on a padded canvas (a shadow under a subject that touches the frame's edge lies
-    partly outside the photo, but not outside the preset's frame) at a quarter of the size
-    (a box needs no detail), then mapped back to the layers' pixels.
-    """
-    width, height = layers.size
-    factor = int(np.clip(max(width, height) // 500, 1, 4))
-    small_w, small_h = max(1, width // factor), max(1, height // factor)
-    pad_x, pad_y = small_w // 3, small_h // 3
-    rgb = cv2.resize(layers.rgb, (small_w, small_h), interpolation=cv2.INTER_AREA)
-    alpha = cv2.resize(layers.alpha, (small_w, small_h), interpolation=cv2.INTER_AREA)
-    padded = replace(
-        layers,
-        rgb=cv2.copyMakeBorder(rgb, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_REPLICATE),
-        alpha=cv2.copyMakeBorder(alpha, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=0),
-    )
-    drawn = flatten(padded, context)
-    backdrop = preset.background or (
-        tuple(layers.background["colour"]) if "colour" in layers.background else None
-    )
-    box = checker.content_bbox(drawn, backdrop) if backdrop else None
-    if box is None:
-        box = _bbox(padded.alpha)
-    if box is None:
-        return None
-    scale_x, scale_y = width / small_w, height / small_h
-    left, top, right, bottom = box
-    return (
-        round((left - pad_x) * scale_x),
-        round((top - pad_y) * scale_y),
-        round((right - pad_x) * scale_x),
-        round((bottom - pad_y) * scale_y),
-    )
-
-
-def fit_preset(layers: Layers, params: dict, context: Context) -> Layers:
-    preset = PRESETS.get(params.get("preset", ""))
-    if preset is None:
-        raise RecipeError(f"“{params.get('preset')}” is not a channel preset.")
-    # ``scale`` draws the same frame smaller (previews).
-    factor = float(params.get("scale", 1.0))
-    frame = (max(1, round(preset.width * factor)), max(1, round(preset.height * factor)))
-    if layers.alpha is None or layers.background is None:
-        return _fit_photo(layers, preset, frame)
-    box = _measure_content(layers, context, preset)
-    if box is None:
-        raise RecipeError("Nothing to frame: the cut-out is empty.")
-    left, top, right, bottom = box
-    fill = float(params.get("fill", preset.fill))
-    scale = min(fill * frame[0] / (right - left), fill * frame[1] / (bottom - top))
-    centre = ((left + right) / 2, (top + bottom) / 2)
-    offset = (frame[0] / 2 - centre[0] * scale, frame[1] / 2 - centre[1] * scale)
-    fitted = _transform(layers, scale, offset, frame)
-    notes: tuple[str, ...] = ()
-    if scale / factor > 1.6:
-        notes = (
-            f"The product is only {max(right - left, bottom - top)} pixels across in this "
-            f"photo; it was enlarged {scale / factor:.1f}× to fill the {preset.label} frame "
-            "and may look soft. A larger original gives a sharper result.",
-        )
-    return fitted.noted(*notes, preset=preset.code, fill=round(fill, 3))
-
-
-def _fit_photo(layers: Layers, preset: ChannelPreset, frame: tuple[int, int]) -> Layers:
-    """No backdrop to draw: crop the photo to the frame's shape (centred on the subject when
-    known) and resize it."""
-    width, height = layers.size
-    frame_w, frame_h = frame
-    scale = max(frame_w / width, frame_h / height)
-    centre = (width / 2, height / 2)
-    if layers.alpha is not None and (box := _bbox(layers.alpha)) is not None:
-        centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
-    offset_x = min(0.0, max(frame_w - width * scale, frame_w / 2 - centre[0] * scale))
-    offset_y = min(0.0, max(frame_h - height * scale, frame_h / 2 - centre[1] * scale))
-    fitted = _transform(layers, scale, (offset_x, offset_y), (frame_w, frame_h))
-    return replace(fitted, alpha=None if layers.alpha is None else fitted.alpha).noted(
-        preset=preset.code
-    )
-
-
 # --- Recipes ------------------------------------------------------------------------------------
 
 
@@ -457,11 +235,7 @@ OPERATIONS: dict[str, Operation] = {
             "relight",
             "Relight to the lighting profile",
             relight,
-            {
-                "strength": 1.0,
-                "max_colour_shift": lighting.DEFAULT_MAX_COLOUR_SHIFT,
-                "max_lightness_shift": lighting.DEFAULT_MAX_LIGHTNESS_SHIFT,
-            },
+            {"strength": 1.0, "max_colour_shift": lighting.DEFAULT_MAX_COLOUR_SHIFT},
         ),
         Operation("background", "Background", background, {"kind": "white"}),
         Operation(
@@ -521,6 +295,8 @@ def _plan_scale(
     elif any(s["op"] in ("remove_background", "background", "shadow") for s in steps):
         small = segmentation.proxy(pixels)
         mask = (context.segmenter or segmentation.subject_mask)(small)
+        if mask.dtype != bool:
+            mask = mask > 0.5
         small_box = _bbox(mask.astype(np.float32))
         if small_box is not None:
             factor = width / small.shape[1]
@@ -570,8 +346,9 @@ def run(pixels: np.ndarray, steps: list[dict], context: Context | None = None) -
     layers = layers_from_pixels(pixels)
     if proxy_mask is not None:
         # The subject was already found while planning: reuse it rather than segment twice.
-        known = proxy_mask
-        context = replace(context, segmenter=lambda _small: known)
+        context = replace(context, known_cutout=proxy_mask)
+    if any(step["op"] == "background" for step in steps):
+        context = replace(context, backdrop_replaced=True)
     for step in steps:
         layers = OPERATIONS[step["op"]].function(layers, step["params"], context)
     return layers

@@ -14,13 +14,7 @@ from django.shortcuts import get_object_or_404
 from apps.catalog.models import Product, ProductImage
 from apps.jobs.models import ACTIVE_JOB_STATUSES, Job
 from apps.photos import files, pipeline
-from apps.photos.models import (
-    LightingProfile,
-    LightingReference,
-    Photo,
-    PhotoOutput,
-    PhotoRecipe,
-)
+from apps.photos.models import Photo, PhotoOutput, PhotoRecipe
 from apps.reviews.lifecycle import ReviewState
 from apps.workspaces.models import Workspace
 
@@ -39,7 +33,8 @@ def photo_page(
 
 def photo_jobs_active(*, workspace: Workspace) -> list[Job]:
     """The studio's jobs still running (uploads being checked, profiles learned, batches)."""
-    from apps.photos.services import INGEST_JOB_KIND, LEARN_JOB_KIND, PROCESS_JOB_KIND
+    from apps.brand.lighting_services import LEARN_JOB_KIND
+    from apps.photos.services import INGEST_JOB_KIND, PROCESS_JOB_KIND
 
     return list(
         Job.objects.for_workspace(workspace)
@@ -114,30 +109,6 @@ def recipe_list(*, workspace: Workspace) -> list[PhotoRecipe]:
 
 def recipe_get(*, workspace: Workspace, recipe_id: int) -> PhotoRecipe:
     return get_object_or_404(PhotoRecipe.objects.for_workspace(workspace), pk=recipe_id)
-
-
-def lighting_profile_active(*, workspace: Workspace) -> LightingProfile | None:
-    return (
-        LightingProfile.objects.for_workspace(workspace)
-        .filter(is_active=True, status="ready")
-        .first()
-    )
-
-
-def lighting_profile_list(*, workspace: Workspace) -> list[LightingProfile]:
-    return list(
-        LightingProfile.objects.for_workspace(workspace)
-        .select_related("job")
-        .prefetch_related("references")
-    )
-
-
-def lighting_profile_get(*, workspace: Workspace, profile_id: int) -> LightingProfile:
-    return get_object_or_404(LightingProfile.objects.for_workspace(workspace), pk=profile_id)
-
-
-def lighting_reference_get(*, workspace: Workspace, reference_id: int) -> LightingReference:
-    return get_object_or_404(LightingReference.objects.for_workspace(workspace), pk=reference_id)
 
 
 def approved_output_by_link(*, workspace_id: int, output_id: int) -> PhotoOutput | None:

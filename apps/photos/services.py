@@ -19,28 +19,21 @@ import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 
 from apps.accounts.models import User
 from apps.billing import services as billing
 from apps.billing.batches import credits_reserve_batch
 from apps.billing.errors import BillingRefusal
 from apps.billing.plans import WorkKind
+from apps.brand.lighting_selectors import lighting_profile_active
+from apps.brand.models import LightingProfile
 from apps.catalog.models import Product, ProductImage
 from apps.core.errors import ServiceError
 from apps.jobs.models import Job, JobItem
 from apps.jobs.registry import SkipItem
 from apps.jobs.services import job_create, job_pause
-from apps.photos import checker, files, lighting, pipeline, segmentation
-from apps.photos.models import (
-    LightingProfile,
-    LightingReference,
-    Photo,
-    PhotoOutput,
-    PhotoRecipe,
-    PhotoStatus,
-    ProfileStatus,
-)
+from apps.photos import checker, files, onnx_segmenter, pipeline, recipes, segmentation
+from apps.photos.models import Photo, PhotoOutput, PhotoRecipe, PhotoStatus
 from apps.photos.presets import PRESETS
 from apps.photos.selectors import read_file
 from apps.reviews.lifecycle import ReviewDecision, ReviewState
@@ -52,10 +45,8 @@ logger = logging.getLogger(__name__)
 
 PROCESS_JOB_KIND = "photos.process"
 INGEST_JOB_KIND = "photos.ingest"
-LEARN_JOB_KIND = "photos.lighting_learn"
 IMAGE_OPERATION = WorkKind.IMAGE_OPERATION.value
 CHECK_LONG_SIDE = 2048  # uploads are checked against the presets on a copy this size
-PROFILE_LONG_SIDE = 1024  # reference photos are measured at this size
 CUTOUT_PROMPT = (
     "Remove the background completely; keep the product exactly as it is (shape, colours, "
     "labels). Return the product on a transparent background."
@@ -80,7 +71,15 @@ class UploadOutcome:
 
 def _checks(normalised: files.NormalisedImage) -> dict:
     pixels = files.decode(normalised.content, max_long_side=CHECK_LONG_SIDE)
-    return checker.check_all(pixels[..., :3], real_size=(normalised.width, normalised.height))
+    if pixels.shape[2] == 4:
+        subject = checker.subject_box(pixels[..., 3].astype(np.float32) / 255.0)
+    else:
+        subject = checker.subject_box(
+            segmentation.subject_mask(segmentation.proxy(pixels[..., :3]))
+        )
+    return checker.check_all(
+        pixels[..., :3], real_size=(normalised.width, normalised.height), subject=subject
+    )
 
 
 def _product_for(workspace: Workspace, product_id: int | None) -> Product | None:
@@ -344,169 +343,6 @@ def recipe_delete(*, workspace: Workspace, actor: User | None, recipe_id: int) -
     return name
 
 
-# --- Lighting profiles --------------------------------------------------------------------------
-
-
-def measure_reference(content: bytes) -> dict:
-    """The lighting statistics of one (normalised) reference photo."""
-    pixels = files.decode(content, max_long_side=PROFILE_LONG_SIDE)
-    rgb = segmentation.proxy(pixels[..., :3], PROFILE_LONG_SIDE).astype(np.float32) / 255.0
-    if pixels.shape[2] == 4:
-        alpha = segmentation.proxy(pixels[..., 3], PROFILE_LONG_SIDE).astype(np.float32) / 255
-    else:
-        alpha = segmentation.refine_alpha(rgb, segmentation.subject_mask(segmentation.proxy(rgb)))
-    return lighting.measure(rgb, alpha)
-
-
-@transaction.atomic
-def lighting_profile_train(
-    *, workspace: Workspace, actor: User | None, uploads: list, name: str = ""
-) -> LightingProfile:
-    """Start learning a new profile version from reference photos (a job: measuring photos
-    takes seconds). The quick checks run now: at least five files must pass them, or nothing
-    is saved and the message says what was wrong with each refused file. The new version
-    becomes the active one once it is learned."""
-    limit = settings.PHOTOS_MAX_FILES_PER_UPLOAD
-    if len(uploads) > limit:
-        raise ServiceError(
-            f"{len(uploads)} reference photos at once is more than the {limit} allowed; "
-            "choose the ones that show your light best.",
-            field="files",
-        )
-    accepted: list[tuple[str, File]] = []
-    problems: list[str] = []
-    for upload in uploads:
-        try:
-            content, _ = _read_checked(upload)
-        except ServiceError as error:
-            problems.append(error.message)
-            continue
-        accepted.append((getattr(upload, "name", "") or "photo", content))
-    if len(accepted) < lighting.MIN_REFERENCES:
-        detail = (" " + " ".join(problems)) if problems else ""
-        raise ServiceError(
-            f"A lighting profile needs at least {lighting.MIN_REFERENCES} usable reference "
-            f"photos; {len(accepted)} of {len(uploads)} could be used.{detail}",
-            field="files",
-        )
-    profiles = LightingProfile.objects.for_workspace(workspace).select_for_update()
-    version = (profiles.aggregate(top=Max("version"))["top"] or 0) + 1
-    profile = LightingProfile.objects.create(
-        workspace=workspace,
-        version=version,
-        name=(name or "").strip()[:120],
-        status=ProfileStatus.TRAINING,
-        created_by=actor,
-    )
-    for position, (file_name, content) in enumerate(accepted, start=1):
-        LightingReference.objects.create(
-            workspace=workspace,
-            profile=profile,
-            position=position,
-            original_name=file_name[:255],
-            file=_stored(content),
-        )
-    profile.job = job_create(
-        workspace=workspace,
-        actor=actor,
-        kind=LEARN_JOB_KIND,
-        items=[(f"lighting-profile-{profile.pk}", {"profile_id": profile.pk})],
-        label=f"Learn {profile}",
-        chunk_size=1,
-    )
-    profile.save(update_fields=["job"])
-    profile.reference_count = len(accepted)  # for the caller's message, without a query
-    return profile
-
-
-def lighting_profile_learn_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict:
-    """The job item: normalise and measure each reference, pool them, activate the version.
-    Safe to run twice: a version already learned (or failed) is left alone."""
-    profile = (
-        LightingProfile.objects.for_workspace(workspace)
-        .filter(pk=item.payload.get("profile_id"))
-        .first()
-    )
-    if profile is None:
-        raise SkipItem("The profile was deleted before it was learned.")
-    if profile.status != ProfileStatus.TRAINING:
-        return {"profile_id": profile.pk, "again": True}
-    measured: list[tuple[LightingReference, files.NormalisedImage, dict]] = []
-    problems: list[str] = []
-    for reference in profile.references.all():
-        try:
-            normalised = files.normalise_upload(
-                read_file(reference.file), name=reference.original_name
-            )
-            stats = measure_reference(normalised.content)
-            if not stats["product"]:
-                raise ServiceError(f"“{reference.original_name}”: no product could be found.")
-        except ServiceError as error:
-            problems.append(error.message)
-            continue
-        measured.append((reference, normalised, stats))
-    if len(measured) < lighting.MIN_REFERENCES:
-        message = (
-            f"A lighting profile needs at least {lighting.MIN_REFERENCES} usable reference "
-            f"photos; {len(measured)} could be used. " + " ".join(problems)
-        ).strip()
-        LightingProfile.objects.for_workspace(workspace).filter(pk=profile.pk).update(
-            status=ProfileStatus.FAILED, error=message
-        )
-        raise ServiceError(message)
-    stats = lighting.learn([entry[2] for entry in measured])
-    _lighting_profile_finish(workspace=workspace, profile=profile, stats=stats, measured=measured)
-    return {"profile_id": profile.pk, "references": len(measured), "refused": problems}
-
-
-@transaction.atomic
-def _lighting_profile_finish(
-    *, workspace: Workspace, profile: LightingProfile, stats: dict, measured: list
-) -> None:
-    profiles = LightingProfile.objects.for_workspace(workspace).select_for_update()
-    profile = profiles.get(pk=profile.pk)
-    if profile.status != ProfileStatus.TRAINING:
-        return
-    used = set()
-    for reference, normalised, reference_stats in measured:
-        raw_name = reference.file.name
-        reference.file.save(
-            f"{uuid.uuid4().hex}.{normalised.extension}",
-            ContentFile(normalised.content),
-            save=False,
-        )
-        reference.stats = reference_stats
-        reference.save(update_fields=["file", "stats"])
-        used.add(reference.pk)
-        transaction.on_commit(lambda name=raw_name: _storage_delete(name))
-    for reference in profile.references.exclude(pk__in=used):
-        transaction.on_commit(lambda name=reference.file.name: _storage_delete(name))
-        reference.delete()
-    profiles.filter(is_active=True).update(is_active=False)
-    profile.stats = stats
-    profile.status = ProfileStatus.READY
-    profile.is_active = True
-    profile.save(update_fields=["stats", "status", "is_active"])
-
-
-@transaction.atomic
-def lighting_profile_activate(
-    *, workspace: Workspace, actor: User | None, profile_id: int
-) -> LightingProfile:
-    profiles = LightingProfile.objects.for_workspace(workspace).select_for_update()
-    profile = profiles.filter(pk=profile_id).first()
-    if profile is None:
-        raise ServiceError("This lighting profile no longer exists.", code="not_found")
-    if profile.is_active:
-        raise ServiceError(f"{profile} is already the active lighting profile.")
-    if profile.status != ProfileStatus.READY:
-        raise ServiceError(f"{profile} is not learned yet ({profile.get_status_display()}).")
-    profiles.filter(is_active=True).update(is_active=False)
-    profile.is_active = True
-    profile.save(update_fields=["is_active"])
-    return profile
-
-
 # --- Processing ---------------------------------------------------------------------------------
 
 
@@ -524,8 +360,10 @@ def _needs_profile(steps: list[dict]) -> bool:
 def _require_profile(steps: list[dict], profile: LightingProfile | None) -> None:
     if _needs_profile(steps) and profile is None:
         raise ServiceError(
-            "This recipe uses the lighting profile, and the workspace has none yet: learn one "
-            "from five or more reference photos on the Lighting page."
+            "This recipe uses a brand's light, and the chosen brand has none yet (or no brand "
+            "was chosen): a brand manager learns one from five or more reference photos on the "
+            "brand profile's page.",
+            field="brand",
         )
 
 
@@ -550,6 +388,9 @@ def recipe_context(
             if photo is None:
                 raise ServiceError("The recipe's brand background image was deleted.")
             background_image = files.decode(read_file(photo.file), max_long_side=4096)[..., :3]
+    if segmenter is None and (model := onnx_segmenter.configured()) is not None:
+        # The operator's model, when one is configured: previews and batches alike.
+        segmenter, segmenter_label = model, model.label
     return pipeline.Context(
         profile=profile.stats if profile else None,
         background_image=background_image,
@@ -558,15 +399,40 @@ def recipe_context(
     )
 
 
-def photo_batch_start(
-    *, workspace: Workspace, actor: User | None, photo_ids: list[int], recipe_id: int | None
-) -> Job:
-    """Apply a saved recipe to many photos as a job (one item, one output, one charge each)."""
-    if not photo_ids:
-        raise ServiceError("Tick the photos to process first.", field="photos")
-    recipe = PhotoRecipe.objects.for_workspace(workspace).filter(pk=recipe_id).first()
+@dataclass(frozen=True)
+class ChosenRecipe:
+    recipe: PhotoRecipe | None  # None: a built-in recipe
+    name: str
+    steps: list[dict]
+    preset: str
+
+
+def recipe_resolve(*, workspace: Workspace, key: str | int | None) -> ChosenRecipe:
+    """A recipe by its key: ``builtin:<code>`` or a saved recipe's id in this workspace."""
+    builtin = recipes.builtin_for_key(str(key or ""))
+    if builtin is not None:
+        return ChosenRecipe(None, builtin.name, [dict(s) for s in builtin.steps], builtin.preset)
+    recipe = None
+    if str(key or "").isdigit():
+        recipe = PhotoRecipe.objects.for_workspace(workspace).filter(pk=int(key)).first()
     if recipe is None:
         raise ServiceError("Choose a recipe.", field="recipe")
+    return ChosenRecipe(recipe, recipe.name, list(recipe.steps), recipe.preset)
+
+
+def photo_batch_start(
+    *,
+    workspace: Workspace,
+    actor: User | None,
+    photo_ids: list[int],
+    recipe_key: str | int | None,
+    brand_id: int | None = None,
+) -> Job:
+    """Apply a recipe (built-in or saved) to many photos as a job (one item, one output, one
+    charge each), in the light of brand ``brand_id`` (or the default brand's)."""
+    if not photo_ids:
+        raise ServiceError("Tick the photos to process first.", field="photos")
+    chosen = recipe_resolve(workspace=workspace, key=recipe_key)
     photos = list(
         Photo.objects.for_workspace(workspace)
         .filter(pk__in=photo_ids, status=PhotoStatus.READY)
@@ -577,13 +443,12 @@ def photo_batch_start(
             "Some of those photos are not in this workspace or are still being checked.",
             field="photos",
         )
-    steps = _check_steps(workspace, list(recipe.steps), recipe.preset)
-    profile = (
-        LightingProfile.objects.for_workspace(workspace)
-        .filter(is_active=True, status=ProfileStatus.READY)
-        .first()
-    )
-    _require_profile(steps, profile)
+    steps = _check_steps(workspace, chosen.steps, chosen.preset)
+    # The brand's light is kept with the outputs only when the recipe uses it.
+    profile = None
+    if _needs_profile(steps):
+        profile = lighting_profile_active(workspace=workspace, brand_id=brand_id)
+        _require_profile(steps, profile)
     # The whole batch must fit in the credits left: refused here, before anything is queued.
     billing.credits_check_can_start(workspace=workspace, kind=IMAGE_OPERATION, units=len(photos))
     with transaction.atomic():
@@ -594,13 +459,13 @@ def photo_batch_start(
             items=[(f"photo-{photo.pk}", {"photo_id": photo.pk}) for photo in photos],
             params={
                 # A snapshot: editing the recipe while the job runs does not change its outputs.
-                "recipe_id": recipe.pk,
-                "recipe_name": recipe.name,
+                "recipe_id": chosen.recipe.pk if chosen.recipe else None,
+                "recipe_name": chosen.name,
                 "steps": steps,
-                "preset": recipe.preset,
+                "preset": chosen.preset,
                 "profile_id": profile.pk if profile else None,
             },
-            label=f"{recipe.name}: {len(photos)} photo{'s' if len(photos) != 1 else ''}",
+            label=f"{chosen.name}: {len(photos)} photo{'s' if len(photos) != 1 else ''}",
             # One photo per task: image work is CPU-bound, so a worker process does one at a
             # time (a chunk of several would run them in threads, each holding a full image).
             chunk_size=1,
@@ -622,6 +487,31 @@ def photo_batch_release(workspace: Workspace, job: Job, item_ids: list[int]) -> 
         billing.credits_release(
             workspace=workspace, key=f"photos.jobitem:{item_id}", reason="cancelled"
         )
+
+
+@transaction.atomic
+def recipe_copy_builtin(*, workspace: Workspace, actor: User | None, code: str) -> PhotoRecipe:
+    """A workspace's own, editable copy of a built-in recipe ("Amazon main image (copy)")."""
+    builtin = recipes.BUILTIN_RECIPES.get(code)
+    if builtin is None:
+        raise ServiceError("There is no such built-in recipe.", code="not_found")
+    taken = set(
+        PhotoRecipe.objects.for_workspace(workspace)
+        .filter(name__istartswith=builtin.name)
+        .values_list("name", flat=True)
+    )
+    taken = {name.lower() for name in taken}
+    name, number = f"{builtin.name} (copy)", 2
+    while name.lower() in taken:
+        name, number = f"{builtin.name} (copy {number})", number + 1
+    steps = _check_steps(workspace, [dict(s) for s in builtin.steps], builtin.preset)
+    return PhotoRecipe.objects.create(
+        workspace=workspace,
+        name=name,
+        steps=[step for step in steps if step["op"] != "fit_preset"],
+        preset=builtin.preset,
+        created_by=actor,
+    )
 
 
 def _gateway_segmenter(
@@ -705,7 +595,12 @@ def photo_render(
     encoded = files.encode(image, fmt=fmt, quality=92)
     check = {}
     if chosen is not None:
-        check = checker.check(files.decode(encoded)[..., :3], chosen).as_dict()
+        check = checker.check(
+            files.decode(encoded)[..., :3],
+            chosen,
+            subject=layers.report.get("subject_box", "measure"),
+            cutout_confidence=layers.report.get("cutout_confidence"),
+        ).as_dict()
     return Rendered(
         content=encoded,
         extension="png" if fmt == "PNG" else "jpg",
@@ -793,7 +688,8 @@ def _output_save(
                 product=photo.product,
                 recipe_id=(
                     job.params.get("recipe_id")
-                    if PhotoRecipe.objects.for_workspace(workspace)
+                    if job.params.get("recipe_id")
+                    and PhotoRecipe.objects.for_workspace(workspace)
                     .filter(pk=job.params.get("recipe_id"))
                     .exists()
                     else None

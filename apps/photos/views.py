@@ -16,13 +16,15 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.brand import lighting_selectors
+from apps.brand.lighting import MIN_REFERENCES
 from apps.core.errors import ServiceError
 from apps.jobs.selectors import job_get, job_progress
 from apps.photos import exporting, files, pipeline, selectors, services
 from apps.photos.forms import RecipeForm, ReviewDecisionForm
-from apps.photos.lighting import MIN_REFERENCES
 from apps.photos.models import PhotoOutput
 from apps.photos.presets import PRESETS
+from apps.photos.recipes import BUILTIN_RECIPES
 from apps.reviews.lifecycle import ReviewState, decisions_available
 from apps.reviews.selectors import review_history
 from apps.workspaces.access import workspace_view
@@ -77,8 +79,10 @@ def photo_studio(request: HttpRequest) -> HttpResponse:
     context = {
         "page": selectors.photo_page(workspace=workspace, page=request.GET.get("page", 1)),
         "recipes": selectors.recipe_list(workspace=workspace),
+        "builtins": BUILTIN_RECIPES.values(),
         "products": selectors.product_choices(workspace=workspace),
-        "profile": selectors.lighting_profile_active(workspace=workspace),
+        "lights": lighting_selectors.brand_lights(workspace=workspace),
+        "default_light": lighting_selectors.lighting_profile_active(workspace=workspace),
         "presets": PRESETS,
         "max_mb": files.max_upload_bytes() // (1024 * 1024),
         "max_mp": files.max_pixels() // 1_000_000,
@@ -128,16 +132,20 @@ def photo_catalog_pick(request: HttpRequest) -> HttpResponse:
     return render(request, "photos/catalog_pick.html", {"images": images, "q": query})
 
 
+def _brand_id(value: str | None) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
 @workspace_view(Action.EDIT_PHOTOS)
 @require_POST
 def photo_process(request: HttpRequest) -> HttpResponse:
-    recipe_id = request.POST.get("recipe", "")
     try:
         job = services.photo_batch_start(
             workspace=request.workspace,
             actor=request.user,
             photo_ids=_ids(request.POST.getlist("photos")),
-            recipe_id=int(recipe_id) if recipe_id.isdigit() else None,
+            recipe_key=request.POST.get("recipe", ""),
+            brand_id=_brand_id(request.POST.get("brand")),
         )
     except ServiceError as error:
         messages.error(request, error.message)
@@ -158,9 +166,11 @@ def photo_batch(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 def _preview(request: HttpRequest, photo, steps: list[dict], preset: str):
-    """The preview's bytes and notes, cached briefly so the page and its image share one
-    render."""
-    profile = selectors.lighting_profile_active(workspace=request.workspace)
+    """The preview's bytes, notes and figures, cached briefly so the page and its image share
+    one render."""
+    profile = lighting_selectors.lighting_profile_active(
+        workspace=request.workspace, brand_id=_brand_id(request.GET.get("brand"))
+    )
     key_source = json.dumps([photo.pk, photo.file.name, steps, preset, profile and profile.pk])
     key = "photos:preview:" + hashlib.sha256(key_source.encode()).hexdigest()
     cached = cache.get(key)
@@ -169,17 +179,26 @@ def _preview(request: HttpRequest, photo, steps: list[dict], preset: str):
     validated = pipeline.validate_steps(steps, preset)
     context = services.recipe_context(workspace=request.workspace, steps=validated, profile=profile)
     content, layers = selectors.photo_preview(photo=photo, steps=validated, context=context)
-    result = (content, list(layers.notes), layers.report.get("relight"))
+    result = (
+        content,
+        list(layers.notes),
+        layers.report.get("relight"),
+        layers.report.get("cutout_confidence"),
+    )
     cache.set(key, result, PREVIEW_CACHE_SECONDS)
     return result
 
 
-def _recipe_from_request(request: HttpRequest) -> tuple[list[dict], str, object]:
-    """The recipe to preview: a saved one (?recipe=<id>) or the builder's fields."""
-    recipe_id = request.GET.get("recipe", "")
-    if recipe_id.isdigit():
-        recipe = selectors.recipe_get(workspace=request.workspace, recipe_id=int(recipe_id))
-        return list(recipe.steps), recipe.preset, recipe
+def _recipe_from_request(request: HttpRequest) -> tuple[list[dict], str, str]:
+    """The recipe to preview: a built-in or saved one (?recipe=<key>) or the builder's fields;
+    and the key it was chosen by ("" for the builder)."""
+    recipe_key = request.GET.get("recipe", "")
+    if recipe_key:
+        chosen = services.recipe_resolve(workspace=request.workspace, key=recipe_key)
+        if chosen.recipe is not None:
+            # A saved recipe of another workspace is a 404, like any other object.
+            selectors.recipe_get(workspace=request.workspace, recipe_id=chosen.recipe.pk)
+        return chosen.steps, chosen.preset, recipe_key
     form = RecipeForm(request.GET, photos=[])
     form.fields["name"].required = False
     form.fields["background_photo"].choices = [("", "—")] + [
@@ -187,7 +206,7 @@ def _recipe_from_request(request: HttpRequest) -> tuple[list[dict], str, object]
     ]
     if not form.is_valid():
         raise ServiceError("The recipe's settings are not valid: " + form.errors.as_text())
-    return form.steps(), form.cleaned_data.get("preset", ""), None
+    return form.steps(), form.cleaned_data.get("preset", ""), ""
 
 
 @workspace_view(Action.EDIT_PHOTOS)
@@ -196,6 +215,9 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
     context: dict = {
         "photo": photo,
         "recipes": selectors.recipe_list(workspace=request.workspace),
+        "builtins": BUILTIN_RECIPES.values(),
+        "lights": lighting_selectors.brand_lights(workspace=request.workspace),
+        "brand_id": _brand_id(request.GET.get("brand")),
         "checks": [
             (PRESETS[code], report) for code, report in photo.checks.items() if code in PRESETS
         ],
@@ -206,8 +228,8 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
     )
     if wants_preview and photo.is_ready:
         try:
-            steps, preset, recipe = _recipe_from_request(request)
-            _, notes, relight = _preview(request, photo, steps, preset)
+            steps, preset, recipe_key = _recipe_from_request(request)
+            _, notes, relight, trust = _preview(request, photo, steps, preset)
         except (ServiceError, pipeline.RecipeError) as error:
             messages.error(request, getattr(error, "message", str(error)))
         else:
@@ -215,7 +237,8 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
                 preview_query=request.GET.urlencode(),
                 preview_notes=notes,
                 preview_relight=relight,
-                preview_recipe=recipe,
+                preview_confidence=trust,
+                preview_recipe_key=recipe_key,
             )
     return render(request, "photos/photo_detail.html", context)
 
@@ -227,7 +250,7 @@ def photo_preview(request: HttpRequest, photo_id: int) -> HttpResponse:
         raise Http404("This photo is still being checked.")
     try:
         steps, preset, _ = _recipe_from_request(request)
-        content, _, _ = _preview(request, photo, steps, preset)
+        content, *_ = _preview(request, photo, steps, preset)
     except (ServiceError, pipeline.RecipeError) as error:
         return HttpResponse(
             getattr(error, "message", str(error)), status=400, content_type="text/plain"
@@ -413,10 +436,26 @@ def recipe_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "recipes": selectors.recipe_list(workspace=request.workspace),
+        "builtins": BUILTIN_RECIPES.values(),
         "presets": PRESETS,
         "photos": photos,
     }
     return render(request, "photos/recipes.html", context, status=400 if form.errors else 200)
+
+
+@workspace_view(Action.EDIT_PHOTOS)
+@require_POST
+def recipe_copy(request: HttpRequest) -> HttpResponse:
+    """An editable copy of a built-in recipe, opened for editing."""
+    try:
+        recipe = services.recipe_copy_builtin(
+            workspace=request.workspace, actor=request.user, code=request.POST.get("code", "")
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("photo_recipes", slug=request.workspace.slug)
+    messages.success(request, f"“{recipe.name}” is your copy: change it and save.")
+    return redirect("photo_recipe_edit", slug=request.workspace.slug, photo_recipe_id=recipe.pk)
 
 
 @workspace_view(Action.EDIT_PHOTOS)
@@ -467,76 +506,16 @@ def recipe_delete(request: HttpRequest, photo_recipe_id: int) -> HttpResponse:
     return redirect("photo_recipes", slug=request.workspace.slug)
 
 
-# --- Lighting profile ---------------------------------------------------------------------------
+# --- Lighting (the brands' lights, learned on the brand pages) ------------------------------------
 
 
 @workspace_view(Action.EDIT_PHOTOS)
 @require_GET
-def lighting_profile(request: HttpRequest) -> HttpResponse:
-    profiles = selectors.lighting_profile_list(workspace=request.workspace)
-    active = next((p for p in profiles if p.is_active), None)
+def lighting_overview(request: HttpRequest) -> HttpResponse:
+    """Each brand's active light, for the people who relight photos with it."""
     context = {
-        "learning": [
-            (profile, job_progress(job=profile.job))
-            for profile in profiles
-            if profile.status == "training" and profile.job
-        ],
-        "active": active,
-        "profiles": profiles,
-        "min_references": MIN_REFERENCES,
+        "lights": lighting_selectors.brand_lights(workspace=request.workspace),
         "may_train": role_can(request.membership.role, Action.MANAGE_BRAND),
-        "stats": active.stats if active else None,
-        "regions": [
-            ("Product", active.stats.get("product")),
-            ("Backdrop", active.stats.get("background")),
-        ]
-        if active
-        else [],
+        "min_references": MIN_REFERENCES,
     }
     return render(request, "photos/lighting.html", context)
-
-
-@workspace_view(Action.MANAGE_BRAND)
-@require_POST
-def lighting_profile_train(request: HttpRequest) -> HttpResponse:
-    try:
-        profile = services.lighting_profile_train(
-            workspace=request.workspace,
-            actor=request.user,
-            uploads=request.FILES.getlist("files"),
-            name=request.POST.get("name", ""),
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            f"Learning {profile} from {profile.reference_count} reference photos. It "
-            "becomes the active lighting profile when it is done.",
-        )
-    return redirect("photo_lighting", slug=request.workspace.slug)
-
-
-@workspace_view(Action.MANAGE_BRAND)
-@require_POST
-def lighting_profile_activate(request: HttpRequest, lighting_profile_id: int) -> HttpResponse:
-    profile = selectors.lighting_profile_get(
-        workspace=request.workspace, profile_id=lighting_profile_id
-    )
-    try:
-        services.lighting_profile_activate(
-            workspace=request.workspace, actor=request.user, profile_id=profile.pk
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"{profile} is now the active lighting profile.")
-    return redirect("photo_lighting", slug=request.workspace.slug)
-
-
-@workspace_view(Action.VIEW_WORKSPACE)
-def lighting_reference_image(request: HttpRequest, lighting_reference_id: int) -> HttpResponse:
-    reference = selectors.lighting_reference_get(
-        workspace=request.workspace, reference_id=lighting_reference_id
-    )
-    return _image_response(_sized(reference.file, "thumb"))

@@ -40,6 +40,18 @@ class ReviewDecision(models.TextChoices):
 AUTHOR = "author"
 REVIEWER = "reviewer"
 
+# What a button that takes the decision says: an action, not the state it leads to.
+ACTION_LABELS = {
+    ReviewDecision.SUBMIT: "Submit for review",
+    ReviewDecision.WITHDRAW: "Withdraw from review",
+    ReviewDecision.APPROVE: "Approve",
+    ReviewDecision.REQUEST_CHANGES: "Request changes",
+    ReviewDecision.REJECT: "Reject",
+    ReviewDecision.RESUBMIT: "Resubmit for review",
+    ReviewDecision.PUBLISH: "Mark published",
+    ReviewDecision.COMMENT: "Comment",
+}
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -48,6 +60,10 @@ class Transition:
     target: ReviewState
     side: str  # AUTHOR or REVIEWER
     needs_comment: bool = False
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS[self.decision]
 
 
 TRANSITIONS: tuple[Transition, ...] = (

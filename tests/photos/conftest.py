@@ -14,7 +14,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from apps.photos import lighting, segmentation
+from apps.brand import lighting
+from apps.photos import segmentation
 from tests.factories import MembershipFactory
 
 BACKDROP = (236, 230, 218)
@@ -179,13 +180,16 @@ def ingest(django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def learn(django_capture_on_commit_callbacks):
-    """Start learning a lighting profile and run its job; returns the profile, refreshed."""
-    from apps.photos import services
+    """Start learning a brand's light and run its job; returns the light, refreshed.
+    ``brand``: the brand profile (one is made when not given)."""
+    from apps.brand import lighting_services
+    from tests.factories import BrandProfileFactory
 
-    def run(workspace, actor, uploads, **kwargs):
+    def run(workspace, actor, uploads, brand=None, **kwargs):
+        brand = brand or BrandProfileFactory(workspace=workspace)
         with django_capture_on_commit_callbacks(execute=True):
-            profile = services.lighting_profile_train(
-                workspace=workspace, actor=actor, uploads=uploads, **kwargs
+            profile = lighting_services.lighting_profile_train(
+                workspace=workspace, actor=actor, brand_id=brand.pk, uploads=uploads, **kwargs
             )
         profile.refresh_from_db()
         return profile

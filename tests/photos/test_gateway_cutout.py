@@ -67,7 +67,7 @@ def test_a_routed_image_model_makes_the_cutout(
     )
     with django_capture_on_commit_callbacks(execute=True):
         services.photo_batch_start(
-            workspace=workspace, actor=owner, photo_ids=[photo.pk], recipe_id=recipe.pk
+            workspace=workspace, actor=owner, photo_ids=[photo.pk], recipe_key=recipe.pk
         )
     output = PhotoOutput.objects.for_workspace(workspace).get()
     assert output.report["cutout"] == "openai/gpt-image-1"

@@ -182,7 +182,7 @@ def test_a_photo_being_checked_is_not_shown_or_processed(client, workspace, edit
     recipe = PhotoRecipeFactory(workspace=workspace)
     with pytest.raises(ServiceError, match="still being checked"):
         services.photo_batch_start(
-            workspace=workspace, actor=editor, photo_ids=[photo.pk], recipe_id=recipe.pk
+            workspace=workspace, actor=editor, photo_ids=[photo.pk], recipe_key=recipe.pk
         )
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from apps.photos import services
 from apps.photos.models import Photo, PhotoOutput, PhotoRecipe
 from tests.factories import (
+    BrandProfileFactory,
     LightingProfileFactory,
     PhotoFactory,
     PhotoOutputFactory,
@@ -50,8 +51,9 @@ def test_uploading_and_processing_need_the_photo_right(client, workspace, member
 
 
 def test_only_brand_roles_learn_lighting_profiles(client, workspace, editor):
+    brand = BrandProfileFactory(workspace=workspace)
     client.force_login(editor)
-    response = client.post(url("photo_lighting_train", workspace), {})
+    response = client.post(url("brand_lighting", workspace, profile_id=brand.pk), {})
     assert response.status_code == 403
     assert "brand profiles" in response.content.decode().lower()
 
@@ -79,7 +81,7 @@ def test_another_workspaces_objects_are_404(client, workspace, other_workspace, 
     )
     assert response.status_code == 404
     response = client.post(
-        url("photo_lighting_activate", other_workspace, lighting_profile_id=profile.pk)
+        url("brand_lighting_activate", other_workspace, lighting_profile_id=profile.pk)
     )
     assert response.status_code == 404
     output.refresh_from_db()
@@ -154,7 +156,10 @@ def test_a_batch_from_the_page_shows_its_progress_and_outputs(
 def test_the_preview_and_its_fidelity_note(client, workspace, editor, ingest):
     profile = studio_profile()
     LightingProfileFactory(workspace=workspace, is_active=True, stats=profile)
-    photo_content = encode(product_pixels(240, 180, product=(200, 30, 30)))
+    # A red product under a warm, dim light: correcting the light fully would move it.
+    photo_content = encode(
+        product_pixels(240, 180, product=(200, 30, 30), backdrop=(170, 140, 100), light=0.8)
+    )
     ingest(workspace, editor, [upload("red.jpg", photo_content)])
     photo = Photo.objects.for_workspace(workspace).get()
     recipe = PhotoRecipe.objects.create(
@@ -162,14 +167,15 @@ def test_the_preview_and_its_fidelity_note(client, workspace, editor, ingest):
         name="Relit",
         steps=[
             {"op": "remove_background", "params": {}},
-            {"op": "relight", "params": {"max_colour_shift": 6}},
+            {"op": "relight", "params": {"max_colour_shift": 1.5}},
         ],
     )
     client.force_login(editor)
     page = client.get(url("photo_detail", workspace, photo_id=photo.pk) + f"?recipe={recipe.pk}")
     html = page.content.decode()
     assert 'data-testid="fidelity-guard"' in html
-    assert "Colour match limited by the fidelity guard" in html
+    assert "Fidelity cap: the full light correction would have moved the product" in html
+    assert 'data-testid="cutout-confidence"' in html
     image = client.get(url("photo_preview", workspace, photo_id=photo.pk) + f"?recipe={recipe.pk}")
     assert image.status_code == 200 and image["Content-Type"] == "image/png"  # a cut-out
     assert PhotoOutput.objects.for_workspace(workspace).count() == 0  # previews store nothing
@@ -259,18 +265,45 @@ def test_the_recipe_builder(client, workspace, editor):
     assert PhotoRecipe.objects.for_workspace(workspace).count() == 1
 
 
-def test_the_lighting_page_shows_references_swatches_and_numbers(
-    client, workspace, member, django_capture_on_commit_callbacks
+def test_built_in_recipes_are_listed_and_edited_as_a_copy(
+    client, workspace, editor, other_workspace
 ):
-    brand_manager = member("brand_manager")
-    client.force_login(brand_manager)
-    files = [upload(f"ref{i}.jpg", encode(product_pixels(160, 120, seed=i))) for i in range(5)]
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url("photo_lighting_train", workspace), {"files": files})
-    assert response.status_code == 302
-    response = client.get(response["Location"])
-    html = response.content.decode()
-    assert "Learning Lighting profile v1 from 5 reference photos" in html
-    assert html.count('class="reference-thumb"') == 5
-    assert '<svg class="swatch"' in html and "White point" in html and " K" in html
-    _no_inline_styles(response)
+    client.force_login(editor)
+    page = client.get(url("photo_recipes", workspace)).content.decode()
+    for name in (
+        "Amazon main image",
+        "Shopify square",
+        "Instagram portrait",
+        "Instagram square",
+        "Google Merchant Center",
+    ):
+        assert name in page
+    first = client.post(url("photo_recipe_copy", workspace), {"code": "amazon-main"})
+    second = client.post(url("photo_recipe_copy", workspace), {"code": "amazon-main"})
+    copies = list(PhotoRecipe.objects.for_workspace(workspace).order_by("pk"))
+    assert [(r.name, r.preset) for r in copies] == [
+        ("Amazon main image (copy)", "amazon-main"),
+        ("Amazon main image (copy 2)", "amazon-main"),
+    ]
+    assert [step["op"] for step in copies[0].steps] == [
+        "remove_background",
+        "exposure",
+        "background",
+        "shadow",
+    ]
+    assert first["Location"] == url("photo_recipe_edit", workspace, photo_recipe_id=copies[0].pk)
+    assert second.status_code == 302
+    refused = client.post(url("photo_recipe_copy", workspace), {"code": "tiktok"}, follow=True)
+    assert "There is no such built-in recipe." in refused.content.decode()
+    assert PhotoRecipe.objects.for_workspace(workspace).count() == 2
+    assert not PhotoRecipe.objects.for_workspace(other_workspace).exists()
+
+
+def test_review_buttons_are_actions(client, workspace, reviewer):
+    output = PhotoOutputFactory(workspace=workspace, review_state="in_review")
+    client.force_login(reviewer)
+    html = client.get(url("photo_review_detail", workspace, photo_output_id=output.pk)).content
+    html = html.decode()
+    for action in ("Approve", "Request changes", "Reject"):
+        assert f'value="{action.lower().replace(" ", "_")}">{action}</button>' in html
+    assert ">Approved</button>" not in html and ">Rejected</button>" not in html

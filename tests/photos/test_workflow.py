@@ -71,7 +71,7 @@ def run_batch(django_capture_on_commit_callbacks):
                 workspace=workspace,
                 actor=actor,
                 photo_ids=[p.pk for p in photos],
-                recipe_id=recipe.pk,
+                recipe_key=recipe.pk,
             )
         job.refresh_from_db()
         return job
@@ -161,7 +161,7 @@ def test_out_of_credits_refuses_the_batch_with_billings_message(workspace, edito
             workspace=workspace,
             actor=editor,
             photo_ids=[p.pk for p in photos],
-            recipe_id=recipe.pk,
+            recipe_key=recipe.pk,
         )
     assert refused.value.message.startswith(
         "Not enough credits: this needs 10 (2 × image operation) and 9 are left"
@@ -182,7 +182,7 @@ def test_a_batchs_credits_are_held_from_the_start(
             workspace=workspace,
             actor=editor,
             photo_ids=[p.pk for p in photos],
-            recipe_id=recipe.pk,
+            recipe_key=recipe.pk,
         )
     assert balance_of(workspace) == 0
     assert [e.state for e in _work_entries(workspace)] == ["reserved", "reserved"]
@@ -250,9 +250,9 @@ def test_a_recipe_with_relight_needs_a_profile(workspace, editor, photos):
         steps=[{"op": "remove_background"}, {"op": "relight"}],
         preset="",
     )
-    with pytest.raises(ServiceError, match="learn one from five or more reference photos"):
+    with pytest.raises(ServiceError, match="learns one from five or more reference photos"):
         services.photo_batch_start(
-            workspace=workspace, actor=editor, photo_ids=[photos[0].pk], recipe_id=recipe.pk
+            workspace=workspace, actor=editor, photo_ids=[photos[0].pk], recipe_key=recipe.pk
         )
     assert not Job.objects.for_workspace(workspace).filter(kind="photos.process").exists()
 
@@ -276,55 +276,6 @@ def test_recipes_are_named_once_and_checked(workspace, editor, recipe):
             },
         ]
     ]
-
-
-# --- Lighting profiles --------------------------------------------------------------------------
-
-
-def test_a_lighting_profile_is_learned_from_five_photos_and_versions_are_kept(
-    workspace, editor, learn
-):
-    references = [
-        upload(f"ref-{i}.jpg", encode(product_pixels(200, 150, seed=i, backdrop=(250, 250, 250))))
-        for i in range(5)
-    ]
-    first = learn(workspace, editor, references)
-    assert (first.version, first.status, first.is_active) == (1, "ready", True)
-    assert first.stats["references"] == 5
-    assert first.job.kind == "photos.lighting_learn" and first.job.status == "succeeded"
-    assert [r.file.name.endswith(".jpg") for r in first.references.all()] == [True] * 5
-    second = learn(workspace, editor, references, name="Spring")
-    first.refresh_from_db()
-    assert (second.version, second.is_active, first.is_active) == (2, True, False)
-    services.lighting_profile_activate(workspace=workspace, actor=editor, profile_id=first.pk)
-    assert selectors.lighting_profile_active(workspace=workspace) == first
-
-
-def test_too_few_usable_references_save_nothing(workspace, editor):
-    uploads = [upload(f"r{i}.jpg", encode(product_pixels(120, 90, seed=i))) for i in range(4)]
-    uploads.append(upload("broken.jpg", b"\xff\xd8\xff\xe0 not really"))
-    with pytest.raises(ServiceError) as refused:
-        services.lighting_profile_train(workspace=workspace, actor=editor, uploads=uploads)
-    assert refused.value.message.startswith(
-        "A lighting profile needs at least 5 usable reference photos; 4 of 5 could be used. "
-        "“broken.jpg” looks like a JPEG file but cannot be read"
-    )
-    assert selectors.lighting_profile_list(workspace=workspace) == []
-    assert not Job.objects.for_workspace(workspace).filter(kind="photos.process").exists()
-
-
-def test_a_reference_that_fails_in_the_job_fails_the_version_and_says_why(workspace, editor, learn):
-    good = [upload(f"r{i}.jpg", encode(product_pixels(120, 90, seed=i))) for i in range(4)]
-    whole = encode(product_pixels(120, 90, seed=9))
-    profile = learn(workspace, editor, [*good, upload("half.jpg", whole[: len(whole) // 2])])
-    assert (profile.status, profile.is_active) == ("failed", False)
-    assert profile.error == (
-        "A lighting profile needs at least 5 usable reference photos; 4 could be used. "
-        "“half.jpg” looks like a JPEG file but cannot be read: it is damaged or incomplete."
-    )
-    assert selectors.lighting_profile_active(workspace=workspace) is None
-    with pytest.raises(ServiceError, match="is not learned yet"):
-        services.lighting_profile_activate(workspace=workspace, actor=editor, profile_id=profile.pk)
 
 
 # --- Review -------------------------------------------------------------------------------------

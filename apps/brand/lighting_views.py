@@ -1,0 +1,95 @@
+"""The brand's light: learn versions from reference photos, activate one, see the numbers.
+
+Thin: one service or selector call per request. Learning and activating are the brand's
+permission (owners, admins, brand managers); the studio's *Lighting* tab shows the lights to
+the photo editors who use them.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.brand import lighting_selectors, lighting_services, selectors
+from apps.brand.lighting import MIN_REFERENCES
+from apps.core.errors import ServiceError
+from apps.jobs.selectors import job_progress
+from apps.photos import files
+from apps.photos.selectors import read_file
+from apps.workspaces.access import workspace_view
+from apps.workspaces.roles import Action
+
+
+def _to_lighting(request: HttpRequest, brand_id: int) -> HttpResponse:
+    return redirect("brand_lighting", slug=request.workspace.slug, profile_id=brand_id)
+
+
+@workspace_view(Action.MANAGE_BRAND)
+@require_http_methods(["GET", "POST"])
+def brand_lighting(request: HttpRequest, profile_id: int) -> HttpResponse:
+    brand = selectors.profile_get(workspace=request.workspace, profile_id=profile_id)
+    if request.method == "POST":
+        try:
+            light = lighting_services.lighting_profile_train(
+                workspace=request.workspace,
+                actor=request.user,
+                brand_id=brand.pk,
+                uploads=request.FILES.getlist("files"),
+                name=request.POST.get("name", ""),
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                f"Learning {light} of {brand.name} from {light.reference_count} reference "
+                "photos. It becomes the brand's active light when it is done.",
+            )
+        return _to_lighting(request, brand.pk)
+    versions = lighting_selectors.lighting_profile_list(workspace=request.workspace, brand=brand)
+    active = next((v for v in versions if v.is_active), None)
+    context = {
+        "profile": brand,
+        "versions": versions,
+        "active": active,
+        "stats": active.stats if active else None,
+        "learning": [
+            (version, job_progress(job=version.job))
+            for version in versions
+            if version.status == "training" and version.job
+        ],
+        "min_references": MIN_REFERENCES,
+    }
+    return render(request, "brand/lighting.html", context)
+
+
+@workspace_view(Action.MANAGE_BRAND)
+@require_POST
+def lighting_activate(request: HttpRequest, lighting_profile_id: int) -> HttpResponse:
+    light = lighting_selectors.lighting_profile_get(
+        workspace=request.workspace, profile_id=lighting_profile_id
+    )
+    try:
+        lighting_services.lighting_profile_activate(
+            workspace=request.workspace, actor=request.user, profile_id=light.pk
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{light} is now the active light of {light.brand.name}.")
+    return _to_lighting(request, light.brand_id)
+
+
+@workspace_view(Action.VIEW_WORKSPACE)
+def lighting_reference_image(request: HttpRequest, lighting_reference_id: int) -> HttpResponse:
+    reference = lighting_selectors.lighting_reference_get(
+        workspace=request.workspace, reference_id=lighting_reference_id
+    )
+    response = HttpResponse(
+        files.thumbnail(read_file(reference.file), size=320), content_type="image/jpeg"
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
