@@ -13,9 +13,12 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
 
+from apps.brand import lighting_services
+from apps.brand import services as brand_services
+from apps.brand.models import LightingProfile
 from apps.core.uploads import UploadLimitMiddleware
 from apps.photos import services
-from apps.photos.models import LightingProfile, Photo
+from apps.photos.models import Photo
 from tests.photos.conftest import encode, product_pixels, upload
 
 MB = 1024 * 1024
@@ -34,6 +37,10 @@ def on_disk(name: str, content: bytes) -> TemporaryUploadedFile:
     upload_file.write(content)
     upload_file.seek(0)
     return upload_file
+
+
+def brand_of(workspace, actor):
+    return brand_services.profile_create(workspace=workspace, actor=actor, name="Harbor")
 
 
 def peak_python_memory(function) -> int:
@@ -63,9 +70,12 @@ def test_many_large_photos_are_not_read_into_memory(workspace, member, settings)
 
 def test_reference_photos_are_not_read_into_memory(workspace, member):
     manager = member("brand_manager")
+    brand = brand_of(workspace, manager)
     files = [on_disk(f"ref-{n}.jpg", padded_jpeg(3 * MB, seed=n)) for n in range(6)]
     peak = peak_python_memory(
-        lambda: services.lighting_profile_train(workspace=workspace, actor=manager, uploads=files)
+        lambda: lighting_services.lighting_profile_train(
+            workspace=workspace, actor=manager, brand_id=brand.pk, uploads=files
+        )
     )
     assert LightingProfile.objects.for_workspace(workspace).count() == 1
     assert peak < 8 * MB, f"{peak / MB:.0f} MB held for 18 MB of reference photos"
@@ -103,11 +113,16 @@ def test_a_request_over_the_byte_limit_is_refused_before_its_body_is_read(settin
 def test_the_byte_limit_holds_for_every_upload_form(client, workspace, member, settings):
     settings.UPLOAD_MAX_REQUEST_BYTES = 1 * MB
     editor = member("owner")
+    brand = brand_of(workspace, editor)
     client.force_login(editor)
     photos = [upload(f"p{n}.jpg", padded_jpeg(600 * 1024, seed=n)) for n in range(2)]
-    for name in ("photo_upload", "photo_lighting_train", "catalog_import"):
+    for name, kwargs in (
+        ("photo_upload", {}),
+        ("brand_lighting", {"profile_id": brand.pk}),
+        ("catalog_import", {}),
+    ):
         response = client.post(
-            reverse(name, kwargs={"slug": workspace.slug}),
+            reverse(name, kwargs={"slug": workspace.slug, **kwargs}),
             {"files": photos, "file": upload("c.csv", b"Handle,Title\n" + b"x" * 1_200_000)},
         )
         for f in photos:
@@ -120,10 +135,11 @@ def test_the_byte_limit_holds_for_every_upload_form(client, workspace, member, s
 
 def test_the_lighting_reference_upload_is_capped_in_files(client, workspace, member):
     manager = member("brand_manager")
+    brand = brand_of(workspace, manager)
     client.force_login(manager)
     tiny = encode(product_pixels(60, 45))
     response = client.post(
-        reverse("photo_lighting_train", kwargs={"slug": workspace.slug}),
+        reverse("brand_lighting", kwargs={"slug": workspace.slug, "profile_id": brand.pk}),
         {"files": [upload(f"ref-{n}.jpg", tiny) for n in range(51)]},
     )
     assert response.status_code == 413
@@ -134,7 +150,10 @@ def test_the_lighting_reference_upload_is_capped_in_files(client, workspace, mem
 def test_the_service_caps_reference_photos_too(workspace, member, settings):
     settings.PHOTOS_MAX_FILES_PER_UPLOAD = 6
     manager = member("brand_manager")
+    brand = brand_of(workspace, manager)
     files = [upload(f"ref-{n}.jpg", encode(product_pixels(60, 45, seed=n))) for n in range(7)]
     with pytest.raises(services.ServiceError, match="7 reference photos at once is more than"):
-        services.lighting_profile_train(workspace=workspace, actor=manager, uploads=files)
+        lighting_services.lighting_profile_train(
+            workspace=workspace, actor=manager, brand_id=brand.pk, uploads=files
+        )
     assert not LightingProfile.objects.for_workspace(workspace).exists()
