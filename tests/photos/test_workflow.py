@@ -233,7 +233,7 @@ def test_a_cancelled_batch_gives_back_what_it_held(
 
     set_balance(workspace, 10)
     job = services.photo_batch_start(  # queued, not run (callbacks are not executed)
-        workspace=workspace, actor=editor, photo_ids=[p.pk for p in photos], recipe_id=recipe.pk
+        workspace=workspace, actor=editor, photo_ids=[p.pk for p in photos], recipe_key=recipe.pk
     )
     assert balance_of(workspace) == 0
     with django_capture_on_commit_callbacks(execute=True):
@@ -504,7 +504,7 @@ def test_an_item_redelivered_after_its_output_was_stored_settles_its_reservation
 
     set_balance(workspace, 100)
     job = services.photo_batch_start(  # not run: on_commit callbacks are not executed
-        workspace=workspace, actor=editor, photo_ids=[photos[0].pk], recipe_id=recipe.pk
+        workspace=workspace, actor=editor, photo_ids=[photos[0].pk], recipe_key=recipe.pk
     )
     item = JobItem.objects.for_workspace(workspace).get(job=job)
     real_settle = billing.credits_settle
@@ -555,7 +555,10 @@ def test_batches_submitted_at_once_cannot_share_the_same_credits(
 
     def submit(n):
         return services.photo_batch_start(
-            workspace=workspace, actor=editor, photo_ids=[p.pk for p in photos], recipe_id=recipe.pk
+            workspace=workspace,
+            actor=editor,
+            photo_ids=[p.pk for p in photos],
+            recipe_key=recipe.pk,
         )
 
     results = run_in_threads(submit, count=8)
