@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from apps.workspaces.tenancy import TenantModel
+from apps.core.tenancy import TenantModel
 
 
 class AuditAction(models.TextChoices):

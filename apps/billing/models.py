@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from apps.billing.plans import PlanCode, WorkKind, plan_get
-from apps.workspaces.tenancy import TenantModel
+from apps.core.tenancy import TenantModel, TimestampedTenantModel
 
 
 class SubscriptionStatus(models.TextChoices):
@@ -42,7 +42,7 @@ LIVE_STATUSES = frozenset(
 )
 
 
-class BillingAccount(TenantModel):
+class BillingAccount(TimestampedTenantModel):
     """A workspace's plan, subscription state and credit balance."""
 
     workspace = models.ForeignKey(
@@ -73,8 +73,6 @@ class BillingAccount(TenantModel):
     # `created` (Unix seconds) of the newest Stripe event applied to the subscription state:
     # an older event arriving late must not roll the state back.
     stripe_state_at = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.workspaces.tenancy import TenantModel
+from apps.core.tenancy import TenantModel, TimestampedTenantModel
 
 
 class Person(models.TextChoices):
@@ -30,7 +30,7 @@ class Policy(models.TextChoices):
     NEVER = "never", "Never"
 
 
-class BrandProfile(TenantModel):
+class BrandProfile(TimestampedTenantModel):
     name = models.CharField(max_length=120)
     description = models.CharField(max_length=300, blank=True)
     # Style guide.
@@ -65,8 +65,6 @@ class BrandProfile(TenantModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -84,7 +82,7 @@ class MaterialSource(models.TextChoices):
     APPROVED = "approved", "Approved in the copy studio"
 
 
-class MaterialText(TenantModel):
+class MaterialText(TimestampedTenantModel):
     profile = models.ForeignKey(BrandProfile, on_delete=models.CASCADE, related_name="material")
     source = models.CharField(max_length=10, choices=MaterialSource.choices)
     # Names the text's origin (csv:<upload>:<row>, paste:<hash>, the caller's key for approved
@@ -94,8 +92,6 @@ class MaterialText(TenantModel):
     text = models.TextField()
     # The kind of copy (a copy studio code such as "email_subject"); blank: long copy.
     copy_type = models.CharField(max_length=40, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -193,7 +189,7 @@ class FineTuneStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class FineTuneRun(TenantModel):
+class FineTuneRun(TimestampedTenantModel):
     """A fine-tuning job at the workspace's OpenAI(-compatible) provider, from approved copy."""
 
     profile = models.ForeignKey(BrandProfile, on_delete=models.CASCADE, related_name="fine_tunes")
@@ -212,8 +208,6 @@ class FineTuneRun(TenantModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

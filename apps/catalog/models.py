@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
-from apps.workspaces.tenancy import TenantModel
+from apps.core.tenancy import TenantModel, TimestampedTenantModel
 
 
 class ProductStatus(models.TextChoices):
@@ -21,7 +21,7 @@ class WorkStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
 
 
-class Product(TenantModel):
+class Product(TimestampedTenantModel):
     workspace = models.ForeignKey(
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="products"
     )
@@ -56,8 +56,6 @@ class Product(TenantModel):
     source_rows = models.JSONField(default=list, blank=True)
     source_format = models.CharField(max_length=20, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["title", "id"]

@@ -2,9 +2,9 @@ from django.conf import settings
 from django.db import models
 
 from apps.copywriting.channels import COPY_TYPE_CHOICES
+from apps.core.tenancy import TenantModel, TimestampedTenantModel
 from apps.gateway.models import GenerationProvenance
 from apps.reviews.models import Reviewable
-from apps.workspaces.tenancy import TenantModel
 
 
 class CopySettings(TenantModel):
@@ -22,7 +22,7 @@ class CopySettings(TenantModel):
         ]
 
 
-class CopyDraft(TenantModel, Reviewable):
+class CopyDraft(TimestampedTenantModel, Reviewable):
     """The copy of one type for one product, with its variants, on its way through review."""
 
     product = models.ForeignKey(
@@ -54,8 +54,6 @@ class CopyDraft(TenantModel, Reviewable):
     )
     claims_override_at = models.DateTimeField(null=True, blank=True)
     claims_overridden = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -75,7 +73,7 @@ class CopyDraft(TenantModel, Reviewable):
         return f"{self.get_copy_type_display()} for {self.product}"
 
 
-class CopyVariant(TenantModel, GenerationProvenance):
+class CopyVariant(TimestampedTenantModel, GenerationProvenance):
     draft = models.ForeignKey(CopyDraft, on_delete=models.CASCADE, related_name="variants")
     position = models.PositiveSmallIntegerField()
     data = models.JSONField(default=dict)  # field name -> text, or list of lines
@@ -90,8 +88,6 @@ class CopyVariant(TenantModel, GenerationProvenance):
     removed = models.JSONField(default=list, blank=True)
     # What the brief asked that this variant does not do, and why.
     notes = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["draft", "position"]
@@ -109,7 +105,7 @@ class VersionSource(models.TextChoices):
     REVIEWER_EDIT = "reviewer_edit", "Edited by the reviewer"
 
 
-class CopyVersion(TenantModel):
+class CopyVersion(TimestampedTenantModel):
     """Every state a variant's text has had, with who made it and when."""
 
     variant = models.ForeignKey(CopyVariant, on_delete=models.CASCADE, related_name="versions")
@@ -119,8 +115,6 @@ class CopyVersion(TenantModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

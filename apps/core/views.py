@@ -1,5 +1,13 @@
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+
+from apps.core.errors import ServiceError
+
+T = TypeVar("T")
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -21,3 +29,26 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "errors/500.html", status=500)
+
+
+def act[T](
+    request: HttpRequest,
+    action: Callable[[], T],
+    *,
+    success: str | Callable[[T], str],
+    then: str,
+    **url_kwargs: Any,
+) -> HttpResponse:
+    """The one way a view runs a service for a button: call it, flash what happened (the
+    service's own message when it refuses), and go to the page ``then`` names (a URL name,
+    with ``url_kwargs``; the workspace's slug is added for workspace pages)."""
+    try:
+        result = action()
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success(result) if callable(success) else success)
+    workspace = getattr(request, "workspace", None)
+    if workspace is not None and "slug" not in url_kwargs:
+        url_kwargs["slug"] = workspace.slug
+    return redirect(then, **url_kwargs)

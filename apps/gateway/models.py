@@ -7,10 +7,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from apps.core.tenancy import TenantModel
 from apps.gateway.errors import ErrorClass
 from apps.gateway.providers import CONFIGURABLE_PROVIDERS, ProviderName
 from apps.gateway.types import Capability, TaskKind
-from apps.workspaces.tenancy import TenantModel
 
 MASK = "••••"
 

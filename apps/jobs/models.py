@@ -9,7 +9,7 @@ updates guarded by the item's claim, so an item never counts twice (see ``servic
 from django.conf import settings
 from django.db import models
 
-from apps.workspaces.tenancy import TenantModel
+from apps.core.tenancy import TenantModel
 
 
 class JobStatus(models.TextChoices):

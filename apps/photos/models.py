@@ -9,8 +9,8 @@ outputs get a signed public address (for the Shopify export).
 from django.conf import settings
 from django.db import models
 
+from apps.core.tenancy import TenantModel, TimestampedTenantModel
 from apps.reviews.models import Reviewable
-from apps.workspaces.tenancy import TenantModel
 
 
 class PhotoStatus(models.TextChoices):
@@ -71,7 +71,7 @@ class Photo(TenantModel):
         return self.status == PhotoStatus.READY
 
 
-class PhotoRecipe(TenantModel):
+class PhotoRecipe(TimestampedTenantModel):
     """Operations (``[{"op": ..., "params": {...}}]``) and a channel preset, saved by name."""
 
     workspace = models.ForeignKey(
@@ -83,8 +83,6 @@ class PhotoRecipe(TenantModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "id"]

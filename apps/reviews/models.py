@@ -3,8 +3,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from apps.core.tenancy import TenantModel
 from apps.reviews.lifecycle import ReviewDecision, ReviewState
-from apps.workspaces.tenancy import TenantModel
 
 
 class Reviewable(models.Model):

@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from apps.core.tenancy import TenantModel
 from apps.workspaces.roles import Role
-from apps.workspaces.tenancy import TenantModel
 
 
 class Workspace(models.Model):

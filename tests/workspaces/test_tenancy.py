@@ -1,8 +1,8 @@
 import pytest
 
 from apps.audit.models import AuditEvent
+from apps.core.tenancy import UnscopedQueryError
 from apps.workspaces.models import Membership
-from apps.workspaces.tenancy import UnscopedQueryError
 from tests.factories import MembershipFactory, WorkspaceFactory
 
 

@@ -120,3 +120,13 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class TimestampedTenantModel(TenantModel):
+    """A tenant-owned model that keeps when it was created and last changed."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
