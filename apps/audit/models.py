@@ -1,25 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from apps.core import trail
 from apps.core.tenancy import TenantModel
-
-
-class AuditAction(models.TextChoices):
-    WORKSPACE_CREATED = "workspace.created", "Workspace created"
-    WORKSPACE_SIGN_IN = "workspace.sign_in", "Signed in to the workspace"
-    WORKSPACE_UPDATED = "workspace.updated", "Workspace settings changed"
-    INVITATION_SENT = "invitation.sent", "Invitation sent"
-    INVITATION_RESENT = "invitation.resent", "Invitation sent again"
-    INVITATION_REVOKED = "invitation.revoked", "Invitation revoked"
-    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
-    MEMBER_ROLE_CHANGED = "member.role_changed", "Role changed"
-    MEMBER_REMOVED = "member.removed", "Member removed"
-    MEMBER_LEFT = "member.left", "Member left"
-    BILLING_PLAN_CHANGED = "billing.plan_changed", "Plan changed"
-    BILLING_CREDITS_ADJUSTED = "billing.credits_adjusted", "Credits adjusted"
-    MODELS_ROUTE_CHANGED = "models.route_changed", "Model route changed"
-    MODELS_KEY_SAVED = "models.key_saved", "Provider key or URL saved"
-    MODELS_KEY_REMOVED = "models.key_removed", "Provider key removed"
 
 
 class AuditEvent(TenantModel):
@@ -33,7 +16,8 @@ class AuditEvent(TenantModel):
     )
     # Kept as text too, so the trail still reads after the actor's account is deleted.
     actor_email = models.EmailField(blank=True)
-    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    # Codes are registered by the apps that record them (apps.core.trail), not listed here.
+    action = models.CharField(max_length=40)
     target = models.CharField(max_length=255, blank=True)
     details = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -46,6 +30,10 @@ class AuditEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.target}"
+
+    @property
+    def action_label(self) -> str:
+        return trail.action_label(self.action)
 
     @property
     def details_summary(self) -> str:

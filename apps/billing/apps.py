@@ -7,4 +7,23 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
-        from apps.billing import checks  # noqa: F401 (registers the system checks)
+        from apps.billing import (
+            checks,  # noqa: F401 (registers the system checks)
+            dashboard,
+        )
+        from apps.billing.audit_actions import AuditAction
+        from apps.billing.services import billing_account_ensure, seats_check_can_invite
+        from apps.core import trail
+        from apps.workspaces import hooks
+
+        trail.register_actions(AuditAction.choices)
+        dashboard.register()
+        # Every workspace opens its account (and trial) as it is created; invitations stop at
+        # the plan's seat limit.
+        hooks.on_workspace_created(
+            "billing.account", lambda workspace: billing_account_ensure(workspace=workspace)
+        )
+        hooks.guard_invitations(
+            "billing.seats",
+            lambda workspace, email: seats_check_can_invite(workspace=workspace, email=email),
+        )

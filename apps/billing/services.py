@@ -70,9 +70,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.audit.models import AuditAction
-from apps.audit.services import RequestOrigin, audit_record
 from apps.billing import stripe_adapter, trials
+from apps.billing.audit_actions import AuditAction
 from apps.billing.errors import (
     BillingInactive,
     NoCostEstimate,
@@ -99,7 +98,9 @@ from apps.billing.rules import (
     work_refusal,
 )
 from apps.billing.selectors import billing_account_get
+from apps.core import trail
 from apps.core.errors import ServiceError
+from apps.core.trail import RequestOrigin
 from apps.workspaces.models import Invitation, Membership, Workspace
 
 logger = logging.getLogger(__name__)
@@ -293,9 +294,9 @@ def credits_adjust(
         reference=f"{reason.strip()} ({actor_email})"[:255],
     )
     if entry is not None:
-        audit_record(
+        trail.record(
             workspace=workspace,
-            actor=actor,
+            user=actor,
             action=AuditAction.BILLING_CREDITS_ADJUSTED,
             target=f"{credits:+d} credits",
             details={"reason": reason.strip()},
@@ -751,9 +752,9 @@ def billing_plan_assign(
         plan=plan,
         reference=f"{plan.name} assigned by {actor_email}"[:255],
     )
-    audit_record(
+    trail.record(
         workspace=workspace,
-        actor=actor,
+        user=actor,
         action=AuditAction.BILLING_PLAN_CHANGED,
         target=plan.name,
         details={"from": previous_plan, "to": plan.code, "by_site_admin": by_site_admin},

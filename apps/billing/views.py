@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.audit.services import RequestOrigin
 from apps.billing import selectors, services, stripe_adapter
 from apps.billing.errors import WebhookRejected
 from apps.billing.forms import PlanChoiceForm
 from apps.billing.plans import PLANS
 from apps.core.errors import ServiceError
+from apps.core.trail import RequestOrigin
 from apps.workspaces.access import workspace_view
 from apps.workspaces.roles import Action, role_can
 

@@ -38,11 +38,10 @@ from urllib.parse import urlparse
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.audit.models import AuditAction
-from apps.audit.services import audit_record
-from apps.core import netguard
+from apps.core import netguard, trail
 from apps.core.errors import ServiceError
 from apps.gateway import encryption, engine, selectors
+from apps.gateway.audit_actions import AuditAction
 from apps.gateway.errors import scrub
 from apps.gateway.models import (
     ModelEntry,
@@ -291,9 +290,9 @@ def route_save(
     # Now and again after the commit, so no worker keeps (or re-reads) the old route.
     selectors.route_cache_clear(workspace_id=workspace.pk, task=task)
     transaction.on_commit(lambda: selectors.route_cache_clear(workspace_id=workspace.pk, task=task))
-    audit_record(
+    trail.record(
         workspace=workspace,
-        actor=actor,
+        user=actor,
         action=AuditAction.MODELS_ROUTE_CHANGED,
         target=label,
         details={"models": [models[i].display_name for i in ids] or ["default (local)"]},
@@ -382,9 +381,9 @@ def credential_save(
     credential.updated_by = actor
     credential.save()
     # The key itself never goes into the trail: only that it changed, and its last four.
-    audit_record(
+    trail.record(
         workspace=workspace,
-        actor=actor,
+        user=actor,
         action=AuditAction.MODELS_KEY_SAVED,
         target=provider,
         details={
@@ -401,9 +400,9 @@ def credential_remove(*, workspace: Workspace, actor: User, provider: str) -> bo
         ProviderCredential.objects.for_workspace(workspace).filter(provider=provider).delete()
     )
     if deleted:
-        audit_record(
+        trail.record(
             workspace=workspace,
-            actor=actor,
+            user=actor,
             action=AuditAction.MODELS_KEY_REMOVED,
             target=provider,
         )

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from apps.accounts.selectors import user_has_totp
-from apps.audit.services import RequestOrigin
+from apps.core.trail import RequestOrigin
 from apps.workspaces.roles import Action, role_can
 from apps.workspaces.selectors import membership_for_user
 from apps.workspaces.services import workspace_record_sign_in

@@ -13,10 +13,11 @@ from django.utils.text import slugify
 
 from apps.accounts.models import User
 from apps.accounts.selectors import user_has_totp, user_verified_emails
-from apps.audit.models import AuditAction
-from apps.audit.services import RequestOrigin, audit_record
-from apps.billing.services import billing_account_ensure, seats_check_can_invite
+from apps.core import trail
 from apps.core.errors import ServiceError
+from apps.core.trail import RequestOrigin
+from apps.workspaces import hooks
+from apps.workspaces.audit_actions import AuditAction
 from apps.workspaces.models import Invitation, Membership, Workspace, new_invitation_nonce
 from apps.workspaces.roles import Action, Role, role_can
 
@@ -46,10 +47,10 @@ def workspace_create(
             Membership.objects.create(workspace=workspace, user=actor, role=Role.OWNER)
             # The billing account opens now, so the free trial is decided for its creator
             # (one per person) when the workspace is made, not at some later first use.
-            billing_account_ensure(workspace=workspace)
-            audit_record(
+            hooks.workspace_created(workspace)
+            trail.record(
                 workspace=workspace,
-                actor=actor,
+                user=actor,
                 action=AuditAction.WORKSPACE_CREATED,
                 target=workspace.name,
                 origin=origin,
@@ -90,9 +91,9 @@ def workspace_update(
     workspace.name = name
     workspace.require_mfa = require_mfa
     workspace.save(update_fields=["name", "require_mfa"])
-    audit_record(
+    trail.record(
         workspace=workspace,
-        actor=actor,
+        user=actor,
         action=AuditAction.WORKSPACE_UPDATED,
         target=workspace.name,
         details=changes,
@@ -104,9 +105,9 @@ def workspace_update(
 def workspace_record_sign_in(
     *, workspace: Workspace, actor: User, origin: RequestOrigin | None = None
 ) -> None:
-    audit_record(
+    trail.record(
         workspace=workspace,
-        actor=actor,
+        user=actor,
         action=AuditAction.WORKSPACE_SIGN_IN,
         target=workspace.name,
         origin=origin,
@@ -146,7 +147,7 @@ def invitation_create(
         raise ServiceError("Only an owner can invite another owner.", field="role")
     if Membership.objects.for_workspace(workspace).filter(user__email__iexact=email).exists():
         raise ServiceError(f"{email} is already a member of {workspace.name}.", field="email")
-    seats_check_can_invite(workspace=workspace, email=email)  # the plan's seat limit
+    hooks.invitation_check(workspace, email)  # e.g. the plan's seat limit
 
     now = timezone.now()
     expires_at = now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
@@ -170,9 +171,9 @@ def invitation_create(
             workspace=workspace, email=email, role=role, invited_by=actor, expires_at=expires_at
         )
         action = AuditAction.INVITATION_SENT
-    audit_record(
+    trail.record(
         workspace=workspace,
-        actor=actor,
+        user=actor,
         action=action,
         target=email,
         details={"role": role},
@@ -281,9 +282,9 @@ def invitation_accept(
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = actor
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    audit_record(
+    trail.record(
         workspace=workspace,
-        actor=actor,
+        user=actor,
         action=AuditAction.INVITATION_ACCEPTED,
         target=invitation.email,
         details={"role": membership.role},
@@ -305,9 +306,9 @@ def invitation_revoke(
         return invitation
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    audit_record(
+    trail.record(
         workspace=workspace,
-        actor=actor,
+        user=actor,
         action=AuditAction.INVITATION_REVOKED,
         target=invitation.email,
         origin=origin,
@@ -363,9 +364,9 @@ def membership_change_role(
     previous = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
-    audit_record(
+    trail.record(
         workspace=workspace,
-        actor=actor,
+        user=actor,
         action=AuditAction.MEMBER_ROLE_CHANGED,
         target=membership.user.email,
         details={"from": previous, "to": role},
@@ -400,9 +401,9 @@ def membership_remove(
         )
     email = membership.user.email
     membership.delete()
-    audit_record(
+    trail.record(
         workspace=workspace,
-        actor=actor,
+        user=actor,
         action=AuditAction.MEMBER_LEFT if leaving else AuditAction.MEMBER_REMOVED,
         target=email,
         origin=origin,

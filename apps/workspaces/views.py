@@ -7,10 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.adapter import PENDING_INVITATION_SESSION_KEY
-from apps.audit.selectors import audit_event_recent
-from apps.audit.services import RequestOrigin
-from apps.billing.selectors import billing_summary
 from apps.core.errors import ServiceError
+from apps.core.trail import RequestOrigin
 from apps.workspaces import selectors, services
 from apps.workspaces.access import LAST_WORKSPACE_SESSION_KEY, workspace_view
 from apps.workspaces.dashboards import panels_for
@@ -77,8 +75,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {}
     if role in (Role.OWNER, Role.ADMIN):
         context = selectors.workspace_overview(workspace=request.workspace)
-        context["recent_events"] = audit_event_recent(workspace=request.workspace)
-        context["billing"] = billing_summary(workspace=request.workspace)
     context["panels"] = panels_for(request)
     return render(request, DASHBOARD_TEMPLATES[Role(role)], context)
 

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from apps.audit.services import RequestOrigin
+from apps.core.trail import RequestOrigin
 from apps.workspaces import services
 from tests.factories import MembershipFactory
 
