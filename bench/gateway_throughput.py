@@ -251,7 +251,7 @@ def main() -> int:
         from apps.workspaces.services import workspace_create
 
         actor = User.objects.create_user(email="bench@example.com", password=None)
-        workspace = workspace_create(actor=actor, name="Gateway bench", slug="gateway-bench")
+        workspace = workspace_create(user=actor, name="Gateway bench", slug="gateway-bench")
         worker = Worker(env, args.worker_processes, log_path).start()
         print(
             f"gateway throughput: {args.items} items, {args.concurrency} calls in flight "

@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.workspaces.actors import Actor
 from apps.workspaces.models import Invitation, Membership, Workspace
 from apps.workspaces.roles import Role
 
@@ -43,6 +44,20 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     workspace = factory.SubFactory(WorkspaceFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.COPYWRITER
+
+
+def actor_for(workspace: Workspace, user: User | None = None, *, role: str = "") -> Actor:
+    """The acting member services take: ``user``'s membership in ``workspace``, or a new member
+    with ``role`` when no user is given."""
+    if user is None:
+        membership = MembershipFactory(workspace=workspace, role=role or Role.OWNER)
+    else:
+        membership = (
+            Membership.objects.for_workspace(workspace)
+            .select_related("workspace", "user")
+            .get(user=user)
+        )
+    return Actor(membership=membership)
 
 
 class InvitationFactory(factory.django.DjangoModelFactory):

@@ -3,7 +3,8 @@
 Every view under ``/w/<slug>/`` is wrapped in :func:`workspace_view`. It answers 404 to anyone
 who is not a member (the workspace's existence is not revealed), 403 to a member whose role may
 not do the view's action, and sends members of a workspace that requires two-factor sign-in to
-set it up first. The view receives ``request.workspace`` and ``request.membership``.
+set it up first. The view receives ``request.workspace``, ``request.membership`` and
+``request.actor`` (the :class:`~apps.workspaces.actors.Actor` its services take).
 """
 
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from apps.accounts.selectors import user_has_totp
-from apps.core.trail import RequestOrigin
+from apps.workspaces.actors import Actor
 from apps.workspaces.roles import Action, role_can
 from apps.workspaces.selectors import membership_for_user
 from apps.workspaces.services import workspace_record_sign_in
@@ -48,7 +49,8 @@ def workspace_view(action: Action) -> Callable:
                 )
             request.workspace = workspace
             request.membership = membership
-            _note_workspace_visit(request, workspace)
+            request.actor = Actor.from_request(request, membership)
+            _note_workspace_visit(request)
             return view(request, *args, **kwargs)
 
         wrapped.workspace_action = action
@@ -57,13 +59,12 @@ def workspace_view(action: Action) -> Callable:
     return decorator
 
 
-def _note_workspace_visit(request: HttpRequest, workspace) -> None:
+def _note_workspace_visit(request: HttpRequest) -> None:
     """Record a sign-in to the workspace once per browser session, and remember it as last."""
+    workspace = request.workspace
     signed_in = request.session.get(SIGNED_IN_SESSION_KEY, [])
     if workspace.pk not in signed_in:
-        workspace_record_sign_in(
-            workspace=workspace, actor=request.user, origin=RequestOrigin.from_request(request)
-        )
+        workspace_record_sign_in(actor=request.actor)
         request.session[SIGNED_IN_SESSION_KEY] = [*signed_in, workspace.pk]
     if request.session.get(LAST_WORKSPACE_SESSION_KEY) != workspace.slug:
         request.session[LAST_WORKSPACE_SESSION_KEY] = workspace.slug

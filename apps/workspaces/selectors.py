@@ -1,8 +1,12 @@
+from dataclasses import dataclass
+
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.workspaces.actors import Actor
 from apps.workspaces.models import Invitation, Membership, Workspace
+from apps.workspaces.rules import assignable_roles, member_change_refusal
 
 
 def membership_for_user(*, user: User, slug: str) -> Membership | None:
@@ -29,6 +33,36 @@ def membership_list(*, workspace: Workspace) -> list[Membership]:
     return list(
         Membership.objects.for_workspace(workspace).select_related("user").order_by("user__email")
     )
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """A row of the member list with what the viewer may do to it."""
+
+    member: Membership
+    is_you: bool
+    may_change_role: bool
+    may_remove: bool
+    role_choices: list[tuple[str, str]]
+
+
+def member_row(*, actor: Actor, member: Membership) -> MemberRow:
+    is_you = member.user_id == actor.user.pk
+    may_manage = not is_you and member_change_refusal(actor, member, new_role=None) is None
+    return MemberRow(
+        member=member,
+        is_you=is_you,
+        may_change_role=may_manage,
+        may_remove=may_manage,
+        role_choices=assignable_roles(actor) if may_manage else [],
+    )
+
+
+def member_rows(*, actor: Actor) -> list[MemberRow]:
+    return [
+        member_row(actor=actor, member=member)
+        for member in membership_list(workspace=actor.workspace)
+    ]
 
 
 def membership_get(*, workspace: Workspace, membership_id: int) -> Membership:

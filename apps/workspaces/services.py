@@ -1,4 +1,7 @@
-"""Writes for workspaces, memberships and invitations. Each top-level service is atomic."""
+"""Writes for workspaces, memberships and invitations.
+
+Services that act inside a workspace take the acting member (``actor=``) and check what the actor
+may do themselves; each top-level service is one durable transaction."""
 
 from datetime import timedelta
 
@@ -16,10 +19,12 @@ from apps.accounts.selectors import user_has_totp, user_verified_emails
 from apps.core import trail
 from apps.core.errors import ServiceError
 from apps.core.trail import RequestOrigin
-from apps.workspaces import hooks
+from apps.workspaces import hooks, tasks  # tasks imports this module back, lazily used
+from apps.workspaces.actors import Actor, access_for_update
 from apps.workspaces.audit_actions import AuditAction
 from apps.workspaces.models import Invitation, Membership, Workspace, new_invitation_nonce
-from apps.workspaces.roles import Action, Role, role_can
+from apps.workspaces.roles import Action, Role
+from apps.workspaces.rules import member_change_refusal
 
 INVITATION_TOKEN_SALT = "atelier.workspaces.invitation"
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "media", "accounts", "settings"})
@@ -29,8 +34,9 @@ RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "media", "accounts"
 
 
 def workspace_create(
-    *, actor: User, name: str, slug: str = "", origin: RequestOrigin | None = None
+    *, user: User, name: str, slug: str = "", origin: RequestOrigin | None = None
 ) -> Workspace:
+    """A new workspace with ``user`` as its owner."""
     name = name.strip()
     if not name:
         raise ServiceError("Give the workspace a name.", field="name")
@@ -42,15 +48,15 @@ def workspace_create(
     if slug in RESERVED_SLUGS:
         raise ServiceError(f"The address “{slug}” is reserved; choose another.", field="slug")
     try:
-        with transaction.atomic():
-            workspace = Workspace.objects.create(name=name, slug=slug, created_by=actor)
-            Membership.objects.create(workspace=workspace, user=actor, role=Role.OWNER)
+        with transaction.atomic(durable=True):
+            workspace = Workspace.objects.create(name=name, slug=slug, created_by=user)
+            Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
             # The billing account opens now, so the free trial is decided for its creator
             # (one per person) when the workspace is made, not at some later first use.
             hooks.workspace_created(workspace)
             trail.record(
                 workspace=workspace,
-                user=actor,
+                user=user,
                 action=AuditAction.WORKSPACE_CREATED,
                 target=workspace.name,
                 origin=origin,
@@ -64,19 +70,14 @@ def workspace_create(
     return workspace
 
 
-@transaction.atomic
-def workspace_update(
-    *,
-    workspace: Workspace,
-    actor: User,
-    name: str,
-    require_mfa: bool,
-    origin: RequestOrigin | None = None,
-) -> Workspace:
+@transaction.atomic(durable=True)
+def workspace_update(*, actor: Actor, name: str, require_mfa: bool) -> Workspace:
+    actor.require(Action.MANAGE_WORKSPACE)
+    workspace = Workspace.objects.select_for_update().get(pk=actor.workspace.pk)
     name = name.strip()
     if not name:
         raise ServiceError("Give the workspace a name.", field="name")
-    if require_mfa and not workspace.require_mfa and not user_has_totp(user=actor):
+    if require_mfa and not workspace.require_mfa and not user_has_totp(user=actor.user):
         raise ServiceError(
             "Set up two-factor sign-in for your own account first, then require it for the team.",
             field="require_mfa",
@@ -91,27 +92,12 @@ def workspace_update(
     workspace.name = name
     workspace.require_mfa = require_mfa
     workspace.save(update_fields=["name", "require_mfa"])
-    trail.record(
-        workspace=workspace,
-        user=actor,
-        action=AuditAction.WORKSPACE_UPDATED,
-        target=workspace.name,
-        details=changes,
-        origin=origin,
-    )
+    actor.record(AuditAction.WORKSPACE_UPDATED, target=workspace.name, details=changes)
     return workspace
 
 
-def workspace_record_sign_in(
-    *, workspace: Workspace, actor: User, origin: RequestOrigin | None = None
-) -> None:
-    trail.record(
-        workspace=workspace,
-        user=actor,
-        action=AuditAction.WORKSPACE_SIGN_IN,
-        target=workspace.name,
-        origin=origin,
-    )
+def workspace_record_sign_in(*, actor: Actor) -> None:
+    actor.record(AuditAction.WORKSPACE_SIGN_IN, target=actor.workspace.name)
 
 
 # --- Invitations --------------------------------------------------------------------------------
@@ -126,24 +112,17 @@ def invitation_accept_url(invitation: Invitation, *, base_url: str) -> str:
     return base_url.rstrip("/") + path
 
 
-@transaction.atomic
-def invitation_create(
-    *,
-    workspace: Workspace,
-    actor: User,
-    actor_role: str,
-    email: str,
-    role: str,
-    base_url: str,
-    origin: RequestOrigin | None = None,
-) -> Invitation:
+@transaction.atomic(durable=True)
+def invitation_create(*, actor: Actor, email: str, role: str, base_url: str) -> Invitation:
     """Invite ``email`` with ``role``; an open invitation to the same address is sent again."""
+    actor.require(Action.INVITE_MEMBERS)
+    workspace = actor.workspace
     email = User.objects.normalize_email(email.strip()).lower()
     if not email or "@" not in email:
         raise ServiceError("Enter the e-mail address of the person to invite.", field="email")
     if role not in Role.values:
         raise ServiceError(f"“{role}” is not a role.", field="role")
-    if role == Role.OWNER and not role_can(actor_role, Action.MANAGE_OWNERS):
+    if role == Role.OWNER and not actor.can(Action.MANAGE_OWNERS):
         raise ServiceError("Only an owner can invite another owner.", field="role")
     if Membership.objects.for_workspace(workspace).filter(user__email__iexact=email).exists():
         raise ServiceError(f"{email} is already a member of {workspace.name}.", field="email")
@@ -163,26 +142,21 @@ def invitation_create(
         existing.nonce = new_invitation_nonce()
         existing.expires_at = expires_at
         existing.sent_at = None
-        existing.invited_by = actor
+        existing.invited_by = actor.user
         existing.save(update_fields=["role", "nonce", "expires_at", "sent_at", "invited_by"])
         invitation, action = existing, AuditAction.INVITATION_RESENT
     else:
         invitation = Invitation.objects.create(
-            workspace=workspace, email=email, role=role, invited_by=actor, expires_at=expires_at
+            workspace=workspace,
+            email=email,
+            role=role,
+            invited_by=actor.user,
+            expires_at=expires_at,
         )
         action = AuditAction.INVITATION_SENT
-    trail.record(
-        workspace=workspace,
-        user=actor,
-        action=action,
-        target=email,
-        details={"role": role},
-        origin=origin,
-    )
-    from apps.workspaces.tasks import send_invitation_email
-
+    actor.record(action, target=email, details={"role": role})
     transaction.on_commit(
-        lambda: send_invitation_email.delay(
+        lambda: tasks.send_invitation_email.delay(
             workspace_id=workspace.pk, invitation_id=invitation.pk, base_url=base_url
         )
     )
@@ -253,10 +227,9 @@ def invitation_from_token(token: str) -> Invitation:
     return invitation
 
 
-@transaction.atomic
-def invitation_accept(
-    *, token: str, actor: User, origin: RequestOrigin | None = None
-) -> Membership:
+@transaction.atomic(durable=True)
+def invitation_accept(*, token: str, user: User, origin: RequestOrigin | None = None) -> Membership:
+    """Make ``user`` (not yet a member: there is no actor) a member through the link's token."""
     invitation = invitation_from_token(token)
     # Lock the row, then check again: two clicks on the same link must not both succeed.
     invitation = (
@@ -267,24 +240,22 @@ def invitation_accept(
     )
     if not invitation.is_open:
         raise ServiceError("This invitation has already been used.", code="used")
-    if invitation.email.lower() not in user_verified_emails(user=actor) | {actor.email.lower()}:
+    if invitation.email.lower() not in user_verified_emails(user=user) | {user.email.lower()}:
         raise ServiceError(
             f"This invitation was sent to {invitation.email}, but you are signed in as "
-            f"{actor.email}. Sign out and sign in (or sign up) with {invitation.email}.",
+            f"{user.email}. Sign out and sign in (or sign up) with {invitation.email}.",
             code="wrong_user",
         )
     workspace = invitation.workspace
-    membership = Membership.objects.for_workspace(workspace).filter(user=actor).first()
+    membership = Membership.objects.for_workspace(workspace).filter(user=user).first()
     if membership is None:
-        membership = Membership.objects.create(
-            workspace=workspace, user=actor, role=invitation.role
-        )
+        membership = Membership.objects.create(workspace=workspace, user=user, role=invitation.role)
     invitation.accepted_at = timezone.now()
-    invitation.accepted_by = actor
+    invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     trail.record(
         workspace=workspace,
-        user=actor,
+        user=user,
         action=AuditAction.INVITATION_ACCEPTED,
         target=invitation.email,
         details={"role": membership.role},
@@ -293,30 +264,40 @@ def invitation_accept(
     return membership
 
 
-@transaction.atomic
-def invitation_revoke(
-    *, workspace: Workspace, actor: User, invitation_id: int, origin: RequestOrigin | None = None
-) -> Invitation:
-    invitation = (
-        Invitation.objects.for_workspace(workspace).select_for_update().get(pk=invitation_id)
-    )
+@transaction.atomic(durable=True)
+def invitation_revoke(*, actor: Actor, invitation_id: int) -> Invitation:
+    invitation = access_invitation_for_update(actor, invitation_id)
     if invitation.accepted_at:
         raise ServiceError(f"{invitation.email} has already accepted; remove the member instead.")
     if invitation.revoked_at:
         return invitation
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    trail.record(
-        workspace=workspace,
-        user=actor,
-        action=AuditAction.INVITATION_REVOKED,
-        target=invitation.email,
-        origin=origin,
-    )
+    actor.record(AuditAction.INVITATION_REVOKED, target=invitation.email)
     return invitation
 
 
 # --- Members ------------------------------------------------------------------------------------
+
+
+def access_invitation_for_update(actor: Actor, invitation_id: int) -> Invitation:
+    return access_for_update(
+        actor,
+        Invitation,
+        invitation_id,
+        action=Action.INVITE_MEMBERS,
+        missing="This invitation no longer exists.",
+    )
+
+
+def access_membership_for_update(actor: Actor, membership_id: int) -> Membership:
+    return access_for_update(
+        actor,
+        Membership.objects.select_related("user"),
+        membership_id,
+        missing="This person is no longer a member.",
+        of=("self",),
+    )
 
 
 def _lock_owners(workspace: Workspace) -> list[Membership]:
@@ -329,34 +310,18 @@ def _lock_owners(workspace: Workspace) -> list[Membership]:
     )
 
 
-def _check_may_manage(*, actor_role: str, target: Membership, new_role: str | None) -> None:
-    touches_owner = target.role == Role.OWNER or new_role == Role.OWNER
-    if touches_owner and not role_can(actor_role, Action.MANAGE_OWNERS):
-        raise ServiceError("Only an owner can make or unmake owners.")
-
-
-@transaction.atomic
-def membership_change_role(
-    *,
-    workspace: Workspace,
-    actor: User,
-    actor_role: str,
-    membership_id: int,
-    role: str,
-    origin: RequestOrigin | None = None,
-) -> Membership:
+@transaction.atomic(durable=True)
+def membership_change_role(*, actor: Actor, membership_id: int, role: str) -> Membership:
     if role not in Role.values:
         raise ServiceError(f"“{role}” is not a role.", field="role")
-    owners = _lock_owners(workspace)
-    membership = (
-        Membership.objects.for_workspace(workspace)
-        .select_for_update(of=("self",))
-        .select_related("user")
-        .get(pk=membership_id)
-    )
+    actor.require(Action.MANAGE_MEMBERS)
+    owners = _lock_owners(actor.workspace)
+    membership = access_membership_for_update(actor, membership_id)
     if membership.role == role:
         return membership
-    _check_may_manage(actor_role=actor_role, target=membership, new_role=role)
+    refusal = member_change_refusal(actor, membership, new_role=role)
+    if refusal:
+        raise ServiceError(refusal, code="forbidden")
     if membership.role == Role.OWNER and len(owners) <= 1:
         raise ServiceError(
             f"{membership.user.email} is the last owner. Make someone else an owner first."
@@ -364,36 +329,25 @@ def membership_change_role(
     previous = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
-    trail.record(
-        workspace=workspace,
-        user=actor,
-        action=AuditAction.MEMBER_ROLE_CHANGED,
+    actor.record(
+        AuditAction.MEMBER_ROLE_CHANGED,
         target=membership.user.email,
         details={"from": previous, "to": role},
-        origin=origin,
     )
     return membership
 
 
-@transaction.atomic
-def membership_remove(
-    *,
-    workspace: Workspace,
-    actor: User,
-    actor_role: str,
-    membership_id: int,
-    origin: RequestOrigin | None = None,
-) -> None:
-    owners = _lock_owners(workspace)
-    membership = (
-        Membership.objects.for_workspace(workspace)
-        .select_for_update(of=("self",))
-        .select_related("user")
-        .get(pk=membership_id)
-    )
-    leaving = membership.user_id == actor.pk
+@transaction.atomic(durable=True)
+def membership_remove(*, actor: Actor, membership_id: int) -> bool:
+    """Remove a member, or let the actor leave. Returns True when the actor left."""
+    owners = _lock_owners(actor.workspace)
+    membership = access_membership_for_update(actor, membership_id)
+    leaving = membership.user_id == actor.user.pk
     if not leaving:
-        _check_may_manage(actor_role=actor_role, target=membership, new_role=None)
+        actor.require(Action.MANAGE_MEMBERS, "Only owners and admins can remove members.")
+        refusal = member_change_refusal(actor, membership, new_role=None)
+        if refusal:
+            raise ServiceError(refusal, code="forbidden")
     if membership.role == Role.OWNER and len(owners) <= 1:
         raise ServiceError(
             f"{membership.user.email} is the last owner and cannot be removed. "
@@ -401,10 +355,5 @@ def membership_remove(
         )
     email = membership.user.email
     membership.delete()
-    trail.record(
-        workspace=workspace,
-        user=actor,
-        action=AuditAction.MEMBER_LEFT if leaving else AuditAction.MEMBER_REMOVED,
-        target=email,
-        origin=origin,
-    )
+    actor.record(AuditAction.MEMBER_LEFT if leaving else AuditAction.MEMBER_REMOVED, target=email)
+    return leaving

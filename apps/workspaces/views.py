@@ -9,8 +9,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.adapter import PENDING_INVITATION_SESSION_KEY
 from apps.core.errors import ServiceError
 from apps.core.trail import RequestOrigin
+from apps.core.views import act
 from apps.workspaces import selectors, services
 from apps.workspaces.access import LAST_WORKSPACE_SESSION_KEY, workspace_view
+from apps.workspaces.actors import NotAllowed
 from apps.workspaces.dashboards import panels_for
 from apps.workspaces.forms import (
     InvitationForm,
@@ -53,7 +55,7 @@ def workspace_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             workspace = services.workspace_create(
-                actor=request.user,
+                user=request.user,
                 name=form.cleaned_data["name"],
                 slug=form.cleaned_data["slug"],
                 origin=RequestOrigin.from_request(request),
@@ -80,16 +82,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _members_context(request: HttpRequest, invitation_form: InvitationForm | None = None) -> dict:
-    role = request.membership.role
+    actor = request.actor
     return {
-        "members": selectors.membership_list(workspace=request.workspace),
+        "member_rows": selectors.member_rows(actor=actor),
         "invitations": selectors.invitation_list_open(workspace=request.workspace),
         "invitation_form": invitation_form
-        or InvitationForm(may_invite_owner=role_can(role, Action.MANAGE_OWNERS)),
-        "roles": Role.choices,
-        "may_invite": role_can(role, Action.INVITE_MEMBERS),
-        "may_manage": role_can(role, Action.MANAGE_MEMBERS),
-        "may_manage_owners": role_can(role, Action.MANAGE_OWNERS),
+        or InvitationForm(may_invite_owner=actor.can(Action.MANAGE_OWNERS)),
+        "may_invite": actor.can(Action.INVITE_MEMBERS),
     }
 
 
@@ -101,18 +100,15 @@ def members(request: HttpRequest) -> HttpResponse:
 @workspace_view(Action.INVITE_MEMBERS)
 @require_POST
 def invitation_create(request: HttpRequest) -> HttpResponse:
-    may_invite_owner = role_can(request.membership.role, Action.MANAGE_OWNERS)
+    may_invite_owner = request.actor.can(Action.MANAGE_OWNERS)
     form = InvitationForm(request.POST, may_invite_owner=may_invite_owner)
     if form.is_valid():
         try:
             invitation = services.invitation_create(
-                workspace=request.workspace,
-                actor=request.user,
-                actor_role=request.membership.role,
+                actor=request.actor,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 base_url=request.build_absolute_uri("/"),
-                origin=RequestOrigin.from_request(request),
             )
         except ServiceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -125,19 +121,13 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
 @workspace_view(Action.INVITE_MEMBERS)
 @require_POST
 def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    invitation = selectors.invitation_get(workspace=request.workspace, invitation_id=invitation_id)
-    try:
-        services.invitation_revoke(
-            workspace=request.workspace,
-            actor=request.user,
-            invitation_id=invitation.pk,
-            origin=RequestOrigin.from_request(request),
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
-    return redirect("workspace_members", slug=request.workspace.slug)
+    selectors.invitation_get(workspace=request.workspace, invitation_id=invitation_id)  # or 404
+    return act(
+        request,
+        lambda: services.invitation_revoke(actor=request.actor, invitation_id=invitation_id),
+        success=lambda invitation: f"The invitation to {invitation.email} was withdrawn.",
+        then="workspace_members",
+    )
 
 
 @workspace_view(Action.MANAGE_MEMBERS)
@@ -152,12 +142,7 @@ def member_change_role(request: HttpRequest, member_id: int) -> HttpResponse:
     else:
         try:
             member = services.membership_change_role(
-                workspace=request.workspace,
-                actor=request.user,
-                actor_role=request.membership.role,
-                membership_id=member.pk,
-                role=form.cleaned_data["role"],
-                origin=RequestOrigin.from_request(request),
+                actor=request.actor, membership_id=member.pk, role=form.cleaned_data["role"]
             )
         except ServiceError as error:
             messages.error(request, error.message)
@@ -167,7 +152,7 @@ def member_change_role(request: HttpRequest, member_id: int) -> HttpResponse:
             messages.success(request, f"{member.user.email} is now {member.get_role_display()}.")
     if request.htmx:
         context = _members_context(request)
-        context["member"] = member
+        context["row"] = selectors.member_row(actor=request.actor, member=member)
         # 200 even on refusal so htmx swaps the row back and shows the message.
         return render(request, "workspaces/partials/member_row.html", context)
     if status != 200:
@@ -181,17 +166,10 @@ def member_change_role(request: HttpRequest, member_id: int) -> HttpResponse:
 @require_POST
 def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
     member = selectors.membership_get(workspace=request.workspace, membership_id=member_id)
-    leaving = member.user_id == request.user.pk
-    if not leaving and not role_can(request.membership.role, Action.MANAGE_MEMBERS):
-        raise PermissionDenied("Only owners and admins can remove members.")
     try:
-        services.membership_remove(
-            workspace=request.workspace,
-            actor=request.user,
-            actor_role=request.membership.role,
-            membership_id=member.pk,
-            origin=RequestOrigin.from_request(request),
-        )
+        leaving = services.membership_remove(actor=request.actor, membership_id=member.pk)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from None
     except ServiceError as error:
         messages.error(request, error.message)
         return redirect("workspace_members", slug=request.workspace.slug)
@@ -212,11 +190,9 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.workspace_update(
-                workspace=workspace,
-                actor=request.user,
+                actor=request.actor,
                 name=form.cleaned_data["name"],
                 require_mfa=form.cleaned_data["require_mfa"],
-                origin=RequestOrigin.from_request(request),
             )
         except ServiceError as error:
             form.add_error(error.field, error.message)
@@ -244,7 +220,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             membership = services.invitation_accept(
-                token=token, actor=request.user, origin=RequestOrigin.from_request(request)
+                token=token, user=request.user, origin=RequestOrigin.from_request(request)
             )
         except ServiceError as error:
             request.session.pop(PENDING_INVITATION_SESSION_KEY, None)

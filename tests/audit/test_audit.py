@@ -3,25 +3,24 @@ from django.urls import reverse
 
 from apps.core.trail import RequestOrigin
 from apps.workspaces import services
-from tests.factories import MembershipFactory
+from apps.workspaces.actors import Actor
+from apps.workspaces.models import Membership
+from tests.factories import MembershipFactory, actor_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("role", ["owner", "admin"])
 def test_owners_and_admins_read_the_trail(client, workspace, role):
-    actor = MembershipFactory(workspace=workspace, role=role).user
+    reader = MembershipFactory(workspace=workspace, role=role).user
     member = MembershipFactory(workspace=workspace, role="copywriter")
     owner = MembershipFactory(workspace=workspace, role="owner").user
-    services.membership_change_role(
-        workspace=workspace,
-        actor=owner,
-        actor_role="owner",
-        membership_id=member.pk,
-        role="reviewer",
+    acting_owner = Actor(
+        membership=Membership.objects.for_workspace(workspace).get(user=owner),
         origin=RequestOrigin(ip_address="198.51.100.7", user_agent="pytest"),
     )
-    client.force_login(actor)
+    services.membership_change_role(actor=acting_owner, membership_id=member.pk, role="reviewer")
+    client.force_login(reader)
     page = client.get(reverse("audit_event_list", kwargs={"slug": workspace.slug}))
     html = page.content.decode()
     assert page.status_code == 200
@@ -39,7 +38,7 @@ def test_other_roles_may_not(client, workspace, role):
 
 def test_the_trail_shows_only_this_workspaces_events(client, workspace, other_workspace, stranger):
     services.workspace_update(
-        workspace=other_workspace, actor=stranger, name="Secret rename", require_mfa=False
+        actor=actor_for(other_workspace, stranger), name="Secret rename", require_mfa=False
     )
     client.force_login(MembershipFactory(workspace=workspace, role="owner").user)
     html = client.get(reverse("audit_event_list", kwargs={"slug": workspace.slug})).content

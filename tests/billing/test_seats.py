@@ -13,16 +13,14 @@ from apps.billing.errors import SeatLimitReached
 from apps.billing.plans import PlanCode
 from apps.workspaces import services as workspace_services
 from apps.workspaces.models import Invitation
-from tests.factories import InvitationFactory, MembershipFactory
+from tests.factories import InvitationFactory, MembershipFactory, actor_for
 
 pytestmark = pytest.mark.django_db
 
 
 def invite(workspace, owner, email):
     return workspace_services.invitation_create(
-        workspace=workspace,
-        actor=owner,
-        actor_role="owner",
+        actor=actor_for(workspace, owner),
         email=email,
         role="copywriter",
         base_url="http://testserver/",

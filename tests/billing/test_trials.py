@@ -19,9 +19,9 @@ def balance(workspace) -> int:
 
 def test_a_second_workspace_of_the_same_person_has_no_trial(client, db):
     person = UserFactory(email="ada@acme.example")
-    first = workspace_create(actor=person, name="Acme")
-    second = workspace_create(actor=person, name="Acme again")
-    third = workspace_create(actor=person, name="Acme three")
+    first = workspace_create(user=person, name="Acme")
+    second = workspace_create(user=person, name="Acme again")
+    third = workspace_create(user=person, name="Acme three")
     assert balance(first) == 300
     assert balance(second) == 0 and balance(third) == 0
     assert not CreditEntry.objects.for_workspace(second).filter(key="trial").exists()
@@ -45,19 +45,19 @@ def test_a_second_workspace_of_the_same_person_has_no_trial(client, db):
 
 def test_one_trial_per_company_domain_when_configured(db, settings):
     settings.BILLING_TRIAL_ONE_PER_EMAIL_DOMAIN = True
-    first = workspace_create(actor=UserFactory(email="ada@acme.example"), name="Acme")
-    colleague = workspace_create(actor=UserFactory(email="bob@ACME.example"), name="Acme 2")
+    first = workspace_create(user=UserFactory(email="ada@acme.example"), name="Acme")
+    colleague = workspace_create(user=UserFactory(email="bob@ACME.example"), name="Acme 2")
     assert balance(first) == 300
     assert balance(colleague) == 0
     note = BillingAccount.objects.for_workspace(colleague).get().trial_note
     assert "someone at acme.example" in note
     # Public mail providers are not one company.
     for n in range(2):
-        workspace = workspace_create(actor=UserFactory(email=f"p{n}@gmail.com"), name=f"G{n}")
+        workspace = workspace_create(user=UserFactory(email=f"p{n}@gmail.com"), name=f"G{n}")
         assert balance(workspace) == 300
     # An address not yet verified does not claim (or block) its domain.
     unverified = UserFactory(email="eve@other.example", verified=False)
-    assert balance(workspace_create(actor=unverified, name="Other")) == 300
+    assert balance(workspace_create(user=unverified, name="Other")) == 300
     assert TrialClaim.objects.get(user=unverified).email_domain == ""
     plans_rule = "one per person and one per company e-mail domain"
     from apps.billing.trials import trial_policy
@@ -67,8 +67,8 @@ def test_one_trial_per_company_domain_when_configured(db, settings):
 
 def test_without_the_domain_rule_colleagues_each_get_one(db, settings):
     settings.BILLING_TRIAL_ONE_PER_EMAIL_DOMAIN = False
-    workspace_create(actor=UserFactory(email="ada@acme.example"), name="Acme")
-    other = workspace_create(actor=UserFactory(email="bob@acme.example"), name="Acme 2")
+    workspace_create(user=UserFactory(email="ada@acme.example"), name="Acme")
+    other = workspace_create(user=UserFactory(email="bob@acme.example"), name="Acme 2")
     assert balance(other) == 300
 
 
@@ -77,7 +77,7 @@ def test_without_the_domain_rule_colleagues_each_get_one(db, settings):
 def test_workspaces_opened_at_once_by_one_person_get_one_trial():
     person = UserFactory(email="fast@acme.example")
     results = run_in_threads(
-        lambda n: workspace_create(actor=person, name=f"Parallel {n}", slug=f"parallel-{n}"),
+        lambda n: workspace_create(user=person, name=f"Parallel {n}", slug=f"parallel-{n}"),
         count=6,
     )
     assert not [r for r in results if isinstance(r, Exception)], results

@@ -4,7 +4,7 @@ import pytest
 
 from apps.workspaces import services
 from apps.workspaces.models import Invitation
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, actor_for
 
 
 @pytest.mark.postgres
@@ -15,9 +15,7 @@ def test_invitation_email_task_runs_on_a_real_worker(celery_worker_process, work
     worker = celery_worker_process()
     owner = MembershipFactory(workspace=workspace, role="owner").user
     invitation = services.invitation_create(
-        workspace=workspace,
-        actor=owner,
-        actor_role="owner",
+        actor=actor_for(workspace, owner),
         email="new.hire@example.com",
         role="copywriter",
         base_url="http://testserver/",

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.core.errors import ServiceError
-from apps.workspaces import services
+from apps.workspaces import selectors, services
+from apps.workspaces.actors import NotAllowed
 from apps.workspaces.models import Invitation, Membership, Workspace
-from tests.factories import InvitationFactory, MembershipFactory, UserFactory
+from tests.factories import InvitationFactory, MembershipFactory, UserFactory, actor_for
 
 pytestmark = pytest.mark.django_db
 
@@ -21,14 +22,9 @@ def audit_actions(workspace):
     )
 
 
-def invite(workspace, actor, email="new@example.com", role="copywriter", actor_role="owner"):
+def invite(workspace, user, email="new@example.com", role="copywriter"):
     return services.invitation_create(
-        workspace=workspace,
-        actor=actor,
-        actor_role=actor_role,
-        email=email,
-        role=role,
-        base_url="http://testserver/",
+        actor=actor_for(workspace, user), email=email, role=role, base_url="http://testserver/"
     )
 
 
@@ -40,7 +36,7 @@ def token_from_mail(message) -> str:
 
 
 def test_creating_a_workspace_makes_the_creator_its_owner(user):
-    workspace = services.workspace_create(actor=user, name="Northwind Apparel")
+    workspace = services.workspace_create(user=user, name="Northwind Apparel")
     assert workspace.slug == "northwind-apparel"
     membership = Membership.objects.for_workspace(workspace).get()
     assert (membership.user, membership.role) == (user, "owner")
@@ -48,10 +44,10 @@ def test_creating_a_workspace_makes_the_creator_its_owner(user):
 
 
 def test_a_duplicate_slug_is_refused_and_nothing_is_saved(user):
-    services.workspace_create(actor=user, name="Northwind")
+    services.workspace_create(user=user, name="Northwind")
     other = UserFactory()
     with pytest.raises(ServiceError, match="“northwind” is already taken") as refused:
-        services.workspace_create(actor=other, name="Something else", slug="northwind")
+        services.workspace_create(user=other, name="Something else", slug="northwind")
     assert refused.value.field == "slug"
     assert Workspace.objects.count() == 1
     assert not Membership.objects.all_workspaces().filter(user=other).exists()
@@ -63,7 +59,7 @@ def test_a_duplicate_slug_is_refused_and_nothing_is_saved(user):
 )
 def test_bad_workspace_input_is_refused(user, name, slug, message):
     with pytest.raises(ServiceError, match=message):
-        services.workspace_create(actor=user, name=name, slug=slug)
+        services.workspace_create(user=user, name=name, slug=slug)
     assert Workspace.objects.count() == 0
 
 
@@ -123,7 +119,7 @@ def test_inviting_again_resends_and_voids_the_old_link(
 def test_only_owners_invite_owners(workspace):
     admin = MembershipFactory(workspace=workspace, role="admin").user
     with pytest.raises(ServiceError, match="Only an owner can invite another owner"):
-        invite(workspace, admin, role="owner", actor_role="admin")
+        invite(workspace, admin, role="owner")
     assert Invitation.objects.for_workspace(workspace).count() == 0
 
 
@@ -131,7 +127,7 @@ def test_accepting_makes_a_member_with_the_invited_role(workspace, owner):
     invitation = InvitationFactory(workspace=workspace, role="photo_editor", invited_by=owner)
     invitee = UserFactory(email=invitation.email)
     membership = services.invitation_accept(
-        token=services.invitation_token(invitation), actor=invitee
+        token=services.invitation_token(invitation), user=invitee
     )
     assert (membership.workspace, membership.user, membership.role) == (
         workspace,
@@ -147,9 +143,9 @@ def test_a_used_invitation_cannot_be_used_again(workspace):
     invitation = InvitationFactory(workspace=workspace)
     invitee = UserFactory(email=invitation.email)
     token = services.invitation_token(invitation)
-    services.invitation_accept(token=token, actor=invitee)
+    services.invitation_accept(token=token, user=invitee)
     with pytest.raises(ServiceError, match="already been used"):
-        services.invitation_accept(token=token, actor=invitee)
+        services.invitation_accept(token=token, user=invitee)
     assert Membership.objects.for_workspace(workspace).filter(user=invitee).count() == 1
 
 
@@ -159,7 +155,7 @@ def test_an_expired_invitation_is_refused(workspace):
     )
     invitee = UserFactory(email=invitation.email)
     with pytest.raises(ServiceError, match="expired") as refused:
-        services.invitation_accept(token=services.invitation_token(invitation), actor=invitee)
+        services.invitation_accept(token=services.invitation_token(invitation), user=invitee)
     assert refused.value.code == "expired"
     assert not Membership.objects.for_workspace(workspace).filter(user=invitee).exists()
 
@@ -183,7 +179,7 @@ def test_a_tampered_link_is_refused(workspace, mangle):
 def test_a_revoked_invitation_is_refused(workspace, owner):
     invitation = InvitationFactory(workspace=workspace)
     token = services.invitation_token(invitation)
-    services.invitation_revoke(workspace=workspace, actor=owner, invitation_id=invitation.pk)
+    services.invitation_revoke(actor=actor_for(workspace, owner), invitation_id=invitation.pk)
     with pytest.raises(ServiceError, match="withdrawn"):
         services.invitation_from_token(token)
     assert audit_actions(workspace) == ["invitation.revoked"]
@@ -193,7 +189,7 @@ def test_someone_else_cannot_accept_an_invitation_meant_for_another_address(work
     invitation = InvitationFactory(workspace=workspace, email="meant@example.com")
     intruder = UserFactory(email="intruder@example.com")
     with pytest.raises(ServiceError, match=re.escape("sent to meant@example.com")):
-        services.invitation_accept(token=services.invitation_token(invitation), actor=intruder)
+        services.invitation_accept(token=services.invitation_token(invitation), user=intruder)
     invitation.refresh_from_db()
     assert invitation.accepted_at is None
     assert not Membership.objects.for_workspace(workspace).filter(user=intruder).exists()
@@ -206,9 +202,7 @@ def test_an_admin_changes_a_members_role(workspace):
     admin = MembershipFactory(workspace=workspace, role="admin").user
     member = MembershipFactory(workspace=workspace, role="copywriter")
     services.membership_change_role(
-        workspace=workspace,
-        actor=admin,
-        actor_role="admin",
+        actor=actor_for(workspace, admin),
         membership_id=member.pk,
         role="reviewer",
     )
@@ -225,9 +219,7 @@ def test_the_last_owner_cannot_be_demoted(workspace):
     only_owner = MembershipFactory(workspace=workspace, role="owner")
     with pytest.raises(ServiceError, match="last owner"):
         services.membership_change_role(
-            workspace=workspace,
-            actor=only_owner.user,
-            actor_role="owner",
+            actor=actor_for(workspace, only_owner.user),
             membership_id=only_owner.pk,
             role="admin",
         )
@@ -240,9 +232,7 @@ def test_the_last_owner_cannot_be_removed_or_leave(workspace):
     only_owner = MembershipFactory(workspace=workspace, role="owner")
     with pytest.raises(ServiceError, match="last owner"):
         services.membership_remove(
-            workspace=workspace,
-            actor=only_owner.user,
-            actor_role="owner",
+            actor=actor_for(workspace, only_owner.user),
             membership_id=only_owner.pk,
         )
     assert Membership.objects.for_workspace(workspace).count() == 1
@@ -252,9 +242,7 @@ def test_with_two_owners_one_may_step_down(workspace):
     first = MembershipFactory(workspace=workspace, role="owner")
     MembershipFactory(workspace=workspace, role="owner")
     services.membership_change_role(
-        workspace=workspace,
-        actor=first.user,
-        actor_role="owner",
+        actor=actor_for(workspace, first.user),
         membership_id=first.pk,
         role="admin",
     )
@@ -269,21 +257,17 @@ def test_admins_cannot_touch_owners(workspace):
     member = MembershipFactory(workspace=workspace, role="copywriter")
     for call in (
         lambda: services.membership_change_role(
-            workspace=workspace,
-            actor=admin.user,
-            actor_role="admin",
+            actor=actor_for(workspace, admin.user),
             membership_id=owner.pk,
             role="reviewer",
         ),
         lambda: services.membership_change_role(
-            workspace=workspace,
-            actor=admin.user,
-            actor_role="admin",
+            actor=actor_for(workspace, admin.user),
             membership_id=member.pk,
             role="owner",
         ),
         lambda: services.membership_remove(
-            workspace=workspace, actor=admin.user, actor_role="admin", membership_id=owner.pk
+            actor=actor_for(workspace, admin.user), membership_id=owner.pk
         ),
     ):
         with pytest.raises(ServiceError, match="Only an owner"):
@@ -296,9 +280,7 @@ def test_admins_cannot_touch_owners(workspace):
 
 def test_removing_a_member_is_recorded(workspace, owner):
     member = MembershipFactory(workspace=workspace, role="reviewer")
-    services.membership_remove(
-        workspace=workspace, actor=owner, actor_role="owner", membership_id=member.pk
-    )
+    services.membership_remove(actor=actor_for(workspace, owner), membership_id=member.pk)
     assert not Membership.objects.for_workspace(workspace).filter(pk=member.pk).exists()
     event = AuditEvent.objects.for_workspace(workspace).get()
     assert (event.action, event.target, event.actor) == (
@@ -310,16 +292,70 @@ def test_removing_a_member_is_recorded(workspace, owner):
 
 def test_a_member_may_leave(workspace, owner):
     member = MembershipFactory(workspace=workspace, role="reviewer")
-    services.membership_remove(
-        workspace=workspace, actor=member.user, actor_role="reviewer", membership_id=member.pk
-    )
+    services.membership_remove(actor=actor_for(workspace, member.user), membership_id=member.pk)
     assert audit_actions(workspace) == ["member.left"]
 
 
 def test_requiring_two_factor_needs_it_on_the_owners_own_account(workspace, owner):
     with pytest.raises(ServiceError, match="Set up two-factor sign-in for your own account"):
         services.workspace_update(
-            workspace=workspace, actor=owner, name=workspace.name, require_mfa=True
+            actor=actor_for(workspace, owner), name=workspace.name, require_mfa=True
         )
     workspace.refresh_from_db()
     assert workspace.require_mfa is False
+
+
+# --- the acting member --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["brand_manager", "copywriter", "photo_editor", "reviewer"])
+def test_services_refuse_an_actor_whose_role_may_not(workspace, role):
+    """The service itself checks the actor, whoever calls it (a view, a task, a shell)."""
+    actor = actor_for(workspace, role=role)
+    victim = MembershipFactory(workspace=workspace, role="copywriter")
+    calls = [
+        lambda: services.invitation_create(
+            actor=actor, email="x@example.com", role="copywriter", base_url="http://t/"
+        ),
+        lambda: services.membership_change_role(actor=actor, membership_id=victim.pk, role="admin"),
+        lambda: services.membership_remove(actor=actor, membership_id=victim.pk),
+        lambda: services.workspace_update(actor=actor, name="Renamed", require_mfa=False),
+    ]
+    for call in calls:
+        with pytest.raises(NotAllowed):
+            call()
+    victim.refresh_from_db()
+    workspace.refresh_from_db()
+    assert victim.role == "copywriter" and workspace.name != "Renamed"
+    assert not Invitation.objects.for_workspace(workspace).exists()
+    assert audit_actions(workspace) == []
+
+
+def test_a_service_cannot_reach_a_member_of_another_workspace(workspace, other_workspace):
+    actor = actor_for(workspace, role="owner")
+    outsider = MembershipFactory(workspace=other_workspace, role="copywriter")
+    with pytest.raises(ServiceError, match="no longer a member") as refused:
+        services.membership_change_role(actor=actor, membership_id=outsider.pk, role="admin")
+    assert refused.value.code == "not_found"
+    outsider.refresh_from_db()
+    assert outsider.role == "copywriter"
+
+
+def test_the_member_list_says_who_may_change_whose_role(workspace):
+    owner = actor_for(workspace, role="owner")
+    admin = actor_for(workspace, role="admin")
+    copywriter = MembershipFactory(workspace=workspace, role="copywriter")
+
+    def rows(actor):
+        return {row.member.pk: row for row in selectors.member_rows(actor=actor)}
+
+    by_admin = rows(admin)
+    assert by_admin[owner.membership.pk].may_change_role is False  # admins never touch owners
+    assert by_admin[copywriter.pk].may_change_role is True
+    assert "owner" not in dict(by_admin[copywriter.pk].role_choices)
+    assert by_admin[admin.membership.pk].is_you and not by_admin[admin.membership.pk].may_remove
+    by_owner = rows(owner)
+    assert by_owner[admin.membership.pk].may_remove is True
+    assert "owner" in dict(by_owner[copywriter.pk].role_choices)
+    by_copywriter = rows(actor_for(workspace, copywriter.user))
+    assert not any(row.may_change_role or row.may_remove for row in by_copywriter.values())
