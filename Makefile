@@ -36,9 +36,13 @@ run: seed
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## Lint: ruff (style, banned SDK imports), the layer contract, types, templates.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/djlint templates --lint
 
 format: install
 	$(BIN)/ruff format .

@@ -17,7 +17,7 @@ from apps.billing.forms import PlanChoiceForm
 from apps.billing.plans import PLANS
 from apps.core.errors import ServiceError
 from apps.core.trail import RequestOrigin
-from apps.workspaces.access import workspace_view
+from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action, role_can
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def _to_stripe(url: str) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BILLING)
 @require_GET
-def billing_overview(request: HttpRequest) -> HttpResponse:
+def billing_overview(request: WorkspaceRequest) -> HttpResponse:
     message = CHECKOUT_MESSAGES.get(request.GET.get("checkout", ""))
     if message:
         messages.info(request, message)
@@ -53,7 +53,7 @@ def billing_overview(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.VIEW_WORKSPACE)
 @require_GET
-def billing_pricing(request: HttpRequest) -> HttpResponse:
+def billing_pricing(request: WorkspaceRequest) -> HttpResponse:
     context = selectors.pricing_table()
     context["account"] = selectors.billing_account_get(workspace=request.workspace)
     context["may_manage_billing"] = role_can(request.membership.role, Action.MANAGE_BILLING)
@@ -62,7 +62,7 @@ def billing_pricing(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BILLING)
 @require_POST
-def billing_checkout(request: HttpRequest) -> HttpResponse:
+def billing_checkout(request: WorkspaceRequest) -> HttpResponse:
     form = PlanChoiceForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose one of the listed plans.")
@@ -82,7 +82,7 @@ def billing_checkout(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BILLING)
 @require_POST
-def billing_portal(request: HttpRequest) -> HttpResponse:
+def billing_portal(request: WorkspaceRequest) -> HttpResponse:
     try:
         url = services.billing_portal_start(
             workspace=request.workspace, actor=request.user, return_url=_billing_url(request)
@@ -95,7 +95,7 @@ def billing_portal(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BILLING)
 @require_POST
-def billing_plan_select(request: HttpRequest) -> HttpResponse:
+def billing_plan_select(request: WorkspaceRequest) -> HttpResponse:
     """Self-hosted mode: a billing manager puts the workspace on a plan; nothing is charged."""
     form = PlanChoiceForm(request.POST)
     if not form.is_valid():

@@ -18,7 +18,7 @@ from apps.core.errors import ServiceError
 from apps.jobs.selectors import job_progress
 from apps.photos import files
 from apps.photos.selectors import read_file
-from apps.workspaces.access import workspace_view
+from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action
 
 
@@ -28,7 +28,7 @@ def _to_lighting(request: HttpRequest, brand_id: int) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BRAND)
 @require_http_methods(["GET", "POST"])
-def brand_lighting(request: HttpRequest, profile_id: int) -> HttpResponse:
+def brand_lighting(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     brand = selectors.profile_get(workspace=request.workspace, profile_id=profile_id)
     if request.method == "POST":
         try:
@@ -67,7 +67,7 @@ def brand_lighting(request: HttpRequest, profile_id: int) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BRAND)
 @require_POST
-def lighting_activate(request: HttpRequest, lighting_profile_id: int) -> HttpResponse:
+def lighting_activate(request: WorkspaceRequest, lighting_profile_id: int) -> HttpResponse:
     light = lighting_selectors.lighting_profile_get(
         workspace=request.workspace, profile_id=lighting_profile_id
     )
@@ -83,7 +83,7 @@ def lighting_activate(request: HttpRequest, lighting_profile_id: int) -> HttpRes
 
 
 @workspace_view(Action.VIEW_WORKSPACE)
-def lighting_reference_image(request: HttpRequest, lighting_reference_id: int) -> HttpResponse:
+def lighting_reference_image(request: WorkspaceRequest, lighting_reference_id: int) -> HttpResponse:
     reference = lighting_selectors.lighting_reference_get(
         workspace=request.workspace, reference_id=lighting_reference_id
     )

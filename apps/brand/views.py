@@ -17,7 +17,7 @@ from apps.brand.forms import (
 from apps.brand.models import UploadStatus
 from apps.core.errors import ServiceError
 from apps.jobs.selectors import job_progress
-from apps.workspaces.access import workspace_view
+from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action, role_can
 
 
@@ -27,7 +27,7 @@ def _to_profile(request: HttpRequest, profile_id: int) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BRAND)
 @require_http_methods(["GET", "POST"])
-def profile_list(request: HttpRequest) -> HttpResponse:
+def profile_list(request: WorkspaceRequest) -> HttpResponse:
     form = ProfileCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -76,7 +76,7 @@ def _detail_context(request: HttpRequest, profile, style_form=None) -> dict:
 
 @workspace_view(Action.MANAGE_BRAND)
 @require_http_methods(["GET", "POST"])
-def profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
+def profile_detail(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     profile = selectors.profile_get(workspace=request.workspace, profile_id=profile_id)
     form = StyleGuideForm.for_profile(profile, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -120,7 +120,7 @@ def _act(request: HttpRequest, profile_id: int, action, done: str) -> HttpRespon
 
 @workspace_view(Action.MANAGE_BRAND)
 @require_POST
-def profile_train(request: HttpRequest, profile_id: int) -> HttpResponse:
+def profile_train(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     profile = selectors.profile_get(workspace=request.workspace, profile_id=profile_id)
     return _act(
         request,
@@ -134,7 +134,7 @@ def profile_train(request: HttpRequest, profile_id: int) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BRAND)
 @require_POST
-def version_activate(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_activate(request: WorkspaceRequest, version_id: int) -> HttpResponse:
     version = selectors.version_get(workspace=request.workspace, version_id=version_id)
     return _act(
         request,
@@ -148,7 +148,7 @@ def version_activate(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BRAND)
 @require_POST
-def profile_default(request: HttpRequest, profile_id: int) -> HttpResponse:
+def profile_default(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     """Mark (or unmark) the profile as the voice the copy studio applies by default."""
     profile = selectors.profile_get(workspace=request.workspace, profile_id=profile_id)
     make_default = request.POST.get("default") == "1"
@@ -174,7 +174,7 @@ def profile_default(request: HttpRequest, profile_id: int) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BRAND)
 @require_POST
-def material_paste(request: HttpRequest, profile_id: int) -> HttpResponse:
+def material_paste(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     profile = selectors.profile_get(workspace=request.workspace, profile_id=profile_id)
     form = PasteForm(request.POST)
     if not form.is_valid():
@@ -197,7 +197,7 @@ def material_paste(request: HttpRequest, profile_id: int) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BRAND)
 @require_http_methods(["GET", "POST"])
-def material_upload(request: HttpRequest, profile_id: int) -> HttpResponse:
+def material_upload(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     profile = selectors.profile_get(workspace=request.workspace, profile_id=profile_id)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -222,7 +222,7 @@ def material_upload(request: HttpRequest, profile_id: int) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BRAND)
 @require_http_methods(["GET", "POST"])
-def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
+def upload_detail(request: WorkspaceRequest, upload_id: int) -> HttpResponse:
     record = selectors.upload_get(workspace=request.workspace, upload_id=upload_id)
     context: dict = {"upload": record, "profile": record.profile}
     if record.status == UploadStatus.MAPPING:
@@ -257,7 +257,7 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BRAND)
 @require_POST
-def fine_tune_start(request: HttpRequest, profile_id: int) -> HttpResponse:
+def fine_tune_start(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     profile = selectors.profile_get(workspace=request.workspace, profile_id=profile_id)
     return _act(
         request,
@@ -272,7 +272,7 @@ def fine_tune_start(request: HttpRequest, profile_id: int) -> HttpResponse:
 # Changing a model route is the Models page's permission (owners, admins), not the brand's.
 @workspace_view(Action.MANAGE_MODELS)
 @require_POST
-def fine_tune_route(request: HttpRequest, run_id: int) -> HttpResponse:
+def fine_tune_route(request: WorkspaceRequest, run_id: int) -> HttpResponse:
     run = selectors.fine_tune_get(workspace=request.workspace, run_id=run_id)
     return _act(
         request,

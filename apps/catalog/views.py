@@ -19,7 +19,7 @@ from apps.catalog.models import ImportFormat
 from apps.catalog.previews import import_preview
 from apps.core.errors import ServiceError
 from apps.jobs.selectors import job_progress
-from apps.workspaces.access import workspace_view
+from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action, role_can
 
 
@@ -29,7 +29,7 @@ def _filter_form(request: HttpRequest) -> ProductFilterForm:
 
 
 @workspace_view(Action.VIEW_CATALOG)
-def product_list(request: HttpRequest) -> HttpResponse:
+def product_list(request: WorkspaceRequest) -> HttpResponse:
     form = _filter_form(request)
     filters = form.filters()
     page = selectors.product_page(
@@ -56,7 +56,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Action.VIEW_CATALOG)
-def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
+def product_detail(request: WorkspaceRequest, product_id: int) -> HttpResponse:
     product = selectors.product_get(workspace=request.workspace, product_id=product_id)
     approved = {copy.copy_type: copy for copy in product.approved_copy.all()}
     context = {
@@ -72,7 +72,7 @@ def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @workspace_view(Action.IMPORT_CATALOG)
 @require_POST
-def product_facts(request: HttpRequest, product_id: int) -> HttpResponse:
+def product_facts(request: WorkspaceRequest, product_id: int) -> HttpResponse:
     """Correct what the description states (copy is written from and checked against it), or
     extract it again from the live description."""
     product = selectors.product_get(workspace=request.workspace, product_id=product_id)
@@ -98,7 +98,7 @@ def product_facts(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @workspace_view(Action.IMPORT_CATALOG)
 @require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: WorkspaceRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -123,7 +123,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.IMPORT_CATALOG)
 @require_http_methods(["GET", "POST"])
-def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+def import_detail(request: WorkspaceRequest, batch_id: int) -> HttpResponse:
     batch = selectors.import_batch_get(workspace=request.workspace, batch_id=batch_id)
     context: dict = {"batch": batch}
     if batch.job_id is None:
@@ -189,7 +189,7 @@ class _Echo:
 
 
 @workspace_view(Action.IMPORT_CATALOG)
-def import_errors_csv(request: HttpRequest, batch_id: int) -> StreamingHttpResponse:
+def import_errors_csv(request: WorkspaceRequest, batch_id: int) -> StreamingHttpResponse:
     batch = selectors.import_batch_get(workspace=request.workspace, batch_id=batch_id)
     errors = selectors.import_row_errors(workspace=request.workspace, batch=batch)
     writer = csv.writer(_Echo(), lineterminator="\r\n")
@@ -208,7 +208,7 @@ def import_errors_csv(request: HttpRequest, batch_id: int) -> StreamingHttpRespo
 
 @workspace_view(Action.IMPORT_CATALOG)
 @require_http_methods(["GET", "POST"])
-def export_csv(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
+def export_csv(request: WorkspaceRequest) -> StreamingHttpResponse | HttpResponse:
     """The whole catalog (GET) or the products ticked on the list (POST)."""
     kind = request.POST.get("format") or request.GET.get("format", "shopify")
     product_ids = None

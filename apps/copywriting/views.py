@@ -19,7 +19,7 @@ from apps.copywriting.forms import (
 from apps.core.errors import ServiceError
 from apps.jobs.selectors import job_progress
 from apps.reviews.lifecycle import ReviewDecision, ReviewState, decisions_available
-from apps.workspaces.access import workspace_view
+from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action, role_can
 
 
@@ -37,7 +37,7 @@ def _selected_product_ids(request: HttpRequest) -> list[int]:
 
 
 @workspace_view(Action.WRITE_COPY)
-def studio(request: HttpRequest) -> HttpResponse:
+def studio(request: WorkspaceRequest) -> HttpResponse:
     context = {
         "runs": selectors.copy_runs(workspace=request.workspace),
         "returned": selectors.drafts_returned_to(workspace=request.workspace, author=request.user),
@@ -55,7 +55,7 @@ def studio(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_BRAND)
 @require_http_methods(["GET", "POST"])
-def copy_settings(request: HttpRequest) -> HttpResponse:
+def copy_settings(request: WorkspaceRequest) -> HttpResponse:
     """The workspace's copy settings: description length, Amazon bullet length, tone."""
     current = selectors.copy_settings_for(workspace=request.workspace)
     initial = {
@@ -80,7 +80,7 @@ def copy_settings(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.WRITE_COPY)
 @require_http_methods(["GET", "POST"])
-def run_new(request: HttpRequest) -> HttpResponse:
+def run_new(request: WorkspaceRequest) -> HttpResponse:
     """Step 2 of a run: the brief for the products chosen in the catalog (or all of them)."""
     product_ids = _selected_product_ids(request)
     confirming = request.method == "POST" and "copy_types" in request.POST
@@ -115,7 +115,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Action.WRITE_COPY)
-def run_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def run_detail(request: WorkspaceRequest, job_id: int) -> HttpResponse:
     job = selectors.copy_run_get(workspace=request.workspace, job_id=job_id)
     if job.kind != selectors.GENERATE_JOB_KIND:  # another kind of job: its own page
         return redirect("job_detail", slug=request.workspace.slug, job_id=job.pk)
@@ -151,7 +151,7 @@ def _draft_context(request: HttpRequest, draft) -> dict:
 
 
 @workspace_view(Action.VIEW_CATALOG)
-def draft_detail(request: HttpRequest, draft_id: int) -> HttpResponse:
+def draft_detail(request: WorkspaceRequest, draft_id: int) -> HttpResponse:
     draft = selectors.copy_draft_get(workspace=request.workspace, draft_id=draft_id)
     return render(request, "copywriting/draft_detail.html", _draft_context(request, draft))
 
@@ -162,7 +162,7 @@ def _variant_field_data(request: HttpRequest, spec: channels.CopySpec) -> dict:
 
 @workspace_view(Action.WRITE_COPY)
 @require_POST
-def variant_autosave(request: HttpRequest, variant_id: int) -> HttpResponse:
+def variant_autosave(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     variant = selectors.copy_variant_get(workspace=request.workspace, variant_id=variant_id)
     spec = selectors.spec_for_workspace(workspace=request.workspace, code=variant.draft.copy_type)
     status = 200
@@ -191,7 +191,7 @@ def variant_autosave(request: HttpRequest, variant_id: int) -> HttpResponse:
 
 @workspace_view(Action.WRITE_COPY)
 @require_POST
-def variant_regenerate(request: HttpRequest, variant_id: int) -> HttpResponse:
+def variant_regenerate(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     variant = selectors.copy_variant_get(workspace=request.workspace, variant_id=variant_id)
     form = FeedbackForm(request.POST)
     if not form.is_valid():
@@ -214,7 +214,7 @@ def variant_regenerate(request: HttpRequest, variant_id: int) -> HttpResponse:
 
 @workspace_view(Action.WRITE_COPY)
 @require_POST
-def variant_choose(request: HttpRequest, variant_id: int) -> HttpResponse:
+def variant_choose(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     variant = selectors.copy_variant_get(workspace=request.workspace, variant_id=variant_id)
     try:
         services.copy_variant_choose(
@@ -230,7 +230,7 @@ def variant_choose(request: HttpRequest, variant_id: int) -> HttpResponse:
 
 @workspace_view(Action.VIEW_CATALOG)
 @require_POST
-def draft_decide(request: HttpRequest, draft_id: int) -> HttpResponse:
+def draft_decide(request: WorkspaceRequest, draft_id: int) -> HttpResponse:
     """Every move through the review lifecycle; the service checks the role for each."""
     draft = selectors.copy_draft_get(workspace=request.workspace, draft_id=draft_id)
     form = DecisionForm(request.POST)
@@ -275,7 +275,7 @@ def _queue_form(request: HttpRequest) -> QueueFilterForm:
 
 
 @workspace_view(Action.REVIEW)
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: WorkspaceRequest) -> HttpResponse:
     form = _queue_form(request)
     filters = selectors.QueueFilters()
     if form.is_bound and form.is_valid():
@@ -293,7 +293,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Action.REVIEW)
-def review_item(request: HttpRequest, draft_id: int) -> HttpResponse:
+def review_item(request: WorkspaceRequest, draft_id: int) -> HttpResponse:
     draft = selectors.copy_draft_get(workspace=request.workspace, draft_id=draft_id)
     spec = selectors.spec_for_workspace(workspace=request.workspace, code=draft.copy_type)
     live = selectors.live_copy(workspace=request.workspace, draft=draft)
@@ -326,7 +326,7 @@ def review_item(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 @workspace_view(Action.REVIEW)
 @require_POST
-def review_edit(request: HttpRequest, draft_id: int) -> HttpResponse:
+def review_edit(request: WorkspaceRequest, draft_id: int) -> HttpResponse:
     """The reviewer's own edit of the chosen variant, kept as a version, before approving."""
     draft = selectors.copy_draft_get(workspace=request.workspace, draft_id=draft_id)
     if draft.chosen_variant_id is None:
@@ -350,7 +350,7 @@ def review_edit(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 @workspace_view(Action.REVIEW)
 @require_POST
-def review_bulk_approve(request: HttpRequest) -> HttpResponse:
+def review_bulk_approve(request: WorkspaceRequest) -> HttpResponse:
     ids = [int(v) for v in request.POST.getlist("draft") if v.isdigit()]
     if not ids:
         messages.error(request, "Tick the drafts to approve first.")

@@ -21,7 +21,7 @@ from apps.gateway.forms import (
 from apps.gateway.providers import ProviderName
 from apps.gateway.services import MAX_FALLBACKS
 from apps.gateway.types import TaskKind
-from apps.workspaces.access import workspace_view
+from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action
 
 
@@ -47,13 +47,13 @@ def _models_context(
 
 @workspace_view(Action.MANAGE_MODELS)
 @require_GET
-def models_page(request: HttpRequest) -> HttpResponse:
+def models_page(request: WorkspaceRequest) -> HttpResponse:
     return render(request, "gateway/models.html", _models_context(request))
 
 
 @workspace_view(Action.MANAGE_MODELS)
 @require_POST
-def route_save(request: HttpRequest) -> HttpResponse:
+def route_save(request: WorkspaceRequest) -> HttpResponse:
     form = RouteForm(request.POST)
     if not form.is_valid():
         task = request.POST.get("task", "")
@@ -92,7 +92,7 @@ def route_save(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_MODELS)
 @require_POST
-def credential_save(request: HttpRequest) -> HttpResponse:
+def credential_save(request: WorkspaceRequest) -> HttpResponse:
     form = CredentialForm(request.POST)
     provider = request.POST.get("provider", "")
     if form.is_valid():
@@ -125,7 +125,7 @@ def credential_save(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_MODELS)
 @require_POST
-def credential_remove(request: HttpRequest) -> HttpResponse:
+def credential_remove(request: WorkspaceRequest) -> HttpResponse:
     form = ProviderForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a provider.")
@@ -144,7 +144,7 @@ def credential_remove(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_MODELS)
 @require_POST
-def test_connection(request: HttpRequest) -> HttpResponse:
+def test_connection(request: WorkspaceRequest) -> HttpResponse:
     form = ProviderForm(request.POST)
     if not form.is_valid():
         if request.htmx:
@@ -167,7 +167,7 @@ def test_connection(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_MODELS)
 @require_GET
-def usage(request: HttpRequest) -> HttpResponse:
+def usage(request: WorkspaceRequest) -> HttpResponse:
     days = UsagePeriodForm(request.GET).days_or_default()
     summary = selectors.usage_summary(workspace=request.workspace, days=days)
     chart = charts.daily_attempts_chart(summary.by_day)
@@ -191,7 +191,7 @@ def _cell(value) -> str:
 
 @workspace_view(Action.MANAGE_MODELS)
 @require_GET
-def usage_csv(request: HttpRequest) -> HttpResponse:
+def usage_csv(request: WorkspaceRequest) -> HttpResponse:
     days = UsagePeriodForm(request.GET).days_or_default()
     rows = selectors.usage_export(workspace=request.workspace, days=days)
     writer = csv.writer(_Echo())

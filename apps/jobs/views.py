@@ -7,19 +7,19 @@ from apps.jobs import selectors, services
 from apps.jobs.access import job_action_view, job_may_act
 from apps.jobs.models import Job
 from apps.jobs.recovery import job_stalled_count
-from apps.workspaces.access import workspace_view
+from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action
 
 
 @workspace_view(Action.VIEW_WORKSPACE)
-def job_list(request: HttpRequest) -> HttpResponse:
+def job_list(request: WorkspaceRequest) -> HttpResponse:
     page = selectors.job_page(workspace=request.workspace, page=request.GET.get("page", 1))
     rows = [(job, selectors.job_progress(job=job)) for job in page]
     return render(request, "jobs/job_list.html", {"page": page, "rows": rows})
 
 
 @workspace_view(Action.VIEW_WORKSPACE)
-def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_detail(request: WorkspaceRequest, job_id: int) -> HttpResponse:
     job = selectors.job_get(workspace=request.workspace, job_id=job_id)
     context = {
         "job": job,
@@ -32,7 +32,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @workspace_view(Action.VIEW_WORKSPACE)
-def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_progress(request: WorkspaceRequest, job_id: int) -> HttpResponse:
     """The progress bar, polled by htmx while the job runs."""
     job = selectors.job_get(workspace=request.workspace, job_id=job_id)
     context = {"job": job, "progress": selectors.job_progress(job=job)}

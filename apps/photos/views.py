@@ -27,7 +27,7 @@ from apps.photos.presets import PRESETS
 from apps.photos.recipes import BUILTIN_RECIPES
 from apps.reviews.lifecycle import ReviewState, decisions_available
 from apps.reviews.selectors import review_history
-from apps.workspaces.access import workspace_view
+from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action, role_can
 
 PREVIEW_CACHE_SECONDS = 600
@@ -74,7 +74,7 @@ def _flash_outcome(request: HttpRequest, outcome: services.UploadOutcome, verb: 
 
 @workspace_view(Action.EDIT_PHOTOS)
 @require_GET
-def photo_studio(request: HttpRequest) -> HttpResponse:
+def photo_studio(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
     context = {
         "page": selectors.photo_page(workspace=workspace, page=request.GET.get("page", 1)),
@@ -96,7 +96,7 @@ def photo_studio(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.EDIT_PHOTOS)
 @require_POST
-def photo_upload(request: HttpRequest) -> HttpResponse:
+def photo_upload(request: WorkspaceRequest) -> HttpResponse:
     product_id = request.POST.get("product") or None
     try:
         outcome = services.photo_upload(
@@ -114,7 +114,7 @@ def photo_upload(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.EDIT_PHOTOS)
 @require_http_methods(["GET", "POST"])
-def photo_catalog_pick(request: HttpRequest) -> HttpResponse:
+def photo_catalog_pick(request: WorkspaceRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             outcome = services.photo_import_from_catalog(
@@ -138,7 +138,7 @@ def _brand_id(value: str | None) -> int | None:
 
 @workspace_view(Action.EDIT_PHOTOS)
 @require_POST
-def photo_process(request: HttpRequest) -> HttpResponse:
+def photo_process(request: WorkspaceRequest) -> HttpResponse:
     try:
         job = services.photo_batch_start(
             workspace=request.workspace,
@@ -155,7 +155,7 @@ def photo_process(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Action.EDIT_PHOTOS)
-def photo_batch(request: HttpRequest, job_id: int) -> HttpResponse:
+def photo_batch(request: WorkspaceRequest, job_id: int) -> HttpResponse:
     job = job_get(workspace=request.workspace, job_id=job_id)
     context = {
         "job": job,
@@ -210,7 +210,7 @@ def _recipe_from_request(request: HttpRequest) -> tuple[list[dict], str, str]:
 
 
 @workspace_view(Action.EDIT_PHOTOS)
-def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
+def photo_detail(request: WorkspaceRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(workspace=request.workspace, photo_id=photo_id)
     context: dict = {
         "photo": photo,
@@ -244,7 +244,7 @@ def photo_detail(request: HttpRequest, photo_id: int) -> HttpResponse:
 
 
 @workspace_view(Action.EDIT_PHOTOS)
-def photo_preview(request: HttpRequest, photo_id: int) -> HttpResponse:
+def photo_preview(request: WorkspaceRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(workspace=request.workspace, photo_id=photo_id)
     if not photo.is_ready:
         raise Http404("This photo is still being checked.")
@@ -259,7 +259,7 @@ def photo_preview(request: HttpRequest, photo_id: int) -> HttpResponse:
 
 
 @workspace_view(Action.VIEW_WORKSPACE)
-def photo_image(request: HttpRequest, photo_id: int) -> HttpResponse:
+def photo_image(request: WorkspaceRequest, photo_id: int) -> HttpResponse:
     photo = selectors.photo_get(workspace=request.workspace, photo_id=photo_id)
     if not photo.is_ready:
         # Not normalised yet: its file may still carry the camera's location.
@@ -272,7 +272,7 @@ def photo_image(request: HttpRequest, photo_id: int) -> HttpResponse:
 
 @workspace_view(Action.EDIT_PHOTOS)
 @require_GET
-def photo_output_list(request: HttpRequest) -> HttpResponse:
+def photo_output_list(request: WorkspaceRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in ReviewState.values else ""
     page = selectors.photo_output_page(
@@ -284,7 +284,7 @@ def photo_output_list(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.EDIT_PHOTOS)
 @require_POST
-def photo_outputs_submit(request: HttpRequest) -> HttpResponse:
+def photo_outputs_submit(request: WorkspaceRequest) -> HttpResponse:
     try:
         count = services.photo_outputs_submit(
             workspace=request.workspace,
@@ -314,7 +314,7 @@ def _output_context(request: HttpRequest, output: PhotoOutput) -> dict:
 
 
 @workspace_view(Action.EDIT_PHOTOS)
-def photo_output_detail(request: HttpRequest, photo_output_id: int) -> HttpResponse:
+def photo_output_detail(request: WorkspaceRequest, photo_output_id: int) -> HttpResponse:
     output = selectors.photo_output_get(workspace=request.workspace, output_id=photo_output_id)
     return render(request, "photos/output_detail.html", _output_context(request, output))
 
@@ -346,27 +346,27 @@ def _decide(request: HttpRequest, photo_output_id: int, back: str) -> HttpRespon
 
 @workspace_view(Action.EDIT_PHOTOS)
 @require_POST
-def photo_output_decide(request: HttpRequest, photo_output_id: int) -> HttpResponse:
+def photo_output_decide(request: WorkspaceRequest, photo_output_id: int) -> HttpResponse:
     """The author's side: submit, withdraw, resubmit."""
     return _decide(request, photo_output_id, "photo_output_detail")
 
 
 @workspace_view(Action.VIEW_WORKSPACE)
-def photo_output_image(request: HttpRequest, photo_output_id: int) -> HttpResponse:
+def photo_output_image(request: WorkspaceRequest, photo_output_id: int) -> HttpResponse:
     output = selectors.photo_output_get(workspace=request.workspace, output_id=photo_output_id)
     return _image_response(_sized(output.file, request.GET.get("size", "")))
 
 
 @workspace_view(Action.REVIEW)
 @require_GET
-def photo_review_queue(request: HttpRequest) -> HttpResponse:
+def photo_review_queue(request: WorkspaceRequest) -> HttpResponse:
     outputs = selectors.review_queue(workspace=request.workspace)
     return render(request, "photos/review_queue.html", {"outputs": outputs, "presets": PRESETS})
 
 
 @workspace_view(Action.REVIEW)
 @require_http_methods(["GET", "POST"])
-def photo_review_detail(request: HttpRequest, photo_output_id: int) -> HttpResponse:
+def photo_review_detail(request: WorkspaceRequest, photo_output_id: int) -> HttpResponse:
     """The reviewer's side: approve, return with a comment, reject, publish."""
     if request.method == "POST":
         return _decide(request, photo_output_id, "photo_review_detail")
@@ -376,7 +376,7 @@ def photo_review_detail(request: HttpRequest, photo_output_id: int) -> HttpRespo
 
 @workspace_view(Action.VIEW_WORKSPACE)
 @require_GET
-def photo_approved_zip(request: HttpRequest) -> HttpResponse:
+def photo_approved_zip(request: WorkspaceRequest) -> HttpResponse:
     preset = request.GET.get("preset", "")
     preset = preset if preset in PRESETS else ""
     archive, count = selectors.approved_zip(workspace=request.workspace, preset=preset)
@@ -414,7 +414,7 @@ def _photo_choices(request: HttpRequest) -> list[tuple[int, str]]:
 
 @workspace_view(Action.EDIT_PHOTOS)
 @require_http_methods(["GET", "POST"])
-def recipe_list(request: HttpRequest) -> HttpResponse:
+def recipe_list(request: WorkspaceRequest) -> HttpResponse:
     photos = _photo_choices(request)
     form = RecipeForm(request.POST or None, photos=photos)
     if request.method == "POST" and form.is_valid():
@@ -445,7 +445,7 @@ def recipe_list(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.EDIT_PHOTOS)
 @require_POST
-def recipe_copy(request: HttpRequest) -> HttpResponse:
+def recipe_copy(request: WorkspaceRequest) -> HttpResponse:
     """An editable copy of a built-in recipe, opened for editing."""
     try:
         recipe = services.recipe_copy_builtin(
@@ -460,7 +460,7 @@ def recipe_copy(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.EDIT_PHOTOS)
 @require_http_methods(["GET", "POST"])
-def recipe_edit(request: HttpRequest, photo_recipe_id: int) -> HttpResponse:
+def recipe_edit(request: WorkspaceRequest, photo_recipe_id: int) -> HttpResponse:
     recipe = selectors.recipe_get(workspace=request.workspace, recipe_id=photo_recipe_id)
     photos = _photo_choices(request)
     if request.method == "POST":
@@ -493,7 +493,7 @@ def recipe_edit(request: HttpRequest, photo_recipe_id: int) -> HttpResponse:
 
 @workspace_view(Action.EDIT_PHOTOS)
 @require_POST
-def recipe_delete(request: HttpRequest, photo_recipe_id: int) -> HttpResponse:
+def recipe_delete(request: WorkspaceRequest, photo_recipe_id: int) -> HttpResponse:
     recipe = selectors.recipe_get(workspace=request.workspace, recipe_id=photo_recipe_id)
     try:
         name = services.recipe_delete(
@@ -511,7 +511,7 @@ def recipe_delete(request: HttpRequest, photo_recipe_id: int) -> HttpResponse:
 
 @workspace_view(Action.EDIT_PHOTOS)
 @require_GET
-def lighting_overview(request: HttpRequest) -> HttpResponse:
+def lighting_overview(request: WorkspaceRequest) -> HttpResponse:
     """Each brand's active light, for the people who relight photos with it."""
     context = {
         "lights": lighting_selectors.brand_lights(workspace=request.workspace),

@@ -9,6 +9,7 @@ set it up first. The view receives ``request.workspace``, ``request.membership``
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +22,23 @@ from apps.workspaces.actors import Actor
 from apps.workspaces.roles import Action, role_can
 from apps.workspaces.selectors import membership_for_user
 from apps.workspaces.services import workspace_record_sign_in
+
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+    from apps.accounts.models import User
+    from apps.workspaces.models import Membership, Workspace
+
+
+class WorkspaceRequest(HttpRequest):
+    """What a view under :func:`workspace_view` receives (spelled out for the type checker)."""
+
+    user: "User"
+    workspace: "Workspace"
+    membership: "Membership"
+    actor: Actor
+    htmx: "HtmxDetails"
+
 
 SIGNED_IN_SESSION_KEY = "atelier_signed_in_workspaces"
 LAST_WORKSPACE_SESSION_KEY = "atelier_last_workspace"

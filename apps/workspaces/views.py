@@ -11,7 +11,7 @@ from apps.core.errors import ServiceError
 from apps.core.trail import RequestOrigin
 from apps.core.views import act
 from apps.workspaces import selectors, services
-from apps.workspaces.access import LAST_WORKSPACE_SESSION_KEY, workspace_view
+from apps.workspaces.access import LAST_WORKSPACE_SESSION_KEY, WorkspaceRequest, workspace_view
 from apps.workspaces.actors import NotAllowed
 from apps.workspaces.dashboards import panels_for
 from apps.workspaces.forms import (
@@ -72,7 +72,7 @@ def workspace_list(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Action.VIEW_WORKSPACE)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: WorkspaceRequest) -> HttpResponse:
     role = request.membership.role
     context = {}
     if role in (Role.OWNER, Role.ADMIN):
@@ -93,13 +93,13 @@ def _members_context(request: HttpRequest, invitation_form: InvitationForm | Non
 
 
 @workspace_view(Action.VIEW_MEMBERS)
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: WorkspaceRequest) -> HttpResponse:
     return render(request, "workspaces/members.html", _members_context(request))
 
 
 @workspace_view(Action.INVITE_MEMBERS)
 @require_POST
-def invitation_create(request: HttpRequest) -> HttpResponse:
+def invitation_create(request: WorkspaceRequest) -> HttpResponse:
     may_invite_owner = request.actor.can(Action.MANAGE_OWNERS)
     form = InvitationForm(request.POST, may_invite_owner=may_invite_owner)
     if form.is_valid():
@@ -120,7 +120,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Action.INVITE_MEMBERS)
 @require_POST
-def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def invitation_revoke(request: WorkspaceRequest, invitation_id: int) -> HttpResponse:
     selectors.invitation_get(workspace=request.workspace, invitation_id=invitation_id)  # or 404
     return act(
         request,
@@ -132,7 +132,7 @@ def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_MEMBERS)
 @require_POST
-def member_change_role(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_change_role(request: WorkspaceRequest, member_id: int) -> HttpResponse:
     member = selectors.membership_get(workspace=request.workspace, membership_id=member_id)
     form = RoleChangeForm(request.POST)
     status = 200
@@ -164,7 +164,7 @@ def member_change_role(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @workspace_view(Action.VIEW_WORKSPACE)
 @require_POST
-def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_remove(request: WorkspaceRequest, member_id: int) -> HttpResponse:
     member = selectors.membership_get(workspace=request.workspace, membership_id=member_id)
     try:
         leaving = services.membership_remove(actor=request.actor, membership_id=member.pk)
@@ -183,7 +183,7 @@ def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @workspace_view(Action.MANAGE_WORKSPACE)
 @require_http_methods(["GET", "POST"])
-def workspace_settings(request: HttpRequest) -> HttpResponse:
+def workspace_settings(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
     initial = {"name": workspace.name, "require_mfa": workspace.require_mfa}
     form = WorkspaceSettingsForm(request.POST or None, initial=initial)
