@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the widget templates, for the project's form renderer
     "django.contrib.postgres",
     "django_htmx",
     "allauth",
@@ -96,6 +97,8 @@ TEMPLATES = [
         },
     },
 ]
+# Every form renders through Django's field templates with Bootstrap classes (apps/core/forms.py).
+FORM_RENDERER = "apps.core.forms.AtelierFormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)

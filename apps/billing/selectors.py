@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.billing import stripe_adapter
-from apps.billing.charts import UsageChart, usage_chart
+from apps.billing.charts import usage_chart
 from apps.billing.models import BillingAccount, CreditEntry, EntryType, Invoice
 from apps.billing.plans import PAID_PLAN_CODES, PLANS, Plan, PlanCode, plans_for_pricing_table
 from apps.billing.rules import (
@@ -23,6 +23,7 @@ from apps.billing.rules import (
     work_refusal,
 )
 from apps.billing.trials import trial_decision, trial_policy
+from apps.core.charts import StackedBarChart
 from apps.workspaces.models import Invitation, Membership, Workspace
 
 
@@ -103,7 +104,7 @@ def credit_usage_by_day(
     return [first + timedelta(days=n) for n in range(days)], usage
 
 
-def usage_chart_for(*, workspace: Workspace, days: int = 30) -> UsageChart:
+def usage_chart_for(*, workspace: Workspace, days: int = 30) -> StackedBarChart:
     day_list, usage = credit_usage_by_day(workspace=workspace, days=days)
     return usage_chart(day_list, usage)
 

@@ -229,7 +229,8 @@ def test_usage_page_totals_chart_and_tables(owner_client, workspace, owner, othe
         0,
     )
     assert '<svg class="usage-chart"' in html
-    assert html.count('class="bar bar-ok"') == 1 and html.count('class="bar bar-cached"') == 1
+    assert html.count('class="usage-bar usage-attempt-ok"') == 1
+    assert html.count('class="usage-bar usage-attempt-cached"') == 1
     assert "local-copy" in html and "Copy generation" in html
     assert 'style="' not in html
 
