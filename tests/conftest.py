@@ -7,6 +7,7 @@ fails the run instead.
 
 import os
 import shutil
+import socket
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -60,6 +61,44 @@ def _service_markers(request):
         missing_service("needs Redis: set REDIS_URL=redis://… to a running server")
     if request.node.get_closest_marker("browser") and not chromium_path():
         missing_service("needs Chromium: install Debian's chromium package or set CHROMIUM_PATH")
+
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _refuse_unless_loopback(address) -> None:
+    if isinstance(address, tuple) and address and str(address[0]) not in _LOOPBACK:
+        raise ConnectionRefusedError(
+            f"tests run with the network off: refused a connection to {address!r}"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _network_off(monkeypatch):
+    """The one network guard: no test reaches past this machine (OpenAI and Stripe included).
+
+    Connections to anything but loopback (PostgreSQL, Redis, the loopback fakes) are refused and
+    other names do not resolve, as on a machine without a network."""
+
+    def connect(sock, address):
+        _refuse_unless_loopback(address)
+        return _real_connect(sock, address)
+
+    def connect_ex(sock, address):
+        _refuse_unless_loopback(address)
+        return _real_connect_ex(sock, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host is not None and str(host) not in _LOOPBACK:
+            raise socket.gaierror(socket.EAI_NONAME, f"tests run with the network off ({host})")
+        return _real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
 @pytest.fixture(autouse=True)

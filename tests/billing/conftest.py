@@ -2,13 +2,12 @@
 
 Nothing here reaches the internet: the real ``stripe`` client is pointed at a
 ``http.server`` on 127.0.0.1 through ``STRIPE_API_BASE`` (``StripeClient(base_addresses=...)``),
-and every test in this package runs with connections to anything but loopback refused.
+and every test runs with connections to anything but loopback refused (tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
@@ -26,29 +25,6 @@ from tests.billing.support import (
     set_balance,
     sign,
 )
-
-_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-
-
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch):
-    """Refuse any name lookup or connection that is not this machine (Stripe's API included)."""
-    real_connect = socket.socket.connect
-    real_getaddrinfo = socket.getaddrinfo
-
-    def guarded_connect(sock, address):
-        host = address[0] if isinstance(address, tuple) else None
-        if host is not None and host not in _LOOPBACK:
-            raise OSError(f"tests/billing must not reach the network (tried {address!r})")
-        return real_connect(sock, address)
-
-    def guarded_getaddrinfo(host, *args, **kwargs):
-        if host not in _LOOPBACK:
-            raise OSError(f"tests/billing must not reach the network (looked up {host!r})")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
-    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
 
 
 @pytest.fixture

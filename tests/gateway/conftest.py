@@ -1,11 +1,9 @@
 """Gateway fixtures: a quiet, fast, offline gateway.
 
-Nothing here may reach the network: sockets to anything but loopback (PostgreSQL, Redis) are
-refused, and OpenAI's HTTP goes to pytest-httpx2's router (respx on httpcore2), which fails any
+Nothing here may reach the network: tests/conftest.py refuses sockets to anything but loopback,
+and OpenAI's HTTP goes to pytest-httpx2's router (respx on httpcore2), which fails any
 request it was not told about.
 """
-
-import socket
 
 import httpx
 import pytest
@@ -18,29 +16,6 @@ from apps.gateway.types import TaskKind
 
 OPENAI_BASE = "https://llm.example.test/v1"
 SECRET_KEY = "sk-test-SECRETKEY-0123456789abcdWXYZ"
-
-_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-_real_connect = socket.socket.connect
-_real_connect_ex = socket.socket.connect_ex
-
-
-def _guard(address) -> None:
-    if isinstance(address, tuple) and address and str(address[0]) not in _LOOPBACK:
-        raise RuntimeError(f"tests run with the network off: refused a connection to {address}")
-
-
-@pytest.fixture(autouse=True)
-def _network_off(monkeypatch):
-    def connect(self, address):
-        _guard(address)
-        return _real_connect(self, address)
-
-    def connect_ex(self, address):
-        _guard(address)
-        return _real_connect_ex(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
 
 
 @pytest.fixture(autouse=True)
