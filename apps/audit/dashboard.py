@@ -1,13 +1,12 @@
 """The recent-activity panel on the admin dashboard (registered in AuditConfig.ready)."""
 
-from django.http import HttpRequest
-
 from apps.audit.selectors import audit_event_recent
+from apps.workspaces.access import WorkspaceRequest
 from apps.workspaces.dashboards import register_panel
 from apps.workspaces.roles import PERMISSIONS, Action
 
 
-def recent_activity_panel(request: HttpRequest) -> dict:
+def recent_activity_panel(request: WorkspaceRequest) -> dict:
     return {"events": audit_event_recent(workspace=request.workspace)}
 
 

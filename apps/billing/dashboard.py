@@ -1,13 +1,12 @@
 """The plan-and-credits panel on the admin dashboard (registered in BillingConfig.ready)."""
 
-from django.http import HttpRequest
-
 from apps.billing.selectors import billing_summary
+from apps.workspaces.access import WorkspaceRequest
 from apps.workspaces.dashboards import register_panel
 from apps.workspaces.roles import PERMISSIONS, Action
 
 
-def plan_panel(request: HttpRequest) -> dict:
+def plan_panel(request: WorkspaceRequest) -> dict:
     return billing_summary(workspace=request.workspace)
 
 

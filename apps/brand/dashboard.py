@@ -1,13 +1,12 @@
 """The brand's panel on the brand manager's dashboard: each brand profile and its light."""
 
-from django.http import HttpRequest
-
 from apps.brand import lighting_selectors
+from apps.workspaces.access import WorkspaceRequest
 from apps.workspaces.dashboards import register_panel
 from apps.workspaces.roles import PERMISSIONS, Action
 
 
-def lights_panel(request: HttpRequest) -> dict:
+def lights_panel(request: WorkspaceRequest) -> dict:
     return {"lights": lighting_selectors.brand_lights(workspace=request.workspace)}
 
 

@@ -1,14 +1,13 @@
 """The copy studio's panels on the role dashboards (registered in CopywritingConfig.ready)."""
 
-from django.http import HttpRequest
-
 from apps.copywriting import selectors
 from apps.reviews.lifecycle import ReviewState
+from apps.workspaces.access import WorkspaceRequest
 from apps.workspaces.dashboards import register_panel
 from apps.workspaces.roles import PERMISSIONS, Action
 
 
-def writer_panel(request: HttpRequest) -> dict:
+def writer_panel(request: WorkspaceRequest) -> dict:
     return {
         "returned": selectors.drafts_returned_to(workspace=request.workspace, author=request.user),
         "drafts": selectors.drafts_of_author(
@@ -18,7 +17,7 @@ def writer_panel(request: HttpRequest) -> dict:
     }
 
 
-def reviewer_panel(request: HttpRequest) -> dict:
+def reviewer_panel(request: WorkspaceRequest) -> dict:
     queue = selectors.review_queue_queryset(
         workspace=request.workspace, filters=selectors.QueueFilters()
     )

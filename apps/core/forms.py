@@ -30,7 +30,7 @@ class BootstrapBoundField(BoundField):
         if type(self.form).__module__.startswith("django."):
             return attrs
         widget = widget or self.field.widget
-        classes = (attrs.get("class") or widget.attrs.get("class") or "").split()
+        classes = str(attrs.get("class") or widget.attrs.get("class") or "").split()
         wanted = widget_css_class(self.widget_type)
         if wanted not in classes and not widget.is_hidden:
             classes.append(wanted)

@@ -140,8 +140,9 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or error
         raise OutboundRefused(
-            f"The server “{host}” could not be found (DNS: {error.strerror or error}).",
+            f"The server “{host}” could not be found (DNS: {reason}).",
             host=host,
         ) from None
     seen: list[IPAddress] = []

@@ -15,7 +15,7 @@ Two paths are scoped by construction and therefore allowed:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, cast
 
 from django.db import models
 
@@ -30,8 +30,8 @@ class UnscopedQueryError(RuntimeError):
 class TenantQuerySet(models.QuerySet):
     _workspace_scoped: bool = False
 
-    def _clone(self):
-        clone = super()._clone()
+    def _clone(self) -> Self:
+        clone: Self = super()._clone()  # type: ignore[misc]  # private Django API, not in the stubs
         clone._workspace_scoped = self._workspace_scoped
         return clone
 
@@ -100,9 +100,12 @@ class TenantQuerySet(models.QuerySet):
         return super().explain(format=format, **options)
 
 
-class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+_TenantManagerBase = models.Manager.from_queryset(TenantQuerySet)
+
+
+class TenantManager(_TenantManagerBase):
     def get_queryset(self) -> TenantQuerySet:
-        queryset = super().get_queryset()
+        queryset = cast(TenantQuerySet, super().get_queryset())
         # Related managers (workspace.memberships, product.variants) carry the loaded parent.
         if getattr(self, "instance", None) is not None:
             queryset._mark_scoped()

@@ -9,7 +9,7 @@ set it up first. The view receives ``request.workspace``, ``request.membership``
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,6 +30,12 @@ if TYPE_CHECKING:
     from apps.workspaces.models import Membership, Workspace
 
 
+class SignedInRequest(HttpRequest):
+    """What a ``login_required`` view receives (spelled out for the type checker)."""
+
+    user: "User"
+
+
 class WorkspaceRequest(HttpRequest):
     """What a view under :func:`workspace_view` receives (spelled out for the type checker)."""
 
@@ -44,11 +50,14 @@ SIGNED_IN_SESSION_KEY = "atelier_signed_in_workspaces"
 LAST_WORKSPACE_SESSION_KEY = "atelier_last_workspace"
 
 
-def workspace_view(action: Action) -> Callable:
-    def decorator(view: Callable) -> Callable:
+def workspace_view(action: Action) -> Callable[[Callable[..., HttpResponse]], Callable]:
+    def decorator(view: Callable[..., HttpResponse]) -> Callable:
         @wraps(view)
         @login_required
-        def wrapped(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
+        def wrapped(
+            http_request: HttpRequest, slug: str, *args: Any, **kwargs: Any
+        ) -> HttpResponse:
+            request = cast(WorkspaceRequest, http_request)  # login_required: a signed-in user
             membership = membership_for_user(user=request.user, slug=slug)
             if membership is None:
                 raise Http404("No such workspace.")
@@ -71,13 +80,13 @@ def workspace_view(action: Action) -> Callable:
             _note_workspace_visit(request)
             return view(request, *args, **kwargs)
 
-        wrapped.workspace_action = action
+        wrapped.workspace_action = action  # type: ignore[attr-defined]  # read by the URL walker
         return wrapped
 
     return decorator
 
 
-def _note_workspace_visit(request: HttpRequest) -> None:
+def _note_workspace_visit(request: WorkspaceRequest) -> None:
     """Record a sign-in to the workspace once per browser session, and remember it as last."""
     workspace = request.workspace
     signed_in = request.session.get(SIGNED_IN_SESSION_KEY, [])

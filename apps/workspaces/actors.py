@@ -96,7 +96,7 @@ def access_for_update[M: TenantModel](
     """
     if action is not None:
         actor.require(action)
-    queryset = source.objects if isinstance(source, type) else source  # type: ignore[attr-defined]
+    queryset: Any = source._default_manager if isinstance(source, type) else source
     row = (
         queryset.for_workspace(actor.workspace).select_for_update(of=of or ()).filter(pk=pk).first()
     )

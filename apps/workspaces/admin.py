@@ -1,12 +1,21 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from apps.workspaces.models import Invitation, Membership, Workspace
 
+if TYPE_CHECKING:
+    _AdminBase = admin.options.BaseModelAdmin
+else:
+    _AdminBase = object
 
-class AllWorkspacesMixin:
+
+class AllWorkspacesMixin(_AdminBase):
     """Site administrators see every workspace: the admin is the one cross-tenant view."""
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = self.model.objects.all_workspaces()
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset

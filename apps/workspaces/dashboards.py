@@ -7,8 +7,10 @@ builds the panel's context from the request (it must read through selectors).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
+if TYPE_CHECKING:
+    from apps.workspaces.access import WorkspaceRequest
 
 
 @dataclass(frozen=True)
@@ -16,7 +18,7 @@ class Panel:
     key: str
     roles: frozenset[str]
     template: str
-    context: Callable[[HttpRequest], dict]
+    context: Callable[["WorkspaceRequest"], dict[str, Any]]
     order: int = 50
 
 
@@ -28,13 +30,13 @@ def register_panel(
     key: str,
     roles: set[str],
     template: str,
-    context: Callable[[HttpRequest], dict],
+    context: Callable[["WorkspaceRequest"], dict[str, Any]],
     order: int = 50,
 ) -> None:
     _PANELS[key] = Panel(key, frozenset(roles), template, context, order)
 
 
-def panels_for(request: HttpRequest) -> list[dict]:
+def panels_for(request: "WorkspaceRequest") -> list[dict[str, Any]]:
     role = request.membership.role
     panels = sorted((p for p in _PANELS.values() if role in p.roles), key=lambda p: p.order)
     return [{"key": p.key, "template": p.template, "data": p.context(request)} for p in panels]

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 
 from apps.workspaces.roles import Role
@@ -30,7 +32,8 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, may_invite_owner: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not may_invite_owner:
-            self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.OWNER]
+            role_field = cast(forms.ChoiceField, self.fields["role"])
+            role_field.choices = [c for c in Role.choices if c[0] != Role.OWNER]
 
 
 class RoleChangeForm(forms.Form):

@@ -82,7 +82,7 @@ def workspace_update(*, actor: Actor, name: str, require_mfa: bool) -> Workspace
             "Set up two-factor sign-in for your own account first, then require it for the team.",
             field="require_mfa",
         )
-    changes = {}
+    changes: dict[str, list[object]] = {}
     if name != workspace.name:
         changes["name"] = [workspace.name, name]
     if require_mfa != workspace.require_mfa:

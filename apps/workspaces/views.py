@@ -11,7 +11,12 @@ from apps.core.errors import ServiceError
 from apps.core.trail import RequestOrigin
 from apps.core.views import act
 from apps.workspaces import selectors, services
-from apps.workspaces.access import LAST_WORKSPACE_SESSION_KEY, WorkspaceRequest, workspace_view
+from apps.workspaces.access import (
+    LAST_WORKSPACE_SESSION_KEY,
+    SignedInRequest,
+    WorkspaceRequest,
+    workspace_view,
+)
 from apps.workspaces.actors import NotAllowed
 from apps.workspaces.dashboards import panels_for
 from apps.workspaces.forms import (
@@ -50,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def workspace_list(request: HttpRequest) -> HttpResponse:
+def workspace_list(request: SignedInRequest) -> HttpResponse:
     form = WorkspaceCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -81,7 +86,9 @@ def dashboard(request: WorkspaceRequest) -> HttpResponse:
     return render(request, DASHBOARD_TEMPLATES[Role(role)], context)
 
 
-def _members_context(request: HttpRequest, invitation_form: InvitationForm | None = None) -> dict:
+def _members_context(
+    request: WorkspaceRequest, invitation_form: InvitationForm | None = None
+) -> dict:
     actor = request.actor
     return {
         "member_rows": selectors.member_rows(actor=actor),
