@@ -1,4 +1,4 @@
-"""The project's promises about itself: deploy checks, migrations, compose file, README."""
+"""The project's promises about itself: deploy checks, migrations, compose file, docs."""
 
 import json
 import os
@@ -106,10 +106,11 @@ def test_docker_compose_runs_the_whole_stack_from_the_same_variables():
     assert (ROOT / "Dockerfile").exists()
 
 
-def test_the_readme_permission_matrix_is_the_one_the_code_enforces():
-    readme = (ROOT / "README.md").read_text()
-    assert permission_matrix_markdown() in readme, (
-        "README's permission matrix is out of date: paste `python manage.py permission_matrix`"
+def test_the_documented_permission_matrix_is_the_one_the_code_enforces():
+    guide = (ROOT / "docs" / "guide" / "team-and-security.md").read_text()
+    assert permission_matrix_markdown() in guide, (
+        "The permission matrix in docs/guide/team-and-security.md is out of date: paste "
+        "`python manage.py permission_matrix`"
     )
 
 
