@@ -7,7 +7,7 @@ COPY apps ./apps
 RUN pip install ".[s3]"
 COPY . .
 # Bake an operator's ONNX segmentation model into the image: put the file under models/ and
-# build with --build-arg SEGMENTATION_MODEL=models/u2netp.onnx (README: photo studio).
+# build with --build-arg SEGMENTATION_MODEL=models/u2netp.onnx (docs/operations/production.md, "An ONNX segmentation model").
 ARG SEGMENTATION_MODEL=""
 ENV PHOTOS_SEGMENTATION_MODEL=${SEGMENTATION_MODEL:+/app/${SEGMENTATION_MODEL}}
 RUN DJANGO_ENV=production SECRET_KEY=build-only ALLOWED_HOSTS=localhost \

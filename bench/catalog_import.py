@@ -4,7 +4,7 @@ Generates a Shopify product CSV of 100,000 rows (20,000 products, each with vari
 rows), imports it through the real path (upload service, job, Celery worker on Redis, PostgreSQL)
 and then times the product list page with those 20,000 products.
 
-    python bench/catalog_import.py [--products 20000] [--real ../shared/data/shopify]
+    python bench/catalog_import.py [--products 20000] [--real DATA/shopify]
 
 Last line: import_s=<x> peak_rss_mb=<y> list_p95_ms=<z> list_queries=<n>
 Goals: import <= 60 s, peak RSS <= 400 MB, list p95 <= 100 ms, queries independent of page size.

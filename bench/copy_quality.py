@@ -4,8 +4,8 @@ the writer's own, on real Shopify exports and real brand copy.
     python bench/copy_quality.py SHOPIFY_DIR BRAND_COPY_CSV [--brands a,b,c] [--variants N]
                                  [--sample K] [--out DIR]
 
-For example ``python bench/copy_quality.py ../shared/data/shopify
-../shared/data/brand_copy/brand_copy.csv``. In a throw-away PostgreSQL database (from
+For example ``python bench/copy_quality.py DATA/shopify DATA/brand_copy/brand_copy.csv``, where
+DATA is a folder of real exports. In a throw-away PostgreSQL database (from
 ``DATABASE_URL``, default the local server) it:
 
 1. imports every ``*.csv`` export in SHOPIFY_DIR through the catalog's real import path;

@@ -1,7 +1,7 @@
 """Roles and what each may do: the one table every permission check reads.
 
-The README's permission matrix is generated from :data:`PERMISSIONS` (``python manage.py
-permission_matrix``) and a test keeps the two equal.
+The permission matrix in docs/guide/team-and-security.md is generated from :data:`PERMISSIONS`
+(``python manage.py permission_matrix``) and a test keeps the two equal.
 """
 
 from django.db import models
@@ -63,7 +63,7 @@ def role_can(role: str, action: Action) -> bool:
 
 
 def permission_matrix_markdown() -> str:
-    """The role × action table for the README."""
+    """The role × action table for docs/guide/team-and-security.md."""
     roles = list(Role)
     header = "| action | " + " | ".join(role.label for role in roles) + " |"
     rule = "| --- | " + " | ".join(":---:" for _ in roles) + " |"

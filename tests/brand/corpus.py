@@ -1,5 +1,5 @@
 """Small synthetic brand corpora for the tests: three made-up brands with clearly different
-voices, generated from a seed (the suite never reads ../shared/data)."""
+voices, generated from a seed (the suite reads no data from outside the repository)."""
 
 from __future__ import annotations
 

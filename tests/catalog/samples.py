@@ -1,4 +1,4 @@
-"""Small CSVs in the formats stores really export (the suite never reads ../shared/data)."""
+"""Small CSVs in the formats stores really export (the suite reads no data from outside the repository)."""
 
 import csv
 import io

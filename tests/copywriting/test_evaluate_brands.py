@@ -37,12 +37,12 @@ def test_attribution_and_generation_on_a_synthetic_corpus(corpus):
     assert float(match["overall"]) >= 0.95
     # Drafts are written from each held-out product's facts in the brand's learned style; on
     # three synthetic brands they are still attributed far above chance (1 in 3). The figures
-    # on real copy are in the README.
+    # on real copy are in docs/benchmarks.md.
     assert float(match["generated"]) >= 0.6
     assert float(match["unsupported"]) == 0.0
     # The synthetic brands are built from fixed sentences of 10+ words, so their training rows
     # share such runs with each other and a draft can meet one outside its exemplars; the
-    # figure on real copy is in the README. Here only its form is checked.
+    # figure on real copy is in docs/benchmarks.md. Here only its form is checked.
     assert 0 <= float(match["copied"]) <= 1
     assert any(line.startswith("Harbor: top1=") for line in lines)
     assert any(line.startswith("Lumen: generated_top1=") for line in lines)
