@@ -1,4 +1,4 @@
-"""Small CSVs in the formats stores really export (the suite reads no data from outside the repository)."""
+"""Small CSVs in the formats stores really export (the suite reads no data from outside it)."""
 
 import csv
 import io

@@ -4,7 +4,7 @@ from apps.workspaces.roles import permission_matrix_markdown
 
 
 class Command(BaseCommand):
-    help = "Print the role × action permission matrix (Markdown) for docs/guide/team-and-security.md."
+    help = "Print the role × action permission matrix (Markdown) for docs/guide."
 
     def handle(self, *args, **options):
         self.stdout.write(permission_matrix_markdown())
