@@ -1,4 +1,4 @@
-"""The only module that imports ``stripe`` (vendor SDKs stay in their adapter: ruff bans it elsewhere).
+"""The only module that imports ``stripe`` (ruff bans the SDK everywhere else).
 
 Small functions over ``stripe.StripeClient`` that take and return plain values, so the rest of
 the app never sees a Stripe object. ``STRIPE_API_BASE`` points the client at another address
