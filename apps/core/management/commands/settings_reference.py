@@ -88,11 +88,13 @@ def _literal(node: ast.expr) -> str | None:
         return None
     if isinstance(node, ast.List | ast.Tuple):
         items = [_literal(item) for item in node.elts]
-        return None if None in items else ",".join(items)  # type: ignore[arg-type]
+        written = [item for item in items if item is not None]
+        return ",".join(written) if len(written) == len(items) else None
     if isinstance(node, ast.Dict):
-        if any(key is None for key in node.keys):
-            return None
-        pairs = [(_literal(k), _literal(v)) for k, v in zip(node.keys, node.values, strict=True)]
+        keys = [key for key in node.keys if key is not None]
+        if len(keys) != len(node.keys):
+            return None  # a ** spread
+        pairs = [(_literal(k), _literal(v)) for k, v in zip(keys, node.values, strict=True)]
         if any(k is None or v is None for k, v in pairs):
             return None
         return ",".join(f"{k}={v}" for k, v in pairs)
