@@ -36,6 +36,9 @@ class NotAllowed(ServiceError):
 class Actor:
     membership: "Membership"
     origin: RequestOrigin = field(default_factory=RequestOrigin)
+    # How the member acted when not in person, e.g. "API key “PIM sync” (atk_3f9a…)": the key's
+    # role is the membership's role, and the trail says which key it was.
+    via: str = ""
 
     @classmethod
     def from_request(cls, request: "HttpRequest", membership: "Membership") -> "Actor":
@@ -69,6 +72,8 @@ class Actor:
 
     def record(self, action: str, *, target: str = "", details: dict[str, Any] | None = None):
         """Write a row of the audit trail in the actor's name."""
+        if self.via:
+            details = {**(details or {}), "via": self.via}
         return trail.record(
             workspace=self.workspace,
             user=self.user,
