@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.billing import selectors, services, stripe_adapter
+from apps.billing import selectors, stripe_adapter
 from apps.billing.errors import WebhookRejected
 from apps.billing.forms import PlanChoiceForm
 from apps.billing.plans import PLANS
+from apps.billing.services import checkout, plan_changes, webhooks
 from apps.core.errors import ServiceError
-from apps.core.trail import RequestOrigin
 from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action, role_can
 
@@ -68,9 +68,8 @@ def billing_checkout(request: WorkspaceRequest) -> HttpResponse:
         messages.error(request, "Choose one of the listed plans.")
         return redirect("billing_overview", slug=request.workspace.slug)
     try:
-        url = services.billing_checkout_start(
-            workspace=request.workspace,
-            actor=request.user,
+        url = checkout.billing_checkout_start(
+            actor=request.actor,
             plan_code=form.cleaned_data["plan"],
             return_url=_billing_url(request),
         )
@@ -84,9 +83,7 @@ def billing_checkout(request: WorkspaceRequest) -> HttpResponse:
 @require_POST
 def billing_portal(request: WorkspaceRequest) -> HttpResponse:
     try:
-        url = services.billing_portal_start(
-            workspace=request.workspace, actor=request.user, return_url=_billing_url(request)
-        )
+        url = checkout.billing_portal_start(actor=request.actor, return_url=_billing_url(request))
     except ServiceError as error:
         messages.error(request, error.message)
         return redirect("billing_overview", slug=request.workspace.slug)
@@ -102,11 +99,8 @@ def billing_plan_select(request: WorkspaceRequest) -> HttpResponse:
         messages.error(request, "Choose one of the listed plans.")
         return redirect("billing_overview", slug=request.workspace.slug)
     try:
-        account = services.billing_plan_assign(
-            workspace=request.workspace,
-            actor=request.user,
-            plan_code=form.cleaned_data["plan"],
-            origin=RequestOrigin.from_request(request),
+        account = plan_changes.billing_plan_select(
+            actor=request.actor, plan_code=form.cleaned_data["plan"]
         )
     except ServiceError as error:
         messages.error(request, error.message)
@@ -129,7 +123,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         logger.warning("Stripe webhook refused: %s", error)
         return HttpResponseBadRequest("Invalid signature or payload.")
     try:
-        outcome = services.stripe_event_process(event=event)
+        outcome = webhooks.stripe_event_process(event=event)
     except Exception:
         # Nothing was kept (one transaction); a 500 makes Stripe deliver the event again.
         logger.exception("Stripe event %s (%s) failed", event.get("id"), event.get("type"))
