@@ -8,7 +8,7 @@ from django.utils import timezone
 from apps.billing.errors import BillingInactive, NoCostEstimate, OutOfCredits
 from apps.billing.models import BillingAccount, CreditEntry, EntryState, SubscriptionStatus
 from apps.billing.plans import PLANS, PlanCode, WorkKind
-from apps.billing.services import accounts, credits, plan_changes
+from apps.billing.services import accounts, batches, credits, plan_changes
 from apps.core.errors import ServiceError
 from tests.billing.support import balance_of, ledger_sum, set_balance
 from tests.factories import WorkspaceFactory
@@ -273,3 +273,17 @@ def test_balance_always_equals_the_ledger(workspace):
     credits.credits_charge(workspace=other, key="i0", kind="copy_variant")
     assert balance_of(workspace) == ledger_sum(workspace) == TRIAL_CREDITS - 2 * IMAGE
     assert balance_of(other) == ledger_sum(other) == TRIAL_CREDITS - 1
+
+
+def test_a_batch_on_an_unlimited_plan_is_never_overage(workspace):
+    """Like a single reservation: recorded at its cost, nothing off the balance, and no
+    overage to report to a Stripe meter that a self-hosted installation does not have."""
+    plan_changes.billing_plan_assign(
+        workspace=workspace, site_admin=None, plan_code=PlanCode.UNLIMITED
+    )
+    held = batches.credits_reserve_batch(
+        workspace=workspace, keys=["a", "b"], kind="image_operation"
+    )
+    assert [(r.cost, r.from_balance, r.overage) for r in held] == [(5, 0, 0), (5, 0, 0)]
+    single = credits.credits_reserve(workspace=workspace, key="c", kind="image_operation")
+    assert (single.cost, single.from_balance, single.overage) == (5, 0, 0)

@@ -67,7 +67,8 @@ def credits_reserve_batch(
                 units=units_each,
                 unit_cost=cost_per_unit,
                 cost=cost_each,
-                overage=cost_each - take,
+                # As for one reservation: work on an unlimited plan is never overage.
+                overage=0 if plan.unlimited else cost_each - take,
                 reference=key[:255],
             )
         )
