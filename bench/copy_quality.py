@@ -129,7 +129,7 @@ def main() -> None:
         celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
 
         from apps.accounts.models import User
-        from apps.billing.services import billing_plan_assign
+        from apps.billing.services.plan_changes import billing_plan_assign
         from apps.catalog import services as catalog
         from apps.catalog.models import Product
         from apps.copywriting import channels, evaluation, generation, prompting
@@ -140,9 +140,7 @@ def main() -> None:
 
         user = User.objects.create_user(email="bench@example.com", password="bench-password")
         workspace = Workspace.objects.create(name="Copy bench", slug="copy-bench")
-        billing_plan_assign(
-            workspace=workspace, actor=user, plan_code="unlimited", by_site_admin=True
-        )
+        billing_plan_assign(workspace=workspace, site_admin=None, plan_code="unlimited")
         started = time.monotonic()
         for path in exports:
             batch = catalog.catalog_import_upload(

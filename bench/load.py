@@ -283,7 +283,7 @@ def main() -> None:
     with bench_environment(database="atelier_bench_load", redis_db=9):
         from apps.accounts.models import User
         from apps.billing.models import BillingAccount
-        from apps.billing.services import billing_account_ensure
+        from apps.billing.services.accounts import billing_account_ensure
         from apps.copywriting.services import CopyBrief, copy_generation_start
         from apps.jobs.models import Job
         from apps.workspaces.models import Membership, Workspace

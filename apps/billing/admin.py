@@ -8,9 +8,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from apps.billing import services
 from apps.billing.models import BillingAccount, CreditEntry, Invoice, StripeEvent, TrialClaim
 from apps.billing.plans import PlanCode
+from apps.billing.services.credits import credits_adjust
+from apps.billing.services.plan_changes import billing_plan_assign
 from apps.core.errors import ServiceError
 from apps.workspaces.admin import TenantAdmin
 
@@ -31,7 +32,7 @@ class BillingAccountForm(forms.ModelForm):
         }
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("adjust_credits") and not (cleaned.get("adjust_reason") or "").strip():
             self.add_error("adjust_reason", "Say why the credits are adjusted.")
         return cleaned
@@ -66,14 +67,14 @@ class BillingAccountAdmin(TenantAdmin):
         workspace = obj.workspace
         try:
             if not change or "plan" in form.changed_data:
-                services.billing_plan_assign(
-                    workspace=workspace, actor=request.user, plan_code=obj.plan, by_site_admin=True
+                billing_plan_assign(
+                    workspace=workspace, site_admin=request.user, plan_code=obj.plan
                 )
             credits = form.cleaned_data.get("adjust_credits")
             if credits:
-                services.credits_adjust(
+                credits_adjust(
                     workspace=workspace,
-                    actor=request.user,
+                    site_admin=request.user,
                     credits=credits,
                     key=f"admin:{request.user.pk}:{timezone.now().isoformat()}",
                     reason=form.cleaned_data["adjust_reason"],

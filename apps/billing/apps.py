@@ -12,7 +12,8 @@ class BillingConfig(AppConfig):
             dashboard,
         )
         from apps.billing.audit_actions import AuditAction
-        from apps.billing.services import billing_account_ensure, seats_check_can_invite
+        from apps.billing.services.accounts import billing_account_open
+        from apps.billing.services.seats import seats_check_can_invite
         from apps.core import trail
         from apps.workspaces import hooks
 
@@ -20,9 +21,7 @@ class BillingConfig(AppConfig):
         dashboard.register()
         # Every workspace opens its account (and trial) as it is created; invitations stop at
         # the plan's seat limit.
-        hooks.on_workspace_created(
-            "billing.account", lambda workspace: billing_account_ensure(workspace=workspace)
-        )
+        hooks.on_workspace_created("billing.account", billing_account_open)
         hooks.guard_invitations(
             "billing.seats",
             lambda workspace, email: seats_check_can_invite(workspace=workspace, email=email),

@@ -52,3 +52,8 @@ class StripeUnavailable(ServiceError):
 
 class WebhookRejected(Exception):
     """A webhook whose signature, timestamp or body is not acceptable (answered with 400)."""
+
+
+class UnknownStripePrice(Exception):
+    """A subscription of ours at a price no plan names: a configuration error. Raised so the
+    event fails (500) and Stripe retries it once STRIPE_PRICE_* is fixed."""

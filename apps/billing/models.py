@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from apps.billing.plans import PlanCode, WorkKind, plan_get
+from apps.billing.plans import Plan, PlanCode, WorkKind, plan_get
 from apps.core.tenancy import TenantModel, TimestampedTenantModel
 
 
@@ -92,7 +92,7 @@ class BillingAccount(TimestampedTenantModel):
         return f"{self.workspace} on {self.plan_obj.name} ({self.get_status_display()})"
 
     @property
-    def plan_obj(self):
+    def plan_obj(self) -> Plan:
         return plan_get(self.plan)
 
 

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from apps.billing import stripe_adapter
 from apps.billing.models import BillingAccount, SubscriptionStatus
 from apps.billing.plans import PlanCode
+from apps.billing.trials import TrialDecision
 from apps.workspaces.models import Workspace
 
 OVERDUE_STATUSES = frozenset({SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID})
 
 
-def billing_account_defaults(workspace: Workspace, *, trial=None) -> dict:
+def upgrade_url(workspace: Workspace) -> str:
+    """Where a refusal sends people to upgrade: the workspace's plans page."""
+    return reverse("billing_pricing", kwargs={"slug": workspace.slug})
+
+
+def billing_account_defaults(
+    workspace: Workspace, *, trial: TrialDecision | None = None
+) -> dict[str, Any]:
     """A new workspace's account: the free trial, counted from the workspace's creation; or,
     when ``trial`` (a ``TrialDecision``) says its creator had theirs, a trial that is already
     over, with the reason."""
@@ -70,7 +80,7 @@ def trial_expired(account: BillingAccount, now: datetime) -> bool:
 def work_refusal(account: BillingAccount, now: datetime | None = None) -> str | None:
     """Why new work may not start on this account, or None. Reading stays allowed always."""
     now = now or timezone.now()
-    if trial_expired(account, now):
+    if trial_expired(account, now) and account.trial_ends_at is not None:
         if account.trial_note:
             return f"This workspace has no free trial: {account.trial_note} Choose a plan to start."
         return (

@@ -1,18 +1,20 @@
-"""Billing reads: the account, seats, credits used, the usage chart, invoices, the banner."""
+"""Billing reads: the account, seats, credits used, the usage chart, invoices, the banner, and
+the lookups the services make (ledger keys, renewals due, overage to report)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.billing import stripe_adapter
 from apps.billing.charts import usage_chart
-from apps.billing.models import BillingAccount, CreditEntry, EntryType, Invoice
+from apps.billing.models import BillingAccount, CreditEntry, EntryState, EntryType, Invoice
 from apps.billing.plans import PAID_PLAN_CODES, PLANS, Plan, PlanCode, plans_for_pricing_table
 from apps.billing.rules import (
     OVERDUE_STATUSES,
@@ -34,7 +36,7 @@ def billing_account_get(*, workspace: Workspace) -> BillingAccount:
     if account is not None:
         return account
     decision = trial_decision(workspace)
-    credits = PLANS[PlanCode.TRIAL].monthly_credits if decision.granted else 0
+    credits = (PLANS[PlanCode.TRIAL].monthly_credits or 0) if decision.granted else 0
     return BillingAccount(
         workspace=workspace,
         credit_balance=credits,
@@ -58,18 +60,68 @@ class SeatUsage:
         return self.limit is not None and self.used >= self.limit
 
 
-def seat_usage(*, workspace: Workspace, plan: Plan) -> SeatUsage:
-    invitations = Invitation.objects.for_workspace(workspace).filter(
+def _open_invitations(workspace: Workspace) -> QuerySet[Invitation]:
+    return Invitation.objects.for_workspace(workspace).filter(
         accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
     )
+
+
+def seat_usage(*, workspace: Workspace, plan: Plan) -> SeatUsage:
+    """Seats taken: members, and open invitations (each holds the seat it would fill)."""
     return SeatUsage(
         members=Membership.objects.for_workspace(workspace).count(),
-        invitations=invitations.count(),
+        invitations=_open_invitations(workspace).count(),
         limit=plan.seats,
     )
 
 
-def _work_entries(workspace: Workspace):
+def invitation_is_open(*, workspace: Workspace, email: str) -> bool:
+    """An open invitation to ``email`` already holds a seat (sending it again takes none)."""
+    return _open_invitations(workspace).filter(email__iexact=email).exists()
+
+
+def work_entry_get(*, workspace: Workspace | int, key: str) -> CreditEntry | None:
+    """The ledger row under ``key`` (a full ledger key, ``work:…``, ``refund:work:…``)."""
+    return CreditEntry.objects.for_workspace(workspace).filter(key=key).first()
+
+
+def accounts_due_for_renewal(*, now: datetime) -> list[int]:
+    """Workspaces whose plan, assigned without Stripe, has come to the end of its period."""
+    return list(
+        BillingAccount.objects.all_workspaces()  # site-wide: the hourly renewal sweep
+        .filter(stripe_subscription_id="", current_period_end__lte=now)
+        .exclude(plan__in=[PlanCode.TRIAL, PlanCode.UNLIMITED])
+        .values_list("workspace_id", flat=True)
+    )
+
+
+def overage_unreported(*, settled_before: datetime, limit: int = 500) -> list[tuple[int, int]]:
+    """``(workspace_id, entry_id)`` of settled overage never reported to Stripe's meter."""
+    return list(
+        CreditEntry.objects.all_workspaces()  # site-wide: the sweep after a broker outage
+        .filter(
+            entry_type=EntryType.DEBIT,
+            state=EntryState.SETTLED,
+            overage__gt=0,
+            overage_reported_at__isnull=True,
+            settled_at__lt=settled_before,
+        )
+        .values_list("workspace_id", "pk")[:limit]
+    )
+
+
+def stripe_customer_holder(*, customer: str, besides: BillingAccount) -> int | None:
+    """The workspace whose account already has this Stripe customer, other than ``besides``."""
+    return (
+        BillingAccount.objects.all_workspaces()  # site-wide: Stripe's ids are global
+        .filter(stripe_customer_id=customer)
+        .exclude(pk=besides.pk)
+        .values_list("workspace_id", flat=True)
+        .first()
+    )
+
+
+def _work_entries(workspace: Workspace) -> QuerySet[CreditEntry]:
     return CreditEntry.objects.for_workspace(workspace).filter(
         entry_type__in=[EntryType.DEBIT, EntryType.REFUND]
     )
@@ -173,7 +225,7 @@ def plan_choices(*, account: BillingAccount) -> list[Plan]:
     return [PLANS[code] for code in (*PAID_PLAN_CODES, PlanCode.UNLIMITED)]
 
 
-def billing_overview(*, workspace: Workspace) -> dict:
+def billing_overview(*, workspace: Workspace) -> dict[str, Any]:
     """Everything the billing page shows."""
     account = billing_account_get(workspace=workspace)
     plan = account.plan_obj
@@ -197,7 +249,7 @@ def billing_overview(*, workspace: Workspace) -> dict:
     }
 
 
-def pricing_table() -> dict:
+def pricing_table() -> dict[str, Any]:
     return {
         "plans": plans_for_pricing_table(),
         "stripe_enabled": stripe_adapter.stripe_configured(),
@@ -207,7 +259,7 @@ def pricing_table() -> dict:
     }
 
 
-def billing_summary(*, workspace: Workspace) -> dict:
+def billing_summary(*, workspace: Workspace) -> dict[str, Any]:
     """The plan card on the owner's and admin's dashboard."""
     account = billing_account_get(workspace=workspace)
     plan = account.plan_obj

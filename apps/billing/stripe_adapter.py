@@ -27,8 +27,13 @@ def stripe_configured() -> bool:
 
 @lru_cache(maxsize=4)
 def _client_for(api_key: str, api_base: str, retries: int) -> stripe.StripeClient:
-    base_addresses = {"api": api_base, "meter_events": api_base} if api_base else None
-    return stripe.StripeClient(api_key, base_addresses=base_addresses, max_network_retries=retries)
+    if not api_base:
+        return stripe.StripeClient(api_key, max_network_retries=retries)
+    return stripe.StripeClient(
+        api_key,
+        base_addresses={"api": api_base, "meter_events": api_base},
+        max_network_retries=retries,
+    )
 
 
 def _client() -> stripe.StripeClient:

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from apps.accounts.models import User
+from apps.accounts.selectors import user_verified_emails
 from apps.billing.models import TrialClaim
 from apps.workspaces.models import Workspace
 
@@ -37,8 +38,6 @@ def trial_policy() -> str:
 
 def _company_domain(user: User) -> str:
     """The domain of the creator's verified address, unless it is a public mail provider."""
-    from apps.accounts.selectors import user_verified_emails
-
     if not settings.BILLING_TRIAL_ONE_PER_EMAIL_DOMAIN:
         return ""
     shared = {d.lower() for d in settings.BILLING_TRIAL_SHARED_EMAIL_DOMAINS}

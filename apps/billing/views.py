@@ -2,6 +2,7 @@
 Stripe webhook."""
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,14 +12,14 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.billing import selectors, services, stripe_adapter
+from apps.billing import selectors, stripe_adapter
 from apps.billing.errors import WebhookRejected
 from apps.billing.forms import PlanChoiceForm
-from apps.billing.plans import PLANS
+from apps.billing.services import checkout, plan_changes, webhooks
 from apps.core.errors import ServiceError
-from apps.core.trail import RequestOrigin
+from apps.core.views import act
 from apps.workspaces.access import WorkspaceRequest, workspace_view
-from apps.workspaces.roles import Action, role_can
+from apps.workspaces.roles import Action
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +30,27 @@ CHECKOUT_MESSAGES = {
 }
 
 
-def _billing_url(request: HttpRequest) -> str:
+def _billing_url(request: WorkspaceRequest) -> str:
     return request.build_absolute_uri(
         reverse("billing_overview", kwargs={"slug": request.workspace.slug})
     )
 
 
-def _to_stripe(url: str) -> HttpResponse:
+def _plan_chosen(request: WorkspaceRequest) -> str:
+    """The plan a plan button posted, or a refusal act()/_to_stripe shows like a service's."""
+    form = PlanChoiceForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError("Choose one of the listed plans.", field="plan")
+    return form.cleaned_data["plan"]
+
+
+def _to_stripe(request: WorkspaceRequest, start: Callable[[], str]) -> HttpResponse:
+    """Send the person to the Stripe page ``start`` opens; its refusal goes back to billing."""
+    try:
+        url = start()
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("billing_overview", slug=request.workspace.slug)
     # 303: the browser follows a POST's redirect with a GET.
     return HttpResponse(status=303, headers={"Location": url})
 
@@ -56,64 +71,46 @@ def billing_overview(request: WorkspaceRequest) -> HttpResponse:
 def billing_pricing(request: WorkspaceRequest) -> HttpResponse:
     context = selectors.pricing_table()
     context["account"] = selectors.billing_account_get(workspace=request.workspace)
-    context["may_manage_billing"] = role_can(request.membership.role, Action.MANAGE_BILLING)
+    context["may_manage_billing"] = request.actor.can(Action.MANAGE_BILLING)
     return render(request, "billing/pricing.html", context)
 
 
 @workspace_view(Action.MANAGE_BILLING)
 @require_POST
 def billing_checkout(request: WorkspaceRequest) -> HttpResponse:
-    form = PlanChoiceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose one of the listed plans.")
-        return redirect("billing_overview", slug=request.workspace.slug)
-    try:
-        url = services.billing_checkout_start(
-            workspace=request.workspace,
-            actor=request.user,
-            plan_code=form.cleaned_data["plan"],
-            return_url=_billing_url(request),
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-        return redirect("billing_overview", slug=request.workspace.slug)
-    return _to_stripe(url)
+    return _to_stripe(
+        request,
+        lambda: checkout.billing_checkout_start(
+            actor=request.actor, plan_code=_plan_chosen(request), return_url=_billing_url(request)
+        ),
+    )
 
 
 @workspace_view(Action.MANAGE_BILLING)
 @require_POST
 def billing_portal(request: WorkspaceRequest) -> HttpResponse:
-    try:
-        url = services.billing_portal_start(
-            workspace=request.workspace, actor=request.user, return_url=_billing_url(request)
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-        return redirect("billing_overview", slug=request.workspace.slug)
-    return _to_stripe(url)
+    return _to_stripe(
+        request,
+        lambda: checkout.billing_portal_start(
+            actor=request.actor, return_url=_billing_url(request)
+        ),
+    )
 
 
 @workspace_view(Action.MANAGE_BILLING)
 @require_POST
 def billing_plan_select(request: WorkspaceRequest) -> HttpResponse:
     """Self-hosted mode: a billing manager puts the workspace on a plan; nothing is charged."""
-    form = PlanChoiceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose one of the listed plans.")
-        return redirect("billing_overview", slug=request.workspace.slug)
-    try:
-        account = services.billing_plan_assign(
-            workspace=request.workspace,
-            actor=request.user,
-            plan_code=form.cleaned_data["plan"],
-            origin=RequestOrigin.from_request(request),
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        plan_name = PLANS[account.plan].name
-        messages.success(request, f"{request.workspace.name} is now on the {plan_name} plan.")
-    return redirect("billing_overview", slug=request.workspace.slug)
+    return act(
+        request,
+        lambda: plan_changes.billing_plan_select(
+            actor=request.actor, plan_code=_plan_chosen(request)
+        ),
+        success=lambda account: (
+            f"{request.workspace.name} is now on the {account.plan_obj.name} plan."
+        ),
+        then="billing_overview",
+    )
 
 
 @csrf_exempt  # Stripe cannot send our CSRF token; the signature is the proof instead.
@@ -129,7 +126,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         logger.warning("Stripe webhook refused: %s", error)
         return HttpResponseBadRequest("Invalid signature or payload.")
     try:
-        outcome = services.stripe_event_process(event=event)
+        outcome = webhooks.stripe_event_process(event=event)
     except Exception:
         # Nothing was kept (one transaction); a 500 makes Stripe deliver the event again.
         logger.exception("Stripe event %s (%s) failed", event.get("id"), event.get("type"))

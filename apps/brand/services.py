@@ -559,7 +559,7 @@ def material_upload_confirm(
 def profile_train(*, workspace: Workspace, actor: User | None, profile_id: int) -> ProfileVersion:
     """Start training a new version (a job). Refused with too little material (saying how
     much more is needed), while a version is training, or without credits."""
-    from apps.billing.services import credits_check_can_start
+    from apps.billing.services.credits import credits_check_can_start
     from apps.jobs.services import job_create
 
     profile = _profile_locked(workspace, profile_id)
@@ -594,7 +594,7 @@ def profile_train(*, workspace: Workspace, actor: User | None, profile_id: int) 
 
 def profile_version_train(*, workspace: Workspace, version_id: int) -> ProfileVersion:
     """The training job's work: train, store, activate, charge once. Safe to run twice."""
-    from apps.billing.services import credits_release, credits_reserve, credits_settle
+    from apps.billing.services.credits import credits_release, credits_reserve, credits_settle
 
     version = (
         ProfileVersion.objects.for_workspace(workspace)

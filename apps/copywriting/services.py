@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.billing import services as billing
 from apps.billing.errors import BillingRefusal
+from apps.billing.services import credits as billing
 from apps.brand.models import ProfileVersion
 from apps.brand.selectors import profile_default
 from apps.brand.services import brand_material_add_approved, brand_profile_active_version

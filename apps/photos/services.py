@@ -21,10 +21,10 @@ from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 
 from apps.accounts.models import User
-from apps.billing import services as billing
-from apps.billing.batches import credits_reserve_batch
 from apps.billing.errors import BillingRefusal
 from apps.billing.plans import WorkKind
+from apps.billing.services import credits as billing
+from apps.billing.services.batches import credits_reserve_batch
 from apps.brand.lighting_selectors import lighting_profile_active
 from apps.brand.models import LightingProfile
 from apps.catalog.models import Product, ProductImage

@@ -5,7 +5,7 @@ from apps.core.trail import RequestOrigin
 from apps.workspaces import services
 from apps.workspaces.actors import Actor
 from apps.workspaces.models import Membership
-from tests.factories import MembershipFactory, actor_for
+from tests.factories import MembershipFactory, UserFactory, actor_for
 
 pytestmark = pytest.mark.django_db
 
@@ -59,11 +59,16 @@ def test_the_client_address_honours_only_trusted_proxies(
 
 def test_plan_changes_and_credit_adjustments_are_recorded(workspace, owner):
     from apps.audit.models import AuditEvent
-    from apps.billing import services as billing
+    from apps.billing.services.credits import credits_adjust
+    from apps.billing.services.plan_changes import billing_plan_select
 
-    billing.billing_plan_assign(workspace=workspace, actor=owner, plan_code="growth")
-    billing.credits_adjust(
-        workspace=workspace, actor=owner, credits=50, key="goodwill-1", reason="Goodwill"
+    billing_plan_select(actor=actor_for(workspace, owner), plan_code="growth")
+    credits_adjust(
+        workspace=workspace,
+        site_admin=UserFactory(is_staff=True),
+        credits=50,
+        key="goodwill-1",
+        reason="Goodwill",
     )
     events = AuditEvent.objects.for_workspace(workspace).order_by("id")
     assert [(e.action, e.target) for e in events] == [

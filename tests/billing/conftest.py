@@ -14,8 +14,8 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from apps.billing import services
 from apps.billing.models import BillingAccount, SubscriptionStatus
+from apps.billing.services import accounts
 from tests.billing.support import (
     PRICES,
     WEBHOOK_SECRET,
@@ -107,7 +107,7 @@ def subscribed(workspace, stripe_on):
         status: str = SubscriptionStatus.ACTIVE,
         balance: int | None = None,
     ) -> BillingAccount:
-        account = services.billing_account_ensure(workspace=workspace)
+        account = accounts.billing_account_ensure(workspace=workspace)
         BillingAccount.objects.for_workspace(workspace).filter(pk=account.pk).update(
             plan=plan,
             status=status,

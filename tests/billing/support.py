@@ -10,8 +10,8 @@ from typing import Any
 import stripe
 from django.db.models import Sum
 
-from apps.billing import services
 from apps.billing.models import BillingAccount, CreditEntry
+from apps.billing.services import accounts, credits
 
 WEBHOOK_SECRET = "whsec_test_secret"
 PRICES = {
@@ -176,12 +176,12 @@ def sign(payload: str, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = 
 
 def set_balance(workspace, balance: int) -> None:
     """Bring the balance to ``balance`` through the ledger (so balance == sum of the ledger)."""
-    account = services.billing_account_ensure(workspace=workspace)
+    account = accounts.billing_account_ensure(workspace=workspace)
     delta = balance - account.credit_balance
     if delta:
-        services.credits_adjust(
+        credits.credits_adjust(
             workspace=workspace,
-            actor=None,
+            site_admin=None,
             credits=delta,
             key=f"test-{time.monotonic_ns()}",
             reason="test setup",

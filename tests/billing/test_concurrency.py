@@ -5,9 +5,9 @@ from collections import Counter
 
 import pytest
 
-from apps.billing import services
 from apps.billing.errors import OutOfCredits
 from apps.billing.models import CreditEntry, EntryType
+from apps.billing.services import credits
 from tests.billing.concurrency import run_in_threads
 from tests.billing.support import balance_of, ledger_sum, set_balance
 from tests.factories import WorkspaceFactory
@@ -26,7 +26,7 @@ def test_parallel_debits_stop_exactly_at_zero():
         outcome = Counter()
         for i in range(attempts_per_thread):
             try:
-                services.credits_charge(workspace=workspace, key=f"t{n}-i{i}", kind="copy_variant")
+                credits.credits_charge(workspace=workspace, key=f"t{n}-i{i}", kind="copy_variant")
                 outcome["charged"] += 1
             except OutOfCredits:
                 outcome["refused"] += 1
@@ -50,7 +50,7 @@ def test_mixed_costs_in_parallel_never_overspend():
         spent = 0
         for i in range(6):
             try:
-                reservation = services.credits_reserve(
+                reservation = credits.credits_reserve(
                     workspace=workspace, key=f"t{n}-i{i}", kind=kind
                 )
                 spent += reservation.from_balance
@@ -72,7 +72,7 @@ def test_the_same_item_retried_by_many_workers_is_charged_once():
     set_balance(workspace, 100)
 
     def work(n: int):
-        return services.credits_charge(
+        return credits.credits_charge(
             workspace=workspace, key="job-1:item-1", kind="image_operation"
         )
 
@@ -87,7 +87,7 @@ def test_parallel_first_use_opens_one_account_with_one_trial_grant():
     workspace = WorkspaceFactory()
 
     def work(n: int):
-        return services.credits_charge(workspace=workspace, key=f"k{n}", kind="copy_variant")
+        return credits.credits_charge(workspace=workspace, key=f"k{n}", kind="copy_variant")
 
     results = run_in_threads(work)
     assert not [r for r in results if isinstance(r, Exception)], results

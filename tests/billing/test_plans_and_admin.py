@@ -8,13 +8,13 @@ from django.core.management.base import SystemCheckError
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.billing import services
 from apps.billing.charts import usage_chart
 from apps.billing.models import BillingAccount, CreditEntry
 from apps.billing.plans import PLANS, PlanCode, WorkKind, plan_for_price
 from apps.billing.rules import add_month
+from apps.billing.services import accounts, credits, plan_changes
 from tests.billing.support import balance_of, ledger_sum
-from tests.factories import UserFactory
+from tests.factories import UserFactory, actor_for
 
 pytestmark = pytest.mark.django_db
 
@@ -40,14 +40,14 @@ def test_add_month_keeps_the_day_or_takes_the_last():
 
 
 def test_self_hosted_periods_renew_with_fresh_credits_once(workspace, owner):
-    services.billing_plan_assign(workspace=workspace, actor=owner, plan_code=PlanCode.STARTER)
-    services.credits_charge(workspace=workspace, key="a", kind="copy_variant", units=100)
+    plan_changes.billing_plan_select(actor=actor_for(workspace, owner), plan_code=PlanCode.STARTER)
+    credits.credits_charge(workspace=workspace, key="a", kind="copy_variant", units=100)
     account = BillingAccount.objects.for_workspace(workspace).get()
     old_end = account.current_period_end
     later = old_end + timedelta(minutes=1)
 
-    assert services.billing_renew_periods(now=later) == 1
-    assert services.billing_renew_periods(now=later) == 0
+    assert plan_changes.billing_renew_periods(now=later) == 1
+    assert plan_changes.billing_renew_periods(now=later) == 0
     account.refresh_from_db()
     assert (account.current_period_start, account.current_period_end) == (
         old_end,
@@ -58,17 +58,17 @@ def test_self_hosted_periods_renew_with_fresh_credits_once(workspace, owner):
 
 
 def test_renewal_skips_trials_unlimited_and_stripe_billed(workspace, other_workspace, owner):
-    services.billing_account_ensure(workspace=workspace)  # trial
-    services.billing_plan_assign(
-        workspace=other_workspace, actor=None, plan_code=PlanCode.UNLIMITED, by_site_admin=True
+    accounts.billing_account_ensure(workspace=workspace)  # trial
+    plan_changes.billing_plan_assign(
+        workspace=other_workspace, site_admin=None, plan_code=PlanCode.UNLIMITED
     )
-    assert services.billing_renew_periods(now=timezone.now() + timedelta(days=90)) == 0
+    assert plan_changes.billing_renew_periods(now=timezone.now() + timedelta(days=90)) == 0
 
 
 def test_site_admin_assigns_unlimited_in_the_admin(client, workspace):
     admin_user = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(admin_user)
-    account = services.billing_account_ensure(workspace=workspace)
+    account = accounts.billing_account_ensure(workspace=workspace)
     response = client.post(
         reverse("admin:billing_billingaccount_change", args=[account.pk]),
         {"plan": PlanCode.UNLIMITED, "adjust_credits": "", "adjust_reason": ""},
@@ -76,13 +76,13 @@ def test_site_admin_assigns_unlimited_in_the_admin(client, workspace):
     assert response.status_code == 302, response.content.decode()[:2000]
     account.refresh_from_db()
     assert account.plan == PlanCode.UNLIMITED
-    assert services.credits_check_can_start(workspace=workspace, kind="training_run", units=50)
+    assert credits.credits_check_can_start(workspace=workspace, kind="training_run", units=50)
 
 
 def test_site_admin_adjusts_credits_through_the_ledger(client, workspace):
     admin_user = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(admin_user)
-    account = services.billing_account_ensure(workspace=workspace)
+    account = accounts.billing_account_ensure(workspace=workspace)
     response = client.post(
         reverse("admin:billing_billingaccount_change", args=[account.pk]),
         {"plan": PlanCode.TRIAL, "adjust_credits": "250", "adjust_reason": "Support goodwill"},
@@ -96,7 +96,7 @@ def test_site_admin_adjusts_credits_through_the_ledger(client, workspace):
 def test_admin_lists_open(client, workspace):
     admin_user = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(admin_user)
-    services.credits_charge(workspace=workspace, key="a", kind="copy_variant")
+    credits.credits_charge(workspace=workspace, key="a", kind="copy_variant")
     for model in ("billingaccount", "creditentry", "invoice", "stripeevent"):
         assert client.get(reverse(f"admin:billing_{model}_changelist")).status_code == 200
 

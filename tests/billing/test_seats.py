@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.billing import services
 from apps.billing.errors import SeatLimitReached
 from apps.billing.plans import PlanCode
+from apps.billing.services import plan_changes, seats
 from apps.workspaces import services as workspace_services
 from apps.workspaces.models import Invitation
 from tests.factories import InvitationFactory, MembershipFactory, actor_for
@@ -67,14 +67,16 @@ def test_expired_and_revoked_invitations_free_their_seat(workspace, owner):
 def test_a_bigger_plan_has_more_seats_and_unlimited_has_no_limit(workspace, owner):
     for n in range(2):
         invite(workspace, owner, f"t{n}@example.com")
-    services.billing_plan_assign(workspace=workspace, actor=owner, plan_code=PlanCode.GROWTH)
+    plan_changes.billing_plan_select(actor=actor_for(workspace, owner), plan_code=PlanCode.GROWTH)
     for n in range(7):
         invite(workspace, owner, f"g{n}@example.com")
     with pytest.raises(SeatLimitReached, match="Growth plan includes 10 seats"):
         invite(workspace, owner, "one-more@example.com")
-    services.billing_plan_assign(workspace=workspace, actor=owner, plan_code=PlanCode.UNLIMITED)
+    plan_changes.billing_plan_select(
+        actor=actor_for(workspace, owner), plan_code=PlanCode.UNLIMITED
+    )
     invite(workspace, owner, "one-more@example.com")
-    services.seats_check_can_invite(workspace=workspace)
+    seats.seats_check_can_invite(workspace=workspace)
 
 
 def test_the_members_page_shows_the_refusal(client, workspace, owner):

@@ -7,12 +7,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.billing import services
 from apps.billing.errors import StripeUnavailable
 from apps.billing.models import BillingAccount, CreditEntry
 from apps.billing.plans import PlanCode
+from apps.billing.services import accounts, checkout, credits, overage, plan_changes
 from apps.core.errors import ServiceError
 from tests.billing.support import balance_of, ledger_sum, set_balance
+from tests.factories import actor_for
 
 pytestmark = pytest.mark.django_db
 
@@ -62,10 +63,10 @@ def test_checkout_sends_customer_price_urls_and_the_workspace(client, workspace,
 
 
 def test_starter_has_no_overage_line_and_reuses_the_customer(workspace, owner, stripe_on):
-    services.billing_account_ensure(workspace=workspace)
+    accounts.billing_account_ensure(workspace=workspace)
     BillingAccount.objects.for_workspace(workspace).update(stripe_customer_id="cus_known")
-    services.billing_checkout_start(
-        workspace=workspace, actor=owner, plan_code="starter", return_url="https://a.test/b/"
+    checkout.billing_checkout_start(
+        actor=actor_for(workspace, owner), plan_code="starter", return_url="https://a.test/b/"
     )
     assert stripe_on.sent("/v1/customers") == []
     session = stripe_on.sent("/v1/checkout/sessions")[0]
@@ -103,8 +104,8 @@ def test_plan_change_portal_flow_names_the_subscription_item_and_price(
     workspace, owner, subscribed, stripe_on
 ):
     subscribed("starter")
-    services.billing_checkout_start(
-        workspace=workspace, actor=owner, plan_code="scale", return_url="https://a.test/b/"
+    checkout.billing_checkout_start(
+        actor=actor_for(workspace, owner), plan_code="scale", return_url="https://a.test/b/"
     )
     assert stripe_on.sent("/v1/checkout/sessions") == []
     sent = stripe_on.sent("/v1/billing_portal/sessions")[0]
@@ -118,7 +119,7 @@ def test_plan_change_portal_flow_names_the_subscription_item_and_price(
 
 def test_portal_without_a_customer_is_refused_without_calling_stripe(workspace, owner, stripe_on):
     with pytest.raises(ServiceError, match="choose a plan first"):
-        services.billing_portal_start(workspace=workspace, actor=owner, return_url="https://a/")
+        checkout.billing_portal_start(actor=actor_for(workspace, owner), return_url="https://a/")
     assert stripe_on.requests == []
 
 
@@ -138,12 +139,12 @@ def test_stripe_failing_is_a_plain_message_and_nothing_changes(client, workspace
 def test_a_plan_without_a_price_is_not_sold(workspace, owner, stripe_on, settings):
     settings.STRIPE_PRICE_SCALE = ""
     with pytest.raises(ServiceError, match="STRIPE_PRICE_SCALE is not set"):
-        services.billing_checkout_start(
-            workspace=workspace, actor=owner, plan_code="scale", return_url="https://a/"
+        checkout.billing_checkout_start(
+            actor=actor_for(workspace, owner), plan_code="scale", return_url="https://a/"
         )
     with pytest.raises(ServiceError, match="not a plan you can subscribe to"):
-        services.billing_checkout_start(
-            workspace=workspace, actor=owner, plan_code="unlimited", return_url="https://a/"
+        checkout.billing_checkout_start(
+            actor=actor_for(workspace, owner), plan_code="unlimited", return_url="https://a/"
         )
     assert stripe_on.requests == []
 
@@ -153,12 +154,12 @@ def test_overage_is_reported_to_the_meter_after_commit_and_withdrawn_on_refund(
 ):
     subscribed("growth", balance=2)
     with django_capture_on_commit_callbacks(execute=True):
-        reservation = services.credits_reserve(
+        reservation = credits.credits_reserve(
             workspace=workspace, key="img-1", kind="image_operation"
         )
         assert (reservation.from_balance, reservation.overage) == (2, 3)
         assert stripe_on.requests == []  # nothing is billed for a mere reservation
-        services.credits_settle(workspace=workspace, key="img-1")
+        credits.credits_settle(workspace=workspace, key="img-1")
         assert stripe_on.requests == []  # ... nor before the transaction commits
     entry = CreditEntry.objects.for_workspace(workspace).get(key="work:img-1")
     assert stripe_on.sent("/v1/billing/meter_events") == [
@@ -174,10 +175,10 @@ def test_overage_is_reported_to_the_meter_after_commit_and_withdrawn_on_refund(
     assert balance_of(workspace) == 0 == ledger_sum(workspace)
 
     # Reporting again (a redelivered task) sends nothing.
-    assert not services.credits_report_overage(workspace_id=workspace.pk, entry_id=entry.pk)
+    assert not overage.credits_report_overage(workspace_id=workspace.pk, entry_id=entry.pk)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.credits_refund(workspace=workspace, key="img-1", reason="failed")
+        credits.credits_refund(workspace=workspace, key="img-1", reason="failed")
     assert stripe_on.sent("/v1/billing/meter_event_adjustments") == [
         {
             "event_name": "atelier_credits",
@@ -191,7 +192,7 @@ def test_overage_is_reported_to_the_meter_after_commit_and_withdrawn_on_refund(
 def test_no_overage_without_a_plan_that_allows_it(workspace, subscribed, stripe_on):
     subscribed("starter", balance=2)
     with pytest.raises(Exception, match="Not enough credits"):
-        services.credits_reserve(workspace=workspace, key="img-1", kind="image_operation")
+        credits.credits_reserve(workspace=workspace, key="img-1", kind="image_operation")
     assert stripe_on.requests == []
     assert balance_of(workspace) == 2
 
@@ -199,16 +200,16 @@ def test_no_overage_without_a_plan_that_allows_it(workspace, subscribed, stripe_
 def test_a_failed_meter_report_is_retried_by_the_sweep(workspace, subscribed, stripe_on):
     subscribed("growth", balance=0)
     stripe_on.fail["/v1/billing/meter_events"] = 500
-    services.credits_reserve(workspace=workspace, key="c1", kind="copy_variant")
-    services.credits_settle(workspace=workspace, key="c1")  # its on-commit report is lost
+    credits.credits_reserve(workspace=workspace, key="c1", kind="copy_variant")
+    credits.credits_settle(workspace=workspace, key="c1")  # its on-commit report is lost
     entry = CreditEntry.objects.for_workspace(workspace).get(key="work:c1")
     with pytest.raises(StripeUnavailable):
-        services.credits_report_overage(workspace_id=workspace.pk, entry_id=entry.pk)
+        overage.credits_report_overage(workspace_id=workspace.pk, entry_id=entry.pk)
     CreditEntry.objects.for_workspace(workspace).filter(pk=entry.pk).update(
         settled_at=timezone.now() - timedelta(hours=1)
     )
     del stripe_on.fail["/v1/billing/meter_events"]
-    assert services.credits_report_pending_overage() == 1
+    assert overage.credits_report_pending_overage() == 1
     assert len(stripe_on.sent("/v1/billing/meter_events")) >= 1
     entry.refresh_from_db()
     assert entry.overage_reported_at is not None
@@ -216,16 +217,16 @@ def test_a_failed_meter_report_is_retried_by_the_sweep(workspace, subscribed, st
 
 def test_self_hosted_never_calls_stripe(workspace, owner, fake_stripe):
     set_balance(workspace, 0)
-    services.billing_plan_assign(workspace=workspace, actor=owner, plan_code="growth")
+    plan_changes.billing_plan_select(actor=actor_for(workspace, owner), plan_code="growth")
     for n in range(3):
-        services.credits_charge(workspace=workspace, key=f"k{n}", kind="copy_variant")
+        credits.credits_charge(workspace=workspace, key=f"k{n}", kind="copy_variant")
     assert fake_stripe.requests == []
 
 
 def test_the_tests_cannot_reach_stripe_itself(workspace, owner, stripe_on, settings):
     settings.STRIPE_API_BASE = ""  # Stripe's real address
     with pytest.raises(StripeUnavailable):
-        services.billing_checkout_start(
-            workspace=workspace, actor=owner, plan_code="growth", return_url="https://a/"
+        checkout.billing_checkout_start(
+            actor=actor_for(workspace, owner), plan_code="growth", return_url="https://a/"
         )
     assert stripe_on.requests == []

@@ -5,9 +5,9 @@ collect as many as they liked."""
 import pytest
 from django.urls import reverse
 
-from apps.billing import services
 from apps.billing.errors import BillingInactive
 from apps.billing.models import BillingAccount, CreditEntry, TrialClaim
+from apps.billing.services import credits
 from apps.workspaces.services import workspace_create
 from tests.billing.concurrency import run_in_threads
 from tests.factories import UserFactory
@@ -26,12 +26,12 @@ def test_a_second_workspace_of_the_same_person_has_no_trial(client, db):
     assert balance(second) == 0 and balance(third) == 0
     assert not CreditEntry.objects.for_workspace(second).filter(key="trial").exists()
     with pytest.raises(BillingInactive) as refused:
-        services.credits_check_can_start(workspace=second, kind="copy_variant")
+        credits.credits_check_can_start(workspace=second, kind="copy_variant")
     assert "no free trial" in refused.value.message
     assert "ada@acme.example already used their free trial (workspace “Acme”)" in (
         refused.value.message
     )
-    services.credits_check_can_start(workspace=first, kind="copy_variant")  # still works
+    credits.credits_check_can_start(workspace=first, kind="copy_variant")  # still works
 
     client.force_login(person)
     page = client.get(reverse("billing_overview", kwargs={"slug": second.slug})).content.decode()

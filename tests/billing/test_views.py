@@ -8,11 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.billing import services
 from apps.billing.errors import OutOfCredits
 from apps.billing.http import payment_required, payment_required_on_refusal
 from apps.billing.models import BillingAccount, CreditEntry, SubscriptionStatus
 from apps.billing.plans import PlanCode
+from apps.billing.services import accounts, credits
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +32,8 @@ def assert_csp_clean(html: str) -> None:
 
 
 def test_owner_sees_plan_seats_credits_and_the_chart(client, workspace, owner):
-    services.credits_charge(workspace=workspace, key="a", kind="image_operation", units=2)
-    services.credits_charge(workspace=workspace, key="b", kind="copy_variant", units=3)
+    credits.credits_charge(workspace=workspace, key="a", kind="image_operation", units=2)
+    credits.credits_charge(workspace=workspace, key="b", kind="copy_variant", units=3)
     client.force_login(owner)
     response = client.get(url("billing_overview", workspace))
     assert response.status_code == 200
@@ -137,7 +137,7 @@ def test_owner_may_not_pick_a_plan_when_stripe_bills(client, workspace, owner, s
 
 
 def test_banner_shows_past_due_with_the_grace_period(client, workspace, owner):
-    services.billing_account_ensure(workspace=workspace)
+    accounts.billing_account_ensure(workspace=workspace)
     BillingAccount.objects.for_workspace(workspace).update(
         plan=PlanCode.STARTER,
         status=SubscriptionStatus.PAST_DUE,
@@ -156,7 +156,7 @@ def test_banner_shows_past_due_with_the_grace_period(client, workspace, owner):
 
 
 def test_cancelled_workspace_keeps_read_access(client, workspace, owner):
-    services.billing_account_ensure(workspace=workspace)
+    accounts.billing_account_ensure(workspace=workspace)
     BillingAccount.objects.for_workspace(workspace).update(
         plan=PlanCode.STARTER, status=SubscriptionStatus.CANCELED
     )
@@ -205,7 +205,7 @@ def test_pricing_with_stripe_shows_prices_and_checkout_buttons(client, workspace
 
 
 def test_ledger_lists_work_by_kind(client, workspace, owner):
-    services.credits_charge(workspace=workspace, key="item-9", kind="image_operation", units=2)
+    credits.credits_charge(workspace=workspace, key="item-9", kind="image_operation", units=2)
     client.force_login(owner)
     html = client.get(url("billing_overview", workspace)).content.decode()
     assert "Work: image operation × 2" in html

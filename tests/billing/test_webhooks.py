@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.billing import services
 from apps.billing.errors import BillingInactive
 from apps.billing.models import (
     BillingAccount,
@@ -17,6 +16,7 @@ from apps.billing.models import (
     SubscriptionStatus,
 )
 from apps.billing.plans import PlanCode
+from apps.billing.services import accounts, credits, webhooks
 from tests.billing.support import (
     balance_of,
     invoice_obj,
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def customer(workspace, stripe_on):
     """The workspace as Checkout leaves it: a Stripe customer, still on the trial."""
-    account = services.billing_account_ensure(workspace=workspace)
+    account = accounts.billing_account_ensure(workspace=workspace)
     BillingAccount.objects.for_workspace(workspace).filter(pk=account.pk).update(
         stripe_customer_id="cus_A"
     )
@@ -165,7 +165,7 @@ def test_a_body_that_is_not_an_event_is_refused(post_event, stripe_on, db):
 @pytest.mark.parametrize("signature", ["", "t=1700000000,v1=" + "0" * 64])
 def test_a_body_that_is_not_utf8_is_refused_with_400(client, stripe_on, workspace, signature):
     """The probe: an unsigned body that is not valid UTF-8 made the webhook answer 500."""
-    services.billing_account_ensure(workspace=workspace)
+    accounts.billing_account_ensure(workspace=workspace)
     before = snapshot(workspace)
     response = client.post(
         "/billing/stripe/webhook/",
@@ -193,8 +193,8 @@ def test_a_checkout_naming_another_workspaces_customer_is_recorded_not_applied(
     workspace, other_workspace, stripe_on, post_event, caplog
 ):
     """The probe: such a checkout answered 500 on every retry (the unique customer id)."""
-    services.billing_account_ensure(workspace=workspace)
-    services.billing_account_ensure(workspace=other_workspace)
+    accounts.billing_account_ensure(workspace=workspace)
+    accounts.billing_account_ensure(workspace=other_workspace)
     BillingAccount.objects.for_workspace(other_workspace).update(stripe_customer_id="cus_B")
     before, other_before = snapshot(workspace), snapshot(other_workspace)[:6]
     event = make_event("checkout.session.completed", checkout_session(workspace, "cus_B"))
@@ -252,7 +252,7 @@ PERIOD_2 = {"period_start": 1_780_000_000 + MONTH, "period_end": 1_780_000_000 +
 def test_each_monthly_invoice_grants_a_fresh_period(workspace, customer, post_event):
     first = invoice_obj(customer=customer, invoice_id="in_1", **PERIOD_1)
     post_event(make_event("invoice.paid", first))
-    services.credits_charge(workspace=workspace, key="a", kind="image_operation", units=10)
+    credits.credits_charge(workspace=workspace, key="a", kind="image_operation", units=10)
     assert balance_of(workspace) == 2_000 - 50
     second = invoice_obj(customer=customer, invoice_id="in_2", **PERIOD_2)
     post_event(make_event("invoice.paid", second))
@@ -263,7 +263,7 @@ def test_a_late_invoice_for_an_earlier_period_grants_nothing(workspace, customer
     """The probe: a late invoice.paid for an earlier period took 6,000 back up to 10,000."""
     later = invoice_obj(customer=customer, invoice_id="in_2", price="price_growth", **PERIOD_2)
     assert post_event(make_event("invoice.paid", later)).status_code == 200
-    services.credits_charge(workspace=workspace, key="a", kind="copy_variant", units=4_000)
+    credits.credits_charge(workspace=workspace, key="a", kind="copy_variant", units=4_000)
     assert balance_of(workspace) == 6_000
     earlier = invoice_obj(customer=customer, invoice_id="in_1", price="price_growth", **PERIOD_1)
     response = post_event(make_event("invoice.paid", earlier))
@@ -281,7 +281,7 @@ def test_a_late_invoice_for_an_earlier_period_grants_nothing(workspace, customer
 
 def test_an_upgrade_invoice_tops_up_to_the_new_plan(workspace, customer, post_event):
     post_event(make_event("invoice.paid", invoice_obj(customer=customer, invoice_id="in_1")))
-    services.credits_charge(workspace=workspace, key="a", kind="copy_variant", units=500)
+    credits.credits_charge(workspace=workspace, key="a", kind="copy_variant", units=500)
     upgrade = invoice_obj(
         customer=customer,
         invoice_id="in_2",
@@ -392,7 +392,7 @@ def test_a_late_update_does_not_revive_a_deleted_subscription(workspace, custome
     assert account.status == SubscriptionStatus.CANCELED
     # Cancelled keeps read access; new work is refused.
     with pytest.raises(BillingInactive):
-        services.credits_check_can_start(workspace=workspace, kind="copy_variant")
+        credits.credits_check_can_start(workspace=workspace, kind="copy_variant")
 
 
 def test_an_old_subscription_ending_does_not_cancel_the_new_one(workspace, customer, post_event):
@@ -428,7 +428,7 @@ def test_payment_failed_starts_the_grace_period_and_paid_ends_it(workspace, cust
     assert account.status == SubscriptionStatus.PAST_DUE
     assert account.past_due_since is not None
     # Inside the grace period work continues.
-    services.credits_check_can_start(workspace=workspace, kind="copy_variant")
+    credits.credits_check_can_start(workspace=workspace, kind="copy_variant")
     # A stale "active" update from before the failure does not clear it.
     post_event(
         make_event(
@@ -456,7 +456,7 @@ def test_past_due_beyond_grace_refuses_new_work(workspace, customer, post_event,
         past_due_since=timezone.now() - timedelta(days=4)
     )
     with pytest.raises(BillingInactive, match="grace period is over"):
-        services.credits_reserve(workspace=workspace, key="a", kind="copy_variant")
+        credits.credits_reserve(workspace=workspace, key="a", kind="copy_variant")
 
 
 # --- Failures ------------------------------------------------------------------------------------
@@ -474,7 +474,7 @@ def test_a_failing_handler_answers_500_and_leaves_nothing_half_applied(
         raise RuntimeError("database hiccup after the grant")
 
     # Fail after the invoice was recorded and the credits granted, inside the handler.
-    monkeypatch.setattr(services, "_save_state", explode)
+    monkeypatch.setattr(webhooks, "save_state", explode)
     assert post_event(event).status_code == 500
     assert snapshot(workspace) == before
     assert not StripeEvent.objects.filter(event_id=event["id"]).exists()

@@ -308,7 +308,7 @@ def test_an_item_redelivered_after_its_draft_was_saved_settles_its_reservation(
 ):
     """The probe: the redelivered item found its draft and returned early, leaving the credit
     reservation "reserved" for ever (so overage was never reported)."""
-    from apps.billing import services as billing
+    from apps.billing.services import credits as billing
 
     job = services.copy_generation_start(  # not run: on_commit callbacks are not executed
         workspace=workspace,

@@ -173,8 +173,8 @@ def test_out_of_credits_refuses_the_batch_with_billings_message(workspace, edito
 def test_a_batchs_credits_are_held_from_the_start(
     workspace, editor, photos, recipe, django_capture_on_commit_callbacks
 ):
-    from apps.billing import services as billing
     from apps.billing.errors import OutOfCredits
+    from apps.billing.services import credits as billing
 
     set_balance(workspace, 10)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -199,7 +199,7 @@ def test_a_batchs_credits_are_held_from_the_start(
 def test_a_retry_without_credits_pauses_and_keeps_what_is_done(
     workspace, editor, photos, recipe, run_batch, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from apps.billing import services as billing
+    from apps.billing.services import credits as billing
 
     set_balance(workspace, 10)
     real = services.photo_render
@@ -500,7 +500,7 @@ def test_an_item_redelivered_after_its_output_was_stored_settles_its_reservation
 ):
     """The probe: the photo path returned early on finding its output, leaving the reservation
     "reserved"."""
-    from apps.billing import services as billing
+    from apps.billing.services import credits as billing
 
     set_balance(workspace, 100)
     job = services.photo_batch_start(  # not run: on_commit callbacks are not executed

@@ -13,55 +13,45 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from apps.billing.models import CreditEntry, EntryState, EntryType
-from apps.billing.rules import overage_allowed
-from apps.billing.services import (
+from apps.billing.costs import (
     Reservation,
-    _account_for_update,
-    _balance_move,
-    _check_units,
-    _out_of_credits,
-    _refuse_if_inactive,
-    _unit_cost,
-    _work_key,
+    balance_share,
+    check_units,
+    refuse_if_inactive,
+    unit_cost,
+    work_key,
 )
+from apps.billing.models import CreditEntry, EntryState, EntryType
+from apps.billing.services.accounts import account_for_update
+from apps.billing.services.ledger import balance_move
 from apps.workspaces.models import Workspace
 
 
-@transaction.atomic
+@transaction.atomic  # not durable: it runs in the transaction that creates the job
 def credits_reserve_batch(
     *, workspace: Workspace, keys: list[str], kind: str, units_each: int = 1
 ) -> list[Reservation]:
     """Hold the cost of every unit of a batch, or refuse the whole batch (``OutOfCredits``,
     ``BillingInactive``) with nothing held. Keys already in the ledger are left as they are."""
-    _check_units(units_each)
-    account = _account_for_update(workspace)
+    check_units(units_each)
+    account = account_for_update(workspace)
     ledger = CreditEntry.objects.for_workspace(workspace)
-    ledger_keys = [_work_key(key) for key in keys]
+    ledger_keys = [work_key(key) for key in keys]
     taken = set(ledger.filter(key__in=ledger_keys).values_list("key", flat=True))
     new = [(key, ledger_key) for key, ledger_key in zip(keys, ledger_keys, strict=True)]
     new = [(key, ledger_key) for key, ledger_key in new if ledger_key not in taken]
     if not new:
         return []
-    _refuse_if_inactive(account, workspace)
+    refuse_if_inactive(account, workspace)
     plan = account.plan_obj
-    unit_cost = _unit_cost(plan, kind)
-    cost_each = unit_cost * units_each
+    cost_per_unit = unit_cost(plan, kind)
+    cost_each = cost_per_unit * units_each
     total = cost_each * len(new)
-    if plan.unlimited:
-        from_balance = 0
-    else:
-        from_balance = min(account.credit_balance, total)
-        if from_balance < total and not overage_allowed(account):
-            raise _out_of_credits(
-                workspace=workspace,
-                account=account,
-                cost=total,
-                kind=kind,
-                units=units_each * len(new),
-            )
+    from_balance = balance_share(
+        account, workspace=workspace, cost=total, kind=kind, units=units_each * len(new)
+    )
     if from_balance:
-        _balance_move(account, -from_balance)
+        balance_move(account, -from_balance)
     left, entries = from_balance, []
     for key, ledger_key in new:
         take = min(left, cost_each)
@@ -75,9 +65,10 @@ def credits_reserve_batch(
                 credits=-take,
                 work_kind=kind,
                 units=units_each,
-                unit_cost=unit_cost,
+                unit_cost=cost_per_unit,
                 cost=cost_each,
-                overage=cost_each - take,
+                # As for one reservation: work on an unlimited plan is never overage.
+                overage=0 if plan.unlimited else cost_each - take,
                 reference=key[:255],
             )
         )
