@@ -73,6 +73,7 @@ from apps.brand.models import (
     VersionStatus,
 )
 from apps.brand.types import BrandScore, BrandVoice, VoiceExemplar
+from apps.core import csvfiles
 from apps.core.errors import ServiceError
 from apps.workspaces.models import Workspace
 
@@ -81,6 +82,14 @@ logger = logging.getLogger(__name__)
 TRAIN_JOB_KIND = "brand.train"
 TRAINING_WORK_KIND = "training_run"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# As wide as a catalog import may be: every column is a choice on the mapping page.
+MAX_UPLOAD_COLUMNS = 500
+# The usual names of the columns that hold the copy and its product's name, most likely first
+# (the title is guessed first so "Product" never takes the text's place).
+UPLOAD_COLUMN_GUESSES = {
+    "title": ("title", "name", "product name", "product title", "product"),
+    "text": ("description", "body", "body (html)", "product description", "copy"),
+}
 MAX_TEXT_CHARS = 20_000
 PROMPT_LEXICON_SIZE = 30
 
@@ -430,8 +439,6 @@ def material_upload(
     *, workspace: Workspace, actor: User | None, profile_id: int, upload: UploadedFile
 ) -> MaterialUpload:
     """Store a CSV of past copy and read its header; its columns are mapped next."""
-    from apps.catalog import importing
-
     name = (upload.name or "copy.csv").rsplit("/", 1)[-1][:255]
     if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
         raise ServiceError(
@@ -440,25 +447,30 @@ def material_upload(
     with tempfile.TemporaryFile() as transcoded:
         try:
             upload.seek(0)
-            encoding, delimiter, scan = importing.transcode_and_scan(
-                upload, transcoded, name=name, fmt="generic"
-            )
-        except importing.ImportFileError as error:
+            with csvfiles.transcoding(
+                upload, transcoded, name=name, max_columns=MAX_UPLOAD_COLUMNS
+            ) as reading:
+                rows = texts = 0
+                for record in reading.records:
+                    rows += 1
+                    texts += not record.blank
+            if not texts:
+                raise csvfiles.CsvFileError(f"“{name}” has a header row but no products.")
+        except csvfiles.CsvFileError as error:
             raise ServiceError(str(error), field="file") from None
         transcoded.seek(0)
         with transaction.atomic():
             profile = _profile_locked(workspace, profile_id)
-            guessed = importing.guess_mapping(scan.headers)
-            mapping = {"text": guessed.get("body_html", ""), "title": guessed.get("title", "")}
+            mapping = csvfiles.guess_columns(reading.headers, UPLOAD_COLUMN_GUESSES)
             record = MaterialUpload(
                 workspace=workspace,
                 profile=profile,
                 original_name=name,
-                detected_encoding=encoding,
-                delimiter=delimiter,
-                headers=scan.headers,
-                row_count=scan.row_count,
-                mapping={k: v for k, v in mapping.items() if v},
+                detected_encoding=reading.encoding,
+                delimiter=reading.delimiter,
+                headers=reading.headers,
+                row_count=rows,
+                mapping=mapping,
                 created_by=actor,
             )
             record.file.save(f"{uuid.uuid4().hex}.csv", File(transcoded), save=False)

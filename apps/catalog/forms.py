@@ -1,7 +1,7 @@
 from django import forms
 
+from apps.catalog.columns import GENERIC_FIELDS
 from apps.catalog.facts import FACT_KEYS, FACT_LABELS, clean_facts, extract_description_facts
-from apps.catalog.importing import GENERIC_FIELDS
 from apps.catalog.models import ImportFormat, WorkStatus
 from apps.catalog.selectors import SORTS, ProductFilters
 

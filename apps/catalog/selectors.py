@@ -8,8 +8,8 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from apps.catalog.columns import guess_mapping
 from apps.catalog.facts import FACT_KEYS, FACT_LABELS, clean_facts, extract_description_facts
-from apps.catalog.importing import guess_mapping
 from apps.catalog.models import (
     ColumnMapping,
     ImportBatch,

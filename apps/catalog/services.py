@@ -27,6 +27,7 @@ from apps.catalog.models import (
     Product,
 )
 from apps.catalog.selectors import facets_cache_key
+from apps.core.csvfiles import CsvFileError
 from apps.core.errors import ServiceError
 from apps.jobs.services import job_create
 from apps.workspaces.models import Workspace
@@ -65,7 +66,7 @@ def catalog_import_upload(
             encoding, delimiter, scan = chunking.transcode_and_scan(
                 upload, transcoded, name=name, fmt=fmt
             )
-        except importing.ImportFileError as error:
+        except CsvFileError as error:
             raise ServiceError(str(error), field="file") from None
         transcoded.seek(0)
         with transaction.atomic():
@@ -100,7 +101,7 @@ def catalog_import_confirm(
             mapping = {field: column for field, column in (mapping or {}).items() if column}
             try:
                 assembler = importing.ProductAssembler(batch.headers, batch.format, mapping)
-            except importing.ImportFileError as error:
+            except CsvFileError as error:
                 raise ServiceError(str(error), field="title") from None
             with batch.file.open("rb") as stream:
                 scan = chunking.plan_chunks(
