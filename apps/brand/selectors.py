@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from apps.brand import exemplars, rules, scoring, text
+from apps.brand import exemplars, registry, rules, scoring, text
 from apps.brand.models import (
     BrandProfile,
     FineTuneRun,
@@ -127,23 +127,13 @@ def material_items(*, workspace: Workspace, profile: BrandProfile) -> list[tuple
 
 
 def workspace_copy_items(*, workspace: Workspace) -> list[tuple[str, str]]:
-    """The catalog's live descriptions and approved copy, as (product title, plain text)."""
-    from apps.catalog.models import ApprovedCopy, Product
-
-    items = [
+    """The workspace's own copy from the registered sources (the catalog's live descriptions
+    and approved copy), as (product title, plain text)."""
+    return [
         (title, text.html_to_text(body))
-        for title, body in Product.objects.for_workspace(workspace)
-        .exclude(body_html="")
-        .order_by("pk")
-        .values_list("title", "body_html")
+        for source in registry.workspace_copy_sources()
+        for title, body in source(workspace=workspace)
     ]
-    items += [
-        (title, text.html_to_text(content))
-        for title, content in ApprovedCopy.objects.for_workspace(workspace)
-        .order_by("pk")
-        .values_list("product__title", "content")
-    ]
-    return items
 
 
 def approved_texts(*, workspace: Workspace, profile: BrandProfile) -> list[str]:

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from apps.catalog.columns import guess_mapping
 from apps.catalog.facts import FACT_KEYS, FACT_LABELS, clean_facts, extract_description_facts
 from apps.catalog.models import (
+    ApprovedCopy,
     ColumnMapping,
     ImportBatch,
     ImportRowError,
@@ -217,3 +218,21 @@ def stated_facts(*, product: Product) -> list[tuple[str, list[str]]]:
         stated = extract_description_facts(product.body_html)
     facts = clean_facts(stated or {})
     return [(FACT_LABELS[key], facts[key]) for key in FACT_KEYS if facts[key]]
+
+
+def workspace_copy(*, workspace: Workspace) -> list[tuple[str, str]]:
+    """The catalog's live descriptions and approved copy, as (product title, HTML): what a
+    brand profile learns from when it uses the workspace's copy (registered with the brand
+    layer in ``CatalogConfig.ready()``)."""
+    live = (
+        Product.objects.for_workspace(workspace)
+        .exclude(body_html="")
+        .order_by("pk")
+        .values_list("title", "body_html")
+    )
+    approved = (
+        ApprovedCopy.objects.for_workspace(workspace)
+        .order_by("pk")
+        .values_list("product__title", "content")
+    )
+    return [*live, *approved]
