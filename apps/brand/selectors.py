@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -166,6 +169,36 @@ def upload_list(*, workspace: Workspace, profile: BrandProfile, limit: int = 5):
     return list(
         MaterialUpload.objects.for_workspace(workspace).filter(profile_id=profile.pk)[:limit]
     )
+
+
+def upload_rows(
+    record: MaterialUpload, *, limit: int | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) of the stored UTF-8 file; the header is row 1."""
+    with record.file.open("rb") as handle:
+        stream = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        reader = csv.reader(stream, delimiter=record.delimiter)
+        next(reader, None)
+        for number, row in enumerate(reader, start=2):
+            if limit is not None and number > limit + 1:
+                break
+            if any(cell.strip() for cell in row):
+                yield number, row
+
+
+def upload_preview(
+    record: MaterialUpload, mapping: dict[str, str], *, limit: int = 5
+) -> list[tuple[int, str, str]]:
+    """The first rows of an upload as (row, title, text) under ``mapping``."""
+    headers = record.headers
+    text_at = headers.index(mapping["text"]) if mapping.get("text") in headers else None
+    title_at = headers.index(mapping["title"]) if mapping.get("title") in headers else None
+    preview = []
+    for number, row in upload_rows(record, limit=limit):
+        body = row[text_at] if text_at is not None and text_at < len(row) else ""
+        title = row[title_at] if title_at is not None and title_at < len(row) else ""
+        preview.append((number, title, text.material_text(body)))
+    return preview
 
 
 def fine_tune_list(*, workspace: Workspace, profile: BrandProfile, limit: int = 5):
