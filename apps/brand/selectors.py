@@ -111,7 +111,9 @@ def material_new_since(*, workspace: Workspace, profile: BrandProfile) -> int:
     return rows.count()
 
 
-def material_recent(*, workspace: Workspace, profile: BrandProfile, limit: int = 10):
+def material_recent(
+    *, workspace: Workspace, profile: BrandProfile, limit: int = 10
+) -> list[MaterialText]:
     return list(MaterialText.objects.for_workspace(workspace).filter(profile_id=profile.pk)[:limit])
 
 
@@ -165,7 +167,9 @@ def upload_get(*, workspace: Workspace, upload_id: int) -> MaterialUpload:
     )
 
 
-def upload_list(*, workspace: Workspace, profile: BrandProfile, limit: int = 5):
+def upload_list(
+    *, workspace: Workspace, profile: BrandProfile, limit: int = 5
+) -> list[MaterialUpload]:
     return list(
         MaterialUpload.objects.for_workspace(workspace).filter(profile_id=profile.pk)[:limit]
     )
@@ -201,7 +205,9 @@ def upload_preview(
     return preview
 
 
-def fine_tune_list(*, workspace: Workspace, profile: BrandProfile, limit: int = 5):
+def fine_tune_list(
+    *, workspace: Workspace, profile: BrandProfile, limit: int = 5
+) -> list[FineTuneRun]:
     return list(
         FineTuneRun.objects.for_workspace(workspace)
         .filter(profile_id=profile.pk)

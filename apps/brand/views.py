@@ -1,6 +1,8 @@
 """Brand profile pages (brand managers, owners, admins). Thin: forms in, one service or
 selector call, render."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -54,7 +56,8 @@ def _detail_context(
     versions = selectors.version_list(workspace=workspace, profile=profile)
     in_training = next((v for v in versions if v.status == "training"), None)
     active = next((v for v in versions if v.pk == profile.active_version_id), None)
-    context = {
+    material_summary = selectors.material_summary(workspace=workspace, profile=profile)
+    context: dict[str, Any] = {
         "profile": profile,
         "style_form": style_form or StyleGuideForm.for_profile(profile),
         "paste_form": PasteForm(),
@@ -62,7 +65,7 @@ def _detail_context(
         "versions": versions,
         "active": active,
         "training": in_training,
-        "material": selectors.material_summary(workspace=workspace, profile=profile),
+        "material": material_summary,
         "recent_material": selectors.material_recent(workspace=workspace, profile=profile),
         "uploads": selectors.upload_list(workspace=workspace, profile=profile),
         "trend": selectors.score_trend(versions),
@@ -70,7 +73,7 @@ def _detail_context(
         "min_texts": training.MIN_TEXTS,
         "may_route": request.actor.can(Action.MANAGE_MODELS),
     }
-    context["texts_needed"] = max(0, training.MIN_TEXTS - context["material"].total)
+    context["texts_needed"] = max(0, training.MIN_TEXTS - material_summary.total)
     if in_training is not None and in_training.job is not None:
         context["job"] = in_training.job
         context["progress"] = job_progress(job=in_training.job)

@@ -1,5 +1,6 @@
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
@@ -138,9 +139,10 @@ def facets_cache_key(workspace_id: int) -> str:
 def product_facets(*, workspace: Workspace) -> dict[str, list[str]]:
     """The values the filters offer: vendors and types present in this workspace. Cached (two
     DISTINCT scans per list page add up on a large catalog); an import clears it."""
-    return cache.get_or_set(
+    facets = cache.get_or_set(
         facets_cache_key(workspace.pk), lambda: _product_facets(workspace), FACETS_SECONDS
     )
+    return cast(dict[str, list[str]], facets)
 
 
 def _product_facets(workspace: Workspace) -> dict[str, list[str]]:
