@@ -105,17 +105,15 @@ def wait_for_job(job_model, workspace, job_id: int, timeout: float = 300) -> Non
     raise SystemExit("import job did not finish in time")
 
 
-def import_file(services, workspace, user, path: Path, name: str):
+def import_file(services, actor, path: Path, name: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     with path.open("rb") as stream:
         upload = SimpleUploadedFile(name, b"")
         upload.file = stream
         upload.size = path.stat().st_size
-        batch = services.catalog_import_upload(
-            workspace=workspace, actor=user, upload=upload, fmt="shopify"
-        )
-        return services.catalog_import_confirm(workspace=workspace, actor=user, batch_id=batch.pk)
+        batch = services.catalog_import_upload(actor=actor, upload=upload, fmt="shopify")
+        return services.catalog_import_confirm(actor=actor, batch_id=batch.pk)
 
 
 def main() -> None:
@@ -134,11 +132,12 @@ def main() -> None:
         from apps.catalog import services
         from apps.catalog.models import ImportRowError, Product
         from apps.jobs.models import Job
+        from apps.workspaces.actors import Actor
         from apps.workspaces.models import Membership, Workspace
 
         user = User.objects.create_user(email="bench@example.com", password="bench-pass-123")
         workspace = Workspace.objects.create(name="Bench", slug="bench")
-        Membership.objects.create(workspace=workspace, user=user, role="owner")
+        actor = Actor(Membership.objects.create(workspace=workspace, user=user, role="owner"))
 
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "catalog.csv"
@@ -147,7 +146,7 @@ def main() -> None:
             print(f"generated {rows} rows, {args.products} products, {size_mb:.1f} MB")
             with Worker(concurrency=2):
                 started = time.perf_counter()
-                batch = import_file(services, workspace, user, path, "catalog.csv")
+                batch = import_file(services, actor, path, "catalog.csv")
                 scanned = time.perf_counter() - started
                 wait_for_job(Job, workspace, batch.job_id)
                 import_s = time.perf_counter() - started
@@ -155,7 +154,7 @@ def main() -> None:
 
                 if args.real:
                     for real in sorted(args.real.glob("*.csv")):
-                        real_batch = import_file(services, workspace, user, real, real.name)
+                        real_batch = import_file(services, actor, real, real.name)
                         wait_for_job(Job, workspace, real_batch.job_id)
                         errors = ImportRowError.objects.for_workspace(workspace).filter(
                             batch=real_batch

@@ -71,10 +71,9 @@ def field_texts(spec, data) -> list[str]:
 
 
 def train_profiles(workspace, actor, path: Path, brands: list[str]):
-    from django.db import transaction
-
-    from apps.brand import services as brand
     from apps.brand.models import MaterialText
+    from apps.brand.services import profiles
+    from apps.brand.services.versions import profile_train
 
     rows = defaultdict(list)
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -84,7 +83,7 @@ def train_profiles(workspace, actor, path: Path, brands: list[str]):
     for name in brands:
         if name not in rows:
             raise SystemExit(f"No rows for {name} in {path.name} (brands: {', '.join(rows)}).")
-        profile = brand.profile_create(workspace=workspace, actor=actor, name=name)
+        profile = profiles.profile_create(actor=actor, name=name)
         MaterialText.objects.bulk_create(
             MaterialText(
                 workspace=workspace,
@@ -96,8 +95,8 @@ def train_profiles(workspace, actor, path: Path, brands: list[str]):
             )
             for i, (title, text) in enumerate(rows[name])
         )
-        with transaction.atomic():  # the training job runs (eagerly) when this commits
-            version = brand.profile_train(workspace=workspace, actor=actor, profile_id=profile.pk)
+        # The training job runs (eagerly) when the service's transaction commits.
+        version = profile_train(actor=actor, profile_id=profile.pk)
         version.refresh_from_db()
         print(f"trained {name}: {len(rows[name])} texts, status {version.status}", flush=True)
         versions.append(version)
@@ -136,20 +135,21 @@ def main() -> None:
         from apps.copywriting.brief import mentions
         from apps.copywriting.facts import product_facts
         from apps.copywriting.selectors import foreign_brand_names
-        from apps.workspaces.models import Workspace
+        from apps.workspaces.actors import Actor
+        from apps.workspaces.models import Membership, Workspace
 
         user = User.objects.create_user(email="bench@example.com", password="bench-password")
         workspace = Workspace.objects.create(name="Copy bench", slug="copy-bench")
+        owner = Actor(Membership.objects.create(workspace=workspace, user=user, role="owner"))
         billing_plan_assign(workspace=workspace, site_admin=None, plan_code="unlimited")
         started = time.monotonic()
         for path in exports:
             batch = catalog.catalog_import_upload(
-                workspace=workspace,
-                actor=user,
+                actor=owner,
                 upload=SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv"),
                 fmt="shopify",
             )
-            catalog.catalog_import_confirm(workspace=workspace, actor=user, batch_id=batch.pk)
+            catalog.catalog_import_confirm(actor=owner, batch_id=batch.pk)
         products = list(
             Product.objects.for_workspace(workspace).prefetch_related("variants").order_by("pk")
         )
@@ -157,7 +157,7 @@ def main() -> None:
         if not products:
             raise SystemExit("No products were imported; see the import errors above.")
         versions = train_profiles(
-            workspace, user, args.brand_copy, [b.strip() for b in args.brands.split(",")]
+            workspace, owner, args.brand_copy, [b.strip() for b in args.brands.split(",")]
         )
         voices = [None, *versions]
         other_names = tuple(v.profile.name for v in versions)

@@ -9,5 +9,8 @@ class BrandConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.brand import dashboard
+        from apps.brand.audit_actions import AuditAction
+        from apps.core import trail
 
+        trail.register_actions(AuditAction.choices)
         dashboard.register()

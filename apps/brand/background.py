@@ -2,834 +2,72 @@
 
 The lexicon asks "which words does this brand use more than product copy in general?" and the
 scorer learns "this brand, not product copy in general"; both need a general corpus. It has to
-ship with the project and be ours to ship, so it is written here: a seeded generator over
-vocabulary and sentence patterns written for Atelier (no scraped or third-party text), covering
-many product domains (clothing, shoes, bags, jewellery, home, kitchen, food, beauty, sport,
-electronics, toys, garden, stationery, pets, furniture) in a plain, neutral register.
+ship with the project and be ours to ship, so it is generated: a seeded generator over the
+vocabulary and sentence patterns of ``data/background_vocabulary.json`` (written for Atelier, no
+scraped or third-party text), covering many product domains (clothing, shoes, bags, jewellery,
+home, kitchen, food, beauty, sport, electronics, toys, garden, stationery, pets, furniture) in a
+plain, neutral register.
 
 The generated corpus is committed as ``data/background.txt.gz`` (one text per line) so every
-installation trains against the same texts; ``python -m apps.brand.background`` writes it again
-(same seed, same file). Licence: part of Atelier, under the project's licence.
+installation trains against the same texts; ``python manage.py background_corpus`` writes it
+again from the vocabulary (same seed, same file). Licence: part of Atelier, under the project's
+licence.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
+import json
 import random
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-BACKGROUND_PATH = Path(__file__).resolve().parent / "data" / "background.txt.gz"
+DATA = Path(__file__).resolve().parent / "data"
+BACKGROUND_PATH = DATA / "background.txt.gz"
+VOCABULARY_PATH = DATA / "background_vocabulary.json"
 BACKGROUND_SIZE = 4000
 BACKGROUND_SEED = 20261126
 
-DOMAINS: dict[str, dict[str, tuple[str, ...]]] = {
-    "clothing": {
-        "nouns": (
-            "shirt",
-            "t-shirt",
-            "dress",
-            "skirt",
-            "jacket",
-            "coat",
-            "sweater",
-            "hoodie",
-            "cardigan",
-            "blouse",
-            "top",
-            "trousers",
-            "jeans",
-            "shorts",
-            "blazer",
-            "vest",
-            "jumpsuit",
-            "parka",
-            "polo shirt",
-            "tank top",
-            "leggings",
-            "pyjama set",
-        ),
-        "materials": (
-            "cotton",
-            "organic cotton",
-            "linen",
-            "wool",
-            "merino wool",
-            "polyester",
-            "recycled polyester",
-            "viscose",
-            "denim",
-            "jersey",
-            "fleece",
-            "nylon",
-            "cotton blend",
-            "modal",
-            "corduroy",
-            "twill",
-        ),
-        "features": (
-            "a relaxed fit",
-            "a regular fit",
-            "a slim fit",
-            "a round neckline",
-            "a V-neckline",
-            "long sleeves",
-            "short sleeves",
-            "side pockets",
-            "a zip fastening",
-            "a button front",
-            "an elasticated waist",
-            "ribbed cuffs",
-            "a classic collar",
-            "a drawstring hood",
-            "a straight leg",
-            "a wide leg",
-            "a cropped length",
-            "adjustable straps",
-            "a belted waist",
-            "patch pockets",
-        ),
-        "uses": (
-            "everyday wear",
-            "the office",
-            "weekends",
-            "travel",
-            "layering",
-            "cooler evenings",
-            "warm days",
-            "casual outings",
-            "lounging at home",
-        ),
-    },
-    "footwear": {
-        "nouns": (
-            "trainers",
-            "running shoes",
-            "boots",
-            "ankle boots",
-            "sandals",
-            "loafers",
-            "slippers",
-            "sneakers",
-            "walking shoes",
-            "hiking boots",
-            "flip-flops",
-            "mules",
-        ),
-        "materials": (
-            "leather",
-            "suede",
-            "canvas",
-            "mesh",
-            "rubber",
-            "synthetic leather",
-            "knit fabric",
-            "recycled materials",
-        ),
-        "features": (
-            "a cushioned insole",
-            "a rubber outsole",
-            "a padded collar",
-            "a lace-up closure",
-            "a pull-on design",
-            "a breathable lining",
-            "a lightweight midsole",
-            "a non-slip sole",
-            "a reinforced toe cap",
-            "a removable footbed",
-            "a low profile",
-            "a chunky sole",
-        ),
-        "uses": (
-            "daily walks",
-            "long days on your feet",
-            "the gym",
-            "trail walks",
-            "summer",
-            "city streets",
-            "running",
-            "casual wear",
-        ),
-    },
-    "bags": {
-        "nouns": (
-            "backpack",
-            "tote bag",
-            "shoulder bag",
-            "crossbody bag",
-            "wallet",
-            "purse",
-            "laptop bag",
-            "duffel bag",
-            "bum bag",
-            "card holder",
-            "weekend bag",
-        ),
-        "materials": (
-            "leather",
-            "canvas",
-            "nylon",
-            "recycled polyester",
-            "cotton",
-            "vegan leather",
-        ),
-        "features": (
-            "an adjustable strap",
-            "several inner pockets",
-            "a zip closure",
-            "a padded laptop sleeve",
-            "a magnetic clasp",
-            "card slots",
-            "a key clip",
-            "a water-resistant base",
-            "two carry handles",
-            "a detachable strap",
-        ),
-        "uses": ("work", "school", "travel", "shopping", "the weekend", "the gym", "day trips"),
-    },
-    "jewellery": {
-        "nouns": (
-            "necklace",
-            "bracelet",
-            "ring",
-            "earrings",
-            "pendant",
-            "anklet",
-            "hoop earrings",
-            "chain",
-            "charm bracelet",
-            "stud earrings",
-        ),
-        "materials": (
-            "sterling silver",
-            "gold-plated brass",
-            "stainless steel",
-            "rose gold",
-            "freshwater pearls",
-            "glass beads",
-            "solid gold",
-        ),
-        "features": (
-            "a lobster clasp",
-            "an adjustable chain",
-            "a polished finish",
-            "a hammered texture",
-            "a small charm",
-            "a minimal design",
-            "a secure back",
-            "a delicate chain",
-        ),
-        "uses": ("everyday wear", "special occasions", "gifting", "layering", "evenings out"),
-    },
-    "home": {
-        "nouns": (
-            "cushion cover",
-            "throw",
-            "blanket",
-            "rug",
-            "lamp",
-            "vase",
-            "candle",
-            "mirror",
-            "photo frame",
-            "curtains",
-            "bedding set",
-            "duvet cover",
-            "towel set",
-            "basket",
-            "storage box",
-            "clock",
-            "plant pot",
-        ),
-        "materials": (
-            "cotton",
-            "linen",
-            "wool",
-            "ceramic",
-            "glass",
-            "rattan",
-            "bamboo",
-            "jute",
-            "velvet",
-            "stoneware",
-            "metal",
-            "wood",
-        ),
-        "features": (
-            "a hidden zip",
-            "a soft texture",
-            "a matt finish",
-            "a woven pattern",
-            "a neutral colour",
-            "a sturdy base",
-            "easy-care fabric",
-            "a fringed edge",
-            "a removable cover",
-            "a reversible design",
-        ),
-        "uses": (
-            "the living room",
-            "the bedroom",
-            "the hallway",
-            "a reading corner",
-            "the bathroom",
-            "a guest room",
-            "any room",
-        ),
-    },
-    "kitchen": {
-        "nouns": (
-            "frying pan",
-            "saucepan",
-            "knife set",
-            "chopping board",
-            "mixing bowl",
-            "teapot",
-            "mug",
-            "plate set",
-            "food container",
-            "baking tray",
-            "kettle",
-            "coffee grinder",
-            "water bottle",
-            "lunch box",
-            "cutlery set",
-        ),
-        "materials": (
-            "stainless steel",
-            "cast iron",
-            "ceramic",
-            "glass",
-            "bamboo",
-            "silicone",
-            "porcelain",
-            "aluminium",
-            "stoneware",
-            "BPA-free plastic",
-        ),
-        "features": (
-            "a non-stick coating",
-            "a comfortable handle",
-            "an airtight lid",
-            "a measuring scale",
-            "a pouring spout",
-            "a heat-resistant base",
-            "dishwasher-safe parts",
-            "a stackable design",
-            "a soft-grip handle",
-            "a leak-proof seal",
-        ),
-        "uses": (
-            "everyday cooking",
-            "baking",
-            "meal prep",
-            "family dinners",
-            "breakfast",
-            "packed lunches",
-            "entertaining guests",
-        ),
-    },
-    "food": {
-        "nouns": (
-            "pasta sauce",
-            "olive oil",
-            "granola",
-            "coffee beans",
-            "tea",
-            "honey",
-            "chocolate bar",
-            "crackers",
-            "jam",
-            "peanut butter",
-            "spice mix",
-            "soup",
-            "cereal",
-            "snack bar",
-            "hot sauce",
-            "vinegar",
-        ),
-        "materials": (
-            "whole grains",
-            "ripe tomatoes",
-            "roasted nuts",
-            "natural ingredients",
-            "sea salt",
-            "cane sugar",
-            "dried herbs",
-            "cocoa",
-            "oats",
-            "fresh basil",
-        ),
-        "features": (
-            "no artificial colours",
-            "no added preservatives",
-            "a resealable pack",
-            "a rich flavour",
-            "a smooth texture",
-            "a crunchy bite",
-            "a mild heat",
-            "a balanced taste",
-            "a recyclable jar",
-            "a generous size",
-        ),
-        "uses": (
-            "breakfast",
-            "quick lunches",
-            "weeknight dinners",
-            "snacking",
-            "baking",
-            "sharing",
-            "the store cupboard",
-        ),
-    },
-    "beauty": {
-        "nouns": (
-            "face cream",
-            "serum",
-            "shampoo",
-            "conditioner",
-            "body lotion",
-            "lip balm",
-            "hand cream",
-            "cleanser",
-            "face mask",
-            "shower gel",
-            "sunscreen",
-            "hair oil",
-        ),
-        "materials": (
-            "shea butter",
-            "aloe vera",
-            "vitamin C",
-            "hyaluronic acid",
-            "coconut oil",
-            "argan oil",
-            "green tea extract",
-            "glycerin",
-            "natural oils",
-        ),
-        "features": (
-            "a lightweight formula",
-            "a fresh scent",
-            "a non-greasy finish",
-            "a pump dispenser",
-            "a travel size",
-            "a fragrance-free formula",
-            "a gentle formula",
-            "a recyclable bottle",
-        ),
-        "uses": (
-            "daily use",
-            "dry skin",
-            "sensitive skin",
-            "your morning routine",
-            "your evening routine",
-            "all hair types",
-        ),
-    },
-    "sport": {
-        "nouns": (
-            "yoga mat",
-            "dumbbells",
-            "resistance bands",
-            "sports bottle",
-            "gym bag",
-            "running jacket",
-            "training top",
-            "cycling gloves",
-            "skipping rope",
-            "foam roller",
-            "tennis racket",
-            "football",
-        ),
-        "materials": (
-            "natural rubber",
-            "neoprene",
-            "recycled polyester",
-            "foam",
-            "lightweight nylon",
-            "aluminium",
-            "technical fabric",
-        ),
-        "features": (
-            "a non-slip surface",
-            "a sweat-wicking finish",
-            "reflective details",
-            "a secure grip",
-            "a carry strap",
-            "a lightweight build",
-            "quick-drying fabric",
-            "adjustable resistance",
-        ),
-        "uses": (
-            "home workouts",
-            "the gym",
-            "outdoor training",
-            "yoga",
-            "running",
-            "team sports",
-            "recovery days",
-        ),
-    },
-    "electronics": {
-        "nouns": (
-            "wireless headphones",
-            "bluetooth speaker",
-            "phone case",
-            "charging cable",
-            "power bank",
-            "smart watch",
-            "desk lamp",
-            "keyboard",
-            "mouse",
-            "webcam",
-            "phone stand",
-            "earbuds",
-        ),
-        "materials": (
-            "aluminium",
-            "silicone",
-            "recycled plastic",
-            "tempered glass",
-            "braided nylon",
-        ),
-        "features": (
-            "a long battery life",
-            "fast charging",
-            "a compact design",
-            "noise cancellation",
-            "a USB-C port",
-            "touch controls",
-            "a built-in microphone",
-            "adjustable brightness",
-            "a two-year warranty",
-        ),
-        "uses": (
-            "working from home",
-            "travel",
-            "commuting",
-            "video calls",
-            "music on the go",
-            "the desk",
-            "gaming",
-        ),
-    },
-    "toys": {
-        "nouns": (
-            "building set",
-            "puzzle",
-            "soft toy",
-            "board game",
-            "wooden train set",
-            "doll",
-            "art kit",
-            "play tent",
-            "toy car",
-            "stacking blocks",
-        ),
-        "materials": (
-            "sustainable wood",
-            "soft plush",
-            "recycled cardboard",
-            "non-toxic paint",
-            "sturdy plastic",
-        ),
-        "features": (
-            "easy-to-follow instructions",
-            "rounded edges",
-            "bright colours",
-            "a storage box",
-            "pieces sized for small hands",
-            "washable parts",
-        ),
-        "uses": (
-            "creative play",
-            "family game night",
-            "rainy afternoons",
-            "learning",
-            "ages three and up",
-            "gifts",
-        ),
-    },
-    "garden": {
-        "nouns": (
-            "plant pot",
-            "watering can",
-            "garden hose",
-            "pruning shears",
-            "bird feeder",
-            "garden chair",
-            "outdoor cushion",
-            "solar light",
-            "seed kit",
-            "planter",
-        ),
-        "materials": (
-            "terracotta",
-            "galvanised steel",
-            "weather-resistant wood",
-            "recycled plastic",
-            "powder-coated metal",
-        ),
-        "features": (
-            "drainage holes",
-            "a weatherproof finish",
-            "an ergonomic grip",
-            "a foldable frame",
-            "a built-in solar panel",
-            "UV-resistant fabric",
-        ),
-        "uses": (
-            "the patio",
-            "balconies",
-            "the vegetable patch",
-            "summer evenings",
-            "the greenhouse",
-            "small gardens",
-        ),
-    },
-    "stationery": {
-        "nouns": (
-            "notebook",
-            "planner",
-            "pen set",
-            "pencil case",
-            "desk organiser",
-            "sketchbook",
-            "greeting card",
-            "wrapping paper",
-            "calendar",
-            "sticky notes",
-        ),
-        "materials": (
-            "recycled paper",
-            "FSC-certified paper",
-            "cotton rag paper",
-            "vegan leather",
-            "kraft card",
-        ),
-        "features": (
-            "lined pages",
-            "a lay-flat binding",
-            "a ribbon marker",
-            "an elastic closure",
-            "dotted pages",
-            "a hard cover",
-            "perforated pages",
-        ),
-        "uses": (
-            "note taking",
-            "planning the week",
-            "sketching",
-            "school",
-            "the office",
-            "journaling",
-        ),
-    },
-    "pets": {
-        "nouns": (
-            "dog bed",
-            "cat toy",
-            "dog lead",
-            "pet bowl",
-            "dog collar",
-            "cat scratcher",
-            "pet carrier",
-            "dog coat",
-            "chew toy",
-        ),
-        "materials": (
-            "durable nylon",
-            "natural rubber",
-            "soft fleece",
-            "stainless steel",
-            "recycled fabric",
-        ),
-        "features": (
-            "a washable cover",
-            "a non-slip base",
-            "a padded handle",
-            "reflective stitching",
-            "an adjustable buckle",
-            "a raised rim",
-        ),
-        "uses": ("daily walks", "playtime", "naps", "travel", "rainy days", "puppies"),
-    },
-    "furniture": {
-        "nouns": (
-            "bookcase",
-            "coffee table",
-            "desk",
-            "dining chair",
-            "wardrobe",
-            "sofa",
-            "bedside table",
-            "shelving unit",
-            "bench",
-            "bar stool",
-            "bed frame",
-        ),
-        "materials": (
-            "solid oak",
-            "pine",
-            "engineered wood",
-            "powder-coated steel",
-            "walnut veneer",
-            "upholstered fabric",
-            "birch plywood",
-        ),
-        "features": (
-            "adjustable shelves",
-            "soft-closing drawers",
-            "a scratch-resistant top",
-            "tool-free assembly",
-            "hidden storage",
-            "levelling feet",
-            "a compact footprint",
-            "removable covers",
-        ),
-        "uses": (
-            "small spaces",
-            "the home office",
-            "family living",
-            "the dining room",
-            "the bedroom",
-            "studio flats",
-        ),
-    },
-}
-
-ADJECTIVES = (
-    "simple",
-    "practical",
-    "versatile",
-    "classic",
-    "modern",
-    "comfortable",
-    "durable",
-    "useful",
-    "reliable",
-    "lightweight",
-    "sturdy",
-    "elegant",
-    "functional",
-    "timeless",
-    "compact",
-    "handy",
-    "soft",
-    "smart",
-    "clean-lined",
-    "well-made",
-    "good-looking",
-    "easy-going",
-)
-COLOURS = (
-    "black",
-    "white",
-    "navy",
-    "grey",
-    "beige",
-    "olive",
-    "red",
-    "blue",
-    "green",
-    "pink",
-    "brown",
-    "cream",
-    "charcoal",
-    "yellow",
-    "burgundy",
-    "sand",
-    "teal",
-    "light blue",
-)
-BENEFITS = (
-    "is easy to care for",
-    "is made to last",
-    "keeps its shape",
-    "is easy to clean",
-    "fits into any routine",
-    "works with what you already have",
-    "saves space",
-    "is comfortable to use",
-    "looks good for years",
-    "is quick to set up",
-    "feels good from day one",
-    "holds up to daily use",
-    "adds a finishing touch",
-    "makes a thoughtful gift",
-    "is simple to store",
-    "offers good value",
-)
-CARE = (
-    "Machine washable at 30 degrees.",
-    "Wipe clean with a damp cloth.",
-    "Hand wash only.",
-    "Dishwasher safe.",
-    "Do not tumble dry.",
-    "Store in a cool, dry place.",
-    "Spot clean only.",
-    "Suitable for the washing machine.",
-    "Assembly required.",
-    "Batteries not included.",
-    "Keep out of direct sunlight.",
-)
-OPENERS = (
-    "This {adj} {noun} is made from {material} and has {feature}.",
-    "A {adj} {noun} in {material}, designed for {use}.",
-    "Our {noun} combines {feature} with {feature2}.",
-    "Meet the {noun}: {adj}, {adj2} and ready for {use}.",
-    "The {noun} is a {adj} choice for {use}.",
-    "Made from {material}, this {noun} {benefit}.",
-    "Designed for {use}, the {noun} features {feature}.",
-    "This {noun} comes in {colour} and {benefit}.",
-    "Looking for a {adj} {noun}? This one has {feature} and {benefit}.",
-    "A {colour} {noun} with {feature}.",
-    "{Adj} and {adj2}, this {noun} is ideal for {use}.",
-    "Here is a {noun} that {benefit}.",
-    "Crafted in {material}, the {noun} offers {feature}.",
-    "Add this {adj} {noun} to your collection.",
-)
-MIDDLES = (
-    "It features {feature} and {feature2}.",
-    "The {material} {benefit}.",
-    "It is available in {colour}, {colour2} and {colour3}.",
-    "With {feature}, it {benefit}.",
-    "It has {feature}, so it {benefit}.",
-    "Perfect for {use} and {use2}.",
-    "The design includes {feature}.",
-    "It pairs well with other pieces from the range.",
-    "Choose from several sizes and colours.",
-    "Thanks to {feature}, it {benefit}.",
-    "A great option for {use}.",
-    "It is suitable for {use}.",
-    "The {adj} design {benefit}.",
-    "Each one is checked for quality before it leaves the warehouse.",
-    "Made with {material} for a {adj} feel.",
-    "You can use it for {use} or {use2}.",
-    "It measures {size} and weighs {weight}.",
-    "It is {adj}, {adj2} and {benefit2}.",
-)
-CLOSERS = (
-    "{care}",
-    "Order today and enjoy free delivery on orders over {price}.",
-    "A {adj} addition to any home.",
-    "Great value for everyday use.",
-    "Available while stocks last.",
-    "It also makes a great gift.",
-    "Buy yours today.",
-    "Returns are free within 30 days.",
-    "See the size guide for the best fit.",
-    "Pair it with the matching pieces in the range.",
-)
+Domain = dict[str, list[str]]  # nouns, materials, features, uses
 
 
-def _fill(pattern: str, rng: random.Random, domain: dict[str, tuple[str, ...]]) -> str:
+@dataclass(frozen=True)
+class Vocabulary:
+    domains: dict[str, Domain]
+    adjectives: list[str]
+    colours: list[str]
+    benefits: list[str]
+    care: list[str]
+    prices: list[str]
+    openers: list[str]  # sentence patterns, str.format() fields named in _fill
+    middles: list[str]
+    closers: list[str]
+
+
+@lru_cache(maxsize=1)
+def vocabulary(path: Path = VOCABULARY_PATH) -> Vocabulary:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Vocabulary(
+        domains=data["domains"],
+        adjectives=data["adjectives"],
+        colours=data["colours"],
+        benefits=data["benefits"],
+        care=data["care"],
+        prices=data["prices"],
+        openers=data["openers"],
+        middles=data["middles"],
+        closers=data["closers"],
+    )
+
+
+def _fill(pattern: str, rng: random.Random, words: Vocabulary, domain: Domain) -> str:
     features = rng.sample(domain["features"], 2)
     uses = rng.sample(domain["uses"], 2)
-    adjectives = rng.sample(ADJECTIVES, 2)
-    colours = rng.sample(COLOURS, 3)
-    benefits = rng.sample(BENEFITS, 2)
+    adjectives = rng.sample(words.adjectives, 2)
+    colours = rng.sample(words.colours, 3)
+    benefits = rng.sample(words.benefits, 2)
     values = {
         "noun": rng.choice(domain["nouns"]),
         "material": rng.choice(domain["materials"]),
@@ -845,8 +83,8 @@ def _fill(pattern: str, rng: random.Random, domain: dict[str, tuple[str, ...]]) 
         "colour3": colours[2],
         "benefit": benefits[0],
         "benefit2": benefits[1],
-        "care": rng.choice(CARE),
-        "price": rng.choice(("£30", "$50", "€40", "£50", "$35")),
+        "care": rng.choice(words.care),
+        "price": rng.choice(words.prices),
         "size": f"{rng.randint(5, 120)} x {rng.randint(5, 80)} cm",
         "weight": f"{rng.randint(50, 2500)} g",
     }
@@ -856,16 +94,17 @@ def _fill(pattern: str, rng: random.Random, domain: dict[str, tuple[str, ...]]) 
 
 def generate_background(size: int = BACKGROUND_SIZE, seed: int = BACKGROUND_SEED) -> list[str]:
     """``size`` generic product descriptions of one to six sentences, reproducibly."""
+    words = vocabulary()
     rng = random.Random(seed)
-    names = sorted(DOMAINS)
+    names = sorted(words.domains)
     texts = []
     for _ in range(size):
-        domain = DOMAINS[rng.choice(names)]
-        sentences = [_fill(rng.choice(OPENERS), rng, domain)]
-        for pattern in rng.sample(MIDDLES, rng.randint(0, 4)):
-            sentences.append(_fill(pattern, rng, domain))
+        domain = words.domains[rng.choice(names)]
+        sentences = [_fill(rng.choice(words.openers), rng, words, domain)]
+        for pattern in rng.sample(words.middles, rng.randint(0, 4)):
+            sentences.append(_fill(pattern, rng, words, domain))
         if rng.random() < 0.6:
-            sentences.append(_fill(rng.choice(CLOSERS), rng, domain))
+            sentences.append(_fill(rng.choice(words.closers), rng, words, domain))
         texts.append(" ".join(sentences))
     return texts
 
@@ -877,14 +116,17 @@ def background_texts() -> tuple[str, ...]:
         return tuple(line.rstrip("\n") for line in handle if line.strip())
 
 
+def background_bytes(texts: list[str]) -> bytes:
+    """The corpus file's bytes: gzip with no timestamp (mtime=0), so the same texts give the
+    same file and regenerating leaves git clean."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename=BACKGROUND_PATH.name, fileobj=buffer, mode="wb", mtime=0) as out:
+        out.write("".join(t + "\n" for t in texts).encode("utf-8"))
+    return buffer.getvalue()
+
+
 def write_background(path: Path = BACKGROUND_PATH) -> int:
     texts = generate_background()
     path.parent.mkdir(parents=True, exist_ok=True)
-    # mtime=0: the same texts give the same bytes, so regenerating leaves git clean.
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
-        handle.write("".join(t + "\n" for t in texts).encode("utf-8"))
+    path.write_bytes(background_bytes(texts))
     return len(texts)
-
-
-if __name__ == "__main__":
-    print(f"wrote {write_background()} texts to {BACKGROUND_PATH}")

@@ -1,17 +1,18 @@
 """Job kinds of the brand app: training a profile version (one item per version)."""
 
-from apps.brand import lighting_services, services
+from apps.brand import lighting_services
+from apps.brand.services import versions
 from apps.jobs.registry import register_job_kind
 
 
 def train_one(workspace, job, item) -> dict:
-    version = services.profile_version_train(
+    version = versions.profile_version_train(
         workspace=workspace, version_id=item.payload["version_id"]
     )
     return {"version_id": version.pk, "status": version.status}
 
 
-register_job_kind(services.TRAIN_JOB_KIND, train_one, label="Train a brand profile")
+register_job_kind(versions.TRAIN_JOB_KIND, train_one, label="Train a brand profile")
 
 
 def learn_light(workspace, job, item) -> dict:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from apps.brand.text import EMOJI_RE, I_WORDS, WE_WORDS, reading_grade, words
@@ -90,10 +90,13 @@ def apply_replacements(text: str, banned: Sequence[BannedTerm]) -> str:
     """Replace banned terms that have a replacement (others are left for the checks to flag)."""
     for entry in banned:
         if entry.replacement:
-            text = banned_regex(entry.term).sub(
-                lambda m, r=entry.replacement: _same_case(r, m.group(0)), text
-            )
+            text = banned_regex(entry.term).sub(_replacer(entry.replacement), text)
     return text
+
+
+def _replacer(replacement: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub callback writing ``replacement`` in the case of the text it replaces."""
+    return lambda match: _same_case(replacement, match.group(0))
 
 
 def apply_preferred(text: str, preferred: Iterable[str]) -> str:
@@ -104,7 +107,7 @@ def apply_preferred(text: str, preferred: Iterable[str]) -> str:
         avoid, prefer = (part.strip() for part in rule.split("=>", 1))
         if avoid and prefer:
             pattern = re.compile(rf"(?<![\w-]){re.escape(avoid)}(?![\w-])", re.IGNORECASE)
-            text = pattern.sub(lambda m, p=prefer: _same_case(p, m.group(0)), text)
+            text = pattern.sub(_replacer(prefer), text)
     return text
 
 

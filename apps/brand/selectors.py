@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from apps.brand import exemplars, rules, scoring, text
+from apps.brand import exemplars, registry, rules, scoring, text
 from apps.brand.models import (
     BrandProfile,
     FineTuneRun,
@@ -108,7 +111,9 @@ def material_new_since(*, workspace: Workspace, profile: BrandProfile) -> int:
     return rows.count()
 
 
-def material_recent(*, workspace: Workspace, profile: BrandProfile, limit: int = 10):
+def material_recent(
+    *, workspace: Workspace, profile: BrandProfile, limit: int = 10
+) -> list[MaterialText]:
     return list(MaterialText.objects.for_workspace(workspace).filter(profile_id=profile.pk)[:limit])
 
 
@@ -127,23 +132,13 @@ def material_items(*, workspace: Workspace, profile: BrandProfile) -> list[tuple
 
 
 def workspace_copy_items(*, workspace: Workspace) -> list[tuple[str, str]]:
-    """The catalog's live descriptions and approved copy, as (product title, plain text)."""
-    from apps.catalog.models import ApprovedCopy, Product
-
-    items = [
+    """The workspace's own copy from the registered sources (the catalog's live descriptions
+    and approved copy), as (product title, plain text)."""
+    return [
         (title, text.html_to_text(body))
-        for title, body in Product.objects.for_workspace(workspace)
-        .exclude(body_html="")
-        .order_by("pk")
-        .values_list("title", "body_html")
+        for source in registry.workspace_copy_sources()
+        for title, body in source(workspace=workspace)
     ]
-    items += [
-        (title, text.html_to_text(content))
-        for title, content in ApprovedCopy.objects.for_workspace(workspace)
-        .order_by("pk")
-        .values_list("product__title", "content")
-    ]
-    return items
 
 
 def approved_texts(*, workspace: Workspace, profile: BrandProfile) -> list[str]:
@@ -172,13 +167,47 @@ def upload_get(*, workspace: Workspace, upload_id: int) -> MaterialUpload:
     )
 
 
-def upload_list(*, workspace: Workspace, profile: BrandProfile, limit: int = 5):
+def upload_list(
+    *, workspace: Workspace, profile: BrandProfile, limit: int = 5
+) -> list[MaterialUpload]:
     return list(
         MaterialUpload.objects.for_workspace(workspace).filter(profile_id=profile.pk)[:limit]
     )
 
 
-def fine_tune_list(*, workspace: Workspace, profile: BrandProfile, limit: int = 5):
+def upload_rows(
+    record: MaterialUpload, *, limit: int | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) of the stored UTF-8 file; the header is row 1."""
+    with record.file.open("rb") as handle:
+        stream = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        reader = csv.reader(stream, delimiter=record.delimiter)
+        next(reader, None)
+        for number, row in enumerate(reader, start=2):
+            if limit is not None and number > limit + 1:
+                break
+            if any(cell.strip() for cell in row):
+                yield number, row
+
+
+def upload_preview(
+    record: MaterialUpload, mapping: dict[str, str], *, limit: int = 5
+) -> list[tuple[int, str, str]]:
+    """The first rows of an upload as (row, title, text) under ``mapping``."""
+    headers = record.headers
+    text_at = headers.index(mapping["text"]) if mapping.get("text") in headers else None
+    title_at = headers.index(mapping["title"]) if mapping.get("title") in headers else None
+    preview = []
+    for number, row in upload_rows(record, limit=limit):
+        body = row[text_at] if text_at is not None and text_at < len(row) else ""
+        title = row[title_at] if title_at is not None and title_at < len(row) else ""
+        preview.append((number, title, text.material_text(body)))
+    return preview
+
+
+def fine_tune_list(
+    *, workspace: Workspace, profile: BrandProfile, limit: int = 5
+) -> list[FineTuneRun]:
     return list(
         FineTuneRun.objects.for_workspace(workspace)
         .filter(profile_id=profile.pk)

@@ -1,9 +1,9 @@
-"""Celery tasks for brand profiles: thin wrappers around ``apps.brand.services``."""
+"""Celery tasks for brand profiles: thin wrappers around ``apps.brand.services``' modules."""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from apps.brand import services
+from apps.brand.services import fine_tuning, versions
 from apps.workspaces.models import Workspace
 
 CRASHES = (OperationalError, InterfaceError)
@@ -12,7 +12,7 @@ CRASHES = (OperationalError, InterfaceError)
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
 def brand_train_due() -> int:
     """Beat: train profiles that received enough new material."""
-    return services.brand_train_due()
+    return versions.brand_train_due()
 
 
 @shared_task(
@@ -27,10 +27,10 @@ def brand_fine_tune_submit(*, workspace_id: int, run_id: int) -> str:
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
         return "gone"
-    return services.fine_tune_submit(workspace=workspace, run_id=run_id).status
+    return fine_tuning.fine_tune_submit(workspace=workspace, run_id=run_id).status
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
 def brand_fine_tune_poll() -> int:
     """Beat: follow running fine-tuning jobs."""
-    return services.fine_tune_poll_all()
+    return fine_tuning.fine_tune_poll_all()

@@ -28,6 +28,7 @@ I_WORDS = frozenset({"i", "my", "me", "mine", "i'm", "i've", "i'll"})
 BE_WORDS = frozenset({"is", "are", "was", "were", "be", "been", "being"})
 PASSIVE_RE = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en)\b", re.I)
 COPY_RUN_WORDS = 10
+MAX_MATERIAL_CHARS = 20_000  # one text of a profile's material
 
 
 def html_to_text(value: str) -> str:
@@ -38,6 +39,12 @@ def html_to_text(value: str) -> str:
     text = html.unescape(TAG_RE.sub("", text))
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def material_text(value: object) -> str:
+    """A text as the profile keeps it: plain text (HTML made plain), at most
+    ``MAX_MATERIAL_CHARS`` characters."""
+    return html_to_text(str(value or ""))[:MAX_MATERIAL_CHARS].strip()
 
 
 def words(text: str) -> list[str]:

@@ -1,12 +1,14 @@
 """Brand profile pages (brand managers, owners, admins). Thin: forms in, one service or
 selector call, render."""
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.brand import selectors, services
+from apps.brand import selectors, training
 from apps.brand.forms import (
     PasteForm,
     ProfileCreateForm,
@@ -14,14 +16,16 @@ from apps.brand.forms import (
     UploadForm,
     UploadMappingForm,
 )
-from apps.brand.models import UploadStatus
+from apps.brand.models import BrandProfile, UploadStatus
+from apps.brand.services import fine_tuning, material, profiles, versions
 from apps.core.errors import ServiceError
+from apps.core.views import act
 from apps.jobs.selectors import job_progress
 from apps.workspaces.access import WorkspaceRequest, workspace_view
-from apps.workspaces.roles import Action, role_can
+from apps.workspaces.roles import Action
 
 
-def _to_profile(request: HttpRequest, profile_id: int) -> HttpResponse:
+def _to_profile(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     return redirect("brand_profile_detail", slug=request.workspace.slug, profile_id=profile_id)
 
 
@@ -31,9 +35,8 @@ def profile_list(request: WorkspaceRequest) -> HttpResponse:
     form = ProfileCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            profile = services.profile_create(
-                workspace=request.workspace,
-                actor=request.user,
+            profile = profiles.profile_create(
+                actor=request.actor,
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
             )
@@ -46,31 +49,34 @@ def profile_list(request: WorkspaceRequest) -> HttpResponse:
     return render(request, "brand/profile_list.html", context, status=400 if form.errors else 200)
 
 
-def _detail_context(request: HttpRequest, profile, style_form=None) -> dict:
+def _detail_context(
+    request: WorkspaceRequest, profile: BrandProfile, style_form: StyleGuideForm | None = None
+) -> dict:
     workspace = request.workspace
     versions = selectors.version_list(workspace=workspace, profile=profile)
-    training = next((v for v in versions if v.status == "training"), None)
+    in_training = next((v for v in versions if v.status == "training"), None)
     active = next((v for v in versions if v.pk == profile.active_version_id), None)
-    context = {
+    material_summary = selectors.material_summary(workspace=workspace, profile=profile)
+    context: dict[str, Any] = {
         "profile": profile,
         "style_form": style_form or StyleGuideForm.for_profile(profile),
         "paste_form": PasteForm(),
         "upload_form": UploadForm(),
         "versions": versions,
         "active": active,
-        "training": training,
-        "material": selectors.material_summary(workspace=workspace, profile=profile),
+        "training": in_training,
+        "material": material_summary,
         "recent_material": selectors.material_recent(workspace=workspace, profile=profile),
         "uploads": selectors.upload_list(workspace=workspace, profile=profile),
         "trend": selectors.score_trend(versions),
         "fine_tunes": selectors.fine_tune_list(workspace=workspace, profile=profile),
-        "min_texts": services.training.MIN_TEXTS,
-        "may_route": role_can(request.membership.role, Action.MANAGE_MODELS),
+        "min_texts": training.MIN_TEXTS,
+        "may_route": request.actor.can(Action.MANAGE_MODELS),
     }
-    context["texts_needed"] = max(0, services.training.MIN_TEXTS - context["material"].total)
-    if training is not None and training.job is not None:
-        context["job"] = training.job
-        context["progress"] = job_progress(job=training.job)
+    context["texts_needed"] = max(0, training.MIN_TEXTS - material_summary.total)
+    if in_training is not None and in_training.job is not None:
+        context["job"] = in_training.job
+        context["progress"] = job_progress(job=in_training.job)
     return context
 
 
@@ -82,9 +88,8 @@ def profile_detail(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.profile_update_style(
-                workspace=request.workspace,
-                actor=request.user,
+            profiles.profile_update_style(
+                actor=request.actor,
                 profile_id=profile.pk,
                 tone_words=data["tone_words"],
                 banned=data["banned"],
@@ -108,27 +113,16 @@ def profile_detail(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     )
 
 
-def _act(request: HttpRequest, profile_id: int, action, done: str) -> HttpResponse:
-    try:
-        action()
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return _to_profile(request, profile_id)
-
-
 @workspace_view(Action.MANAGE_BRAND)
 @require_POST
 def profile_train(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     profile = selectors.profile_get(workspace=request.workspace, profile_id=profile_id)
-    return _act(
+    return act(
         request,
-        profile.pk,
-        lambda: services.profile_train(
-            workspace=request.workspace, actor=request.user, profile_id=profile.pk
-        ),
-        "Training started: the new version becomes active when it is ready.",
+        lambda: versions.profile_train(actor=request.actor, profile_id=profile.pk),
+        success="Training started: the new version becomes active when it is ready.",
+        then="brand_profile_detail",
+        profile_id=profile.pk,
     )
 
 
@@ -136,13 +130,12 @@ def profile_train(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
 @require_POST
 def version_activate(request: WorkspaceRequest, version_id: int) -> HttpResponse:
     version = selectors.version_get(workspace=request.workspace, version_id=version_id)
-    return _act(
+    return act(
         request,
-        version.profile_id,
-        lambda: services.version_activate(
-            workspace=request.workspace, actor=request.user, version_id=version.pk
-        ),
-        f"Version {version.number} is now active.",
+        lambda: versions.version_activate(actor=request.actor, version_id=version.pk),
+        success=f"Version {version.number} is now active.",
+        then="brand_profile_detail",
+        profile_id=version.profile_id,
     )
 
 
@@ -159,16 +152,14 @@ def profile_default(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
         else f"“{profile.name}” is no longer the default voice: runs use no profile unless one "
         "is chosen."
     )
-    return _act(
+    return act(
         request,
-        profile.pk,
-        lambda: services.profile_set_default(
-            workspace=request.workspace,
-            actor=request.user,
-            profile_id=profile.pk,
-            is_default=make_default,
+        lambda: profiles.profile_set_default(
+            actor=request.actor, profile_id=profile.pk, is_default=make_default
         ),
-        message,
+        success=message,
+        then="brand_profile_detail",
+        profile_id=profile.pk,
     )
 
 
@@ -180,19 +171,18 @@ def material_paste(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Paste some copy first: the box is empty.")
         return _to_profile(request, profile.pk)
-    try:
-        added = services.material_paste(
-            workspace=request.workspace,
-            actor=request.user,
+    return act(
+        request,
+        lambda: material.material_paste(
+            actor=request.actor,
             profile_id=profile.pk,
             content=form.cleaned_data["content"],
             split=form.cleaned_data["split"],
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"{added} new text{'s' if added != 1 else ''} added.")
-    return _to_profile(request, profile.pk)
+        ),
+        success=lambda added: f"{added} new text{'s' if added != 1 else ''} added.",
+        then="brand_profile_detail",
+        profile_id=profile.pk,
+    )
 
 
 @workspace_view(Action.MANAGE_BRAND)
@@ -202,9 +192,8 @@ def material_upload(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            record = services.material_upload(
-                workspace=request.workspace,
-                actor=request.user,
+            record = material.material_upload(
+                actor=request.actor,
                 profile_id=profile.pk,
                 upload=form.cleaned_data["file"],
             )
@@ -231,9 +220,8 @@ def upload_detail(request: WorkspaceRequest, upload_id: int) -> HttpResponse:
         mapping = form.cleaned_data if form.is_bound and form.is_valid() else record.mapping
         if request.method == "POST" and form.is_valid():
             try:
-                record = services.material_upload_confirm(
-                    workspace=request.workspace,
-                    actor=request.user,
+                record = material.material_upload_confirm(
+                    actor=request.actor,
                     upload_id=record.pk,
                     text_column=mapping["text"],
                     title_column=mapping.get("title", ""),
@@ -249,7 +237,7 @@ def upload_detail(request: WorkspaceRequest, upload_id: int) -> HttpResponse:
                 return redirect(
                     "brand_upload_detail", slug=request.workspace.slug, upload_id=record.pk
                 )
-        context.update(form=form, preview=services.upload_preview(record, mapping or {}))
+        context.update(form=form, preview=selectors.upload_preview(record, mapping or {}))
         status = 400 if form.errors else 200
         return render(request, "brand/upload_detail.html", context, status=status)
     return render(request, "brand/upload_detail.html", context)
@@ -259,13 +247,12 @@ def upload_detail(request: WorkspaceRequest, upload_id: int) -> HttpResponse:
 @require_POST
 def fine_tune_start(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     profile = selectors.profile_get(workspace=request.workspace, profile_id=profile_id)
-    return _act(
+    return act(
         request,
-        profile.pk,
-        lambda: services.fine_tune_start(
-            workspace=request.workspace, actor=request.user, profile_id=profile.pk
-        ),
-        "Fine-tuning queued: the approved copy is uploaded and the job started.",
+        lambda: fine_tuning.fine_tune_start(actor=request.actor, profile_id=profile.pk),
+        success="Fine-tuning queued: the approved copy is uploaded and the job started.",
+        then="brand_profile_detail",
+        profile_id=profile.pk,
     )
 
 
@@ -274,11 +261,11 @@ def fine_tune_start(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
 @require_POST
 def fine_tune_route(request: WorkspaceRequest, run_id: int) -> HttpResponse:
     run = selectors.fine_tune_get(workspace=request.workspace, run_id=run_id)
-    return _act(
+    return act(
         request,
-        run.profile_id,
-        lambda: services.fine_tune_route(
-            workspace=request.workspace, actor=request.user, run_id=run.pk
-        ),
-        "Copy generation now uses the fine-tuned model (the previous models stay as fallbacks).",
+        lambda: fine_tuning.fine_tune_route(actor=request.actor, run_id=run.pk),
+        success="Copy generation now uses the fine-tuned model (the previous models stay as "
+        "fallbacks).",
+        then="brand_profile_detail",
+        profile_id=run.profile_id,
     )

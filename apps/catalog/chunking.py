@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
 from django.conf import settings
 
-from apps.catalog.importing import (
-    SNIFF_BYTES,
-    ImportFileError,
-    ProductAssembler,
-    check_text,
-    detect_encoding,
-    shopify_column_map,
-    sniff_delimiter,
-)
+from apps.catalog.columns import shopify_column_map
+from apps.catalog.importing import ProductAssembler
+from apps.core import csvfiles
+from apps.core.csvfiles import CsvFileError
 
 CHUNK_PRODUCTS = 250
 
@@ -40,9 +36,9 @@ class Chunk:
     first_row: int  # record number of that first record (the header is 1)
     products: int
     # Later rows of this chunk's products: [start, end, first_row, last_row] byte ranges.
-    extra: list = field(default_factory=list)
+    extra: list[list[int]] = field(default_factory=list)
     # Record numbers inside [start, end) that belong to another chunk's product.
-    skip: list = field(default_factory=list)
+    skip: list[int] = field(default_factory=list)
 
     def rows(self, last_row: int) -> tuple[list[tuple[int, int]], set[int]]:
         """The record-number ranges this chunk reads, and the records it leaves to others."""
@@ -62,17 +58,6 @@ def _max_columns() -> int:
     return settings.CATALOG_IMPORT_MAX_COLUMNS
 
 
-def _check_width(count: int, *, name: str, row_number: int | None = None) -> None:
-    limit = _max_columns()
-    if count > limit:
-        where = "Its header has" if row_number is None else f"Row {row_number} has"
-        raise ImportFileError(
-            f"“{name}” is too wide to import: {where} {count:,} columns; at most {limit:,} "
-            "are accepted. Remove the columns you do not need (or export fewer fields) and "
-            "upload it again."
-        )
-
-
 class _Planner:
     """Cuts the records into chunks of ``CHUNK_PRODUCTS`` products, keeping each product (each
     key) in one chunk wherever its records are."""
@@ -80,12 +65,13 @@ class _Planner:
     def __init__(self, start: int, keyed: bool) -> None:
         self.keyed = keyed
         self.chunks: list[Chunk] = []
-        self.owner: dict[str, int] = {}
+        self.owner: dict[str | None, int] = {}
         self.extra: dict[int, list[list[int]]] = {}
-        self.start, self.first_row, self.products, self.skip = start, 2, 0, []
+        self.start, self.first_row, self.products = start, 2, 0
+        self.skip: list[int] = []
         self.product_count = 0
 
-    def add(self, key, row_number: int, row_start: int, row_end: int) -> None:
+    def add(self, key: str | None, row_number: int, row_start: int, row_end: int) -> None:
         index = len(self.chunks)
         owner = self.owner.get(key) if self.keyed else None
         if owner is None:
@@ -119,44 +105,27 @@ class _Planner:
         ]
 
 
-def _lines_with_offsets(stream: IO[str], position: list[int]) -> Iterator[str]:
-    """Yield lines and keep position[0] at the UTF-8 byte offset just after the last yielded."""
-    for line in stream:
-        position[0] += len(line.encode("utf-8"))
-        yield line
+@dataclass
+class ScanPlan:
+    chunks: list[Chunk]
+    last_row: int  # the number of the last record (the header is 1)
+    products: int
 
 
-def _plan(
-    reader: Iterator[list[str]],
-    position: list[int],
-    *,
-    name: str,
-    key_of: KeyFunction | None,
-) -> tuple[list[Chunk], int, int]:
-    """Chunks for the records after the header; returns (chunks, last record number,
-    products)."""
-    planner = _Planner(position[0], keyed=key_of is not None)
-    row_number = 1
-    row_start = position[0]
-    try:
-        for row in reader:
-            row_number += 1
-            this_row_start, row_start = row_start, position[0]
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) > _max_columns():
-                _check_width(len(row), name=name, row_number=row_number)
-            key = (key_of(row) or f"#{row_number}") if key_of else None
-            planner.add(key, row_number, this_row_start, row_start)
-    except csv.Error as error:
-        raise ImportFileError(
-            f"“{name}” could not be read at row {row_number + 1}: {error}."
-        ) from None
-    except UnicodeDecodeError:
-        raise ImportFileError(
-            f"“{name}” changes encoding near row {row_number + 1}; save it as UTF-8 and try again."
-        ) from None
-    return planner.finish(position[0]), row_number, planner.product_count
+def _plan(records: Iterator[csvfiles.Record], *, key_of: KeyFunction | None) -> ScanPlan:
+    """Chunks for the records after the header."""
+    first = next(records, None)
+    if first is None:
+        return ScanPlan([], 1, 0)
+    planner = _Planner(first.start, keyed=key_of is not None)
+    last = first
+    for record in itertools.chain([first], records):
+        last = record
+        if record.blank:
+            continue
+        key = (key_of(record.cells) or f"#{record.number}") if key_of else None
+        planner.add(key, record.number, record.start, record.end)
+    return ScanPlan(planner.finish(last.end), last.number, planner.product_count)
 
 
 def transcode_and_scan(
@@ -164,71 +133,40 @@ def transcode_and_scan(
 ) -> tuple[str, str, ScanResult]:
     """Copy ``source`` to ``target`` as UTF-8 and find the chunk boundaries, in one pass.
 
-    Returns (detected encoding, delimiter, scan). Raises ImportFileError for files that cannot
+    Returns (detected encoding, delimiter, scan). Raises CsvFileError for files that cannot
     be imported at all (empty, binary, too wide, no title or handle column). A Shopify file is
     chunked by handle; another CSV row by row until its columns are mapped
     (:func:`plan_chunks`).
     """
-    sample = source.read(SNIFF_BYTES)
-    if not sample.strip():
-        raise ImportFileError(f"“{name}” is empty.")
-    encoding = detect_encoding(sample, name=name)
-    source.seek(0)
-    text_stream = io.TextIOWrapper(source, encoding=encoding, newline="")
-    try:
-        head = text_stream.read(SNIFF_BYTES)
-    except UnicodeDecodeError:
-        raise ImportFileError(f"“{name}” is not readable as {encoding} text.") from None
-    check_text(head, name=name)
-    if not head.strip():
-        raise ImportFileError(f"“{name}” is empty.")
-    delimiter = sniff_delimiter(head)
-    text_stream.seek(0)
-
-    writer = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=False)
-    position = [0]
-
-    def copying_lines() -> Iterator[str]:
-        for line in _lines_with_offsets(text_stream, position):
-            writer.write(line)
-            yield line
-
-    reader = csv.reader(copying_lines(), delimiter=delimiter)
-    try:
-        headers = next(reader)
-    except StopIteration:
-        raise ImportFileError(f"“{name}” is empty.") from None
-    except csv.Error as error:
-        raise ImportFileError(f"“{name}” could not be read at row 1: {error}.") from None
-    _check_width(len(headers), name=name)
-    headers = [h.lstrip("\ufeff") for h in headers]
-    key_of = None
-    if fmt == "shopify":
-        columns = shopify_column_map(headers)
-        if "title" not in columns and "handle" not in columns:
-            raise ImportFileError(
-                f"“{name}” has neither a Title nor a Handle column, so it is not a Shopify "
-                "product export. Use “Other CSV” to map its columns."
-            )
-        key_of = ProductAssembler(headers, fmt).product_key
-    chunks, last_row, products = _plan(reader, position, name=name, key_of=key_of)
-    writer.flush()
-    writer.detach()
-    if products == 0:
-        raise ImportFileError(f"“{name}” has a header row but no products.")
-    return encoding, delimiter, ScanResult(headers, chunks, last_row - 1, products)
+    with csvfiles.transcoding(source, target, name=name, max_columns=_max_columns()) as reading:
+        key_of = None
+        if fmt == "shopify":
+            columns = shopify_column_map(reading.headers)
+            if "title" not in columns and "handle" not in columns:
+                raise CsvFileError(
+                    f"“{name}” has neither a Title nor a Handle column, so it is not a Shopify "
+                    "product export. Use “Other CSV” to map its columns."
+                )
+            key_of = ProductAssembler(reading.headers, fmt).product_key
+        plan = _plan(reading.records, key_of=key_of)
+    if plan.products == 0:
+        raise CsvFileError(f"“{name}” has a header row but no products.")
+    scan = ScanResult(reading.headers, plan.chunks, plan.last_row - 1, plan.products)
+    return reading.encoding, reading.delimiter, scan
 
 
 def plan_chunks(stream: IO[bytes], *, name: str, delimiter: str, key_of: KeyFunction) -> ScanResult:
     """Chunk an already transcoded (UTF-8) file again, by product key (a generic CSV once its
     handle or title column is known)."""
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-    position = [0]
-    reader = csv.reader(_lines_with_offsets(text, position), delimiter=delimiter)
-    headers = next(reader)
-    chunks, last_row, products = _plan(reader, position, name=name, key_of=key_of)
-    text.detach()
-    return ScanResult(headers, chunks, last_row - 1, products)
+    try:
+        headers, records = csvfiles.read_records(
+            text, name=name, delimiter=delimiter, max_columns=_max_columns()
+        )
+        plan = _plan(records, key_of=key_of)
+    finally:
+        text.detach()
+    return ScanResult(headers, plan.chunks, plan.last_row - 1, plan.products)
 
 
 def read_chunk(

@@ -1,5 +1,5 @@
-"""CSV exports: back to Shopify (same columns, approved copy and approved photos in place) and a
-generic CSV.
+"""CSV exports: back to Shopify (same columns, approved copy in place, and what other apps
+registered: the photo studio's approved photos) and a generic CSV.
 
 Both are generators of CSV lines so a view can stream them without holding the catalog in
 memory.
@@ -11,8 +11,9 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from apps.catalog.importing import SHOPIFY_ALIASES, _norm
-from apps.catalog.models import Product
+from apps.catalog import registry
+from apps.catalog.columns import shopify_column
+from apps.catalog.models import Product, ProductVariant
 
 # Copy types (as the copy studio names them) that the exports write back.
 DESCRIPTION = "product_description"
@@ -63,14 +64,6 @@ def _csv_line(values: Iterable[object]) -> str:
     return buffer.getvalue()
 
 
-def _copy_column(headers: list[str], field: str) -> str | None:
-    normalised = {_norm(h): h for h in headers}
-    for alias in SHOPIFY_ALIASES[field]:
-        if alias in normalised:
-            return normalised[alias]
-    return None
-
-
 def shopify_headers(batch_headers: Iterable[list[str]]) -> list[str]:
     """The union of the imported files' headers, in the order they first appeared."""
     headers: list[str] = []
@@ -82,7 +75,7 @@ def shopify_headers(batch_headers: Iterable[list[str]]) -> list[str]:
 
 
 def _rows_from_fields(product: Product) -> list[dict[str, str]]:
-    variants = list(product.variants.all()) or [None]
+    variants: list[ProductVariant | None] = [*product.variants.all()] or [None]
     images = list(product.images.all())
     rows = []
     for i in range(max(len(variants), len(images))):
@@ -143,37 +136,23 @@ def shopify_csv(products: Iterable[Product], headers: list[str]) -> Iterator[str
     approved copy where there is some; every other cell as it was."""
     yield _csv_line(headers)
     products = list(products)
-    photos = _approved_photos(products)
+    # Columns other apps fill (the photo studio: approved photos in the image columns).
+    fillers = [source(products) for source in registry.shopify_column_sources()]
     for product in products:
         rows = [dict(row) for row in product.source_rows] or _rows_from_fields(product)
         copy = _approved(product)
         first = next(
-            (row for row in rows if row.get(_copy_column(list(row), "title") or "")), rows[0]
+            (row for row in rows if row.get(shopify_column(list(row), "title") or "")), rows[0]
         )
         for field, copy_type in COPY_FIELDS.items():
             if copy.get(copy_type):
-                column = _copy_column(list(first), field) or _copy_column(headers, field)
+                column = shopify_column(list(first), field) or shopify_column(headers, field)
                 if column:
                     first[column] = copy[copy_type]
-        if photos.get(product.pk):
-            rows = _point_images(rows, headers, product.handle, photos[product.pk])
+        for fill in fillers:
+            rows = fill(product, rows, headers)
         for row in rows:
             yield _csv_line(row.get(header, "") for header in headers)
-
-
-def _approved_photos(products: list[Product]) -> dict:
-    """Product id → the photo studio's approved photos (public links), in one query; empty
-    when none are approved or no public address is configured (PHOTOS_PUBLIC_BASE_URL)."""
-    from apps.photos.exporting import approved_image_urls
-
-    return approved_image_urls(products)
-
-
-def _point_images(rows: list[dict], headers: list[str], handle: str, images: list) -> list[dict]:
-    """The image columns list the approved photos instead of the imported images."""
-    from apps.photos.exporting import point_image_columns
-
-    return point_image_columns(rows, headers, handle, images)
 
 
 GENERIC_HEADERS = [

@@ -331,7 +331,7 @@ def clean_facts(data: dict) -> dict[str, list[str]]:
         value = (data or {}).get(key) or []
         if isinstance(value, str):
             value = value.splitlines()
-        items = []
+        items: list[str] = []
         for item in value:
             text = _clip(str(item))
             if text and text.lower() not in {i.lower() for i in items}:

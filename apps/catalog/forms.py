@@ -1,7 +1,9 @@
+from typing import Any, cast
+
 from django import forms
 
+from apps.catalog.columns import GENERIC_FIELDS
 from apps.catalog.facts import FACT_KEYS, FACT_LABELS, clean_facts, extract_description_facts
-from apps.catalog.importing import GENERIC_FIELDS
 from apps.catalog.models import ImportFormat, WorkStatus
 from apps.catalog.selectors import SORTS, ProductFilters
 
@@ -59,10 +61,12 @@ class ProductFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, facets: dict[str, list[str]], **kwargs):
+    def __init__(self, *args: Any, facets: dict[str, list[str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["vendor"].choices = [("", "Any vendor"), *[(v, v) for v in facets["vendors"]]]
-        self.fields["product_type"].choices = [("", "Any type"), *[(t, t) for t in facets["types"]]]
+        vendor = cast(forms.ChoiceField, self.fields["vendor"])
+        product_type = cast(forms.ChoiceField, self.fields["product_type"])
+        vendor.choices = [("", "Any vendor"), *[(v, v) for v in facets["vendors"]]]
+        product_type.choices = [("", "Any type"), *[(t, t) for t in facets["types"]]]
 
     def filters(self) -> ProductFilters:
         if not self.is_valid():

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from django.utils.text import slugify
 
 from apps.catalog.chunking import Chunk, group_products, read_chunk
-from apps.catalog.importing import ImportFileError, ParsedProduct, ProductAssembler, RowError
+from apps.catalog.importing import ParsedProduct, ProductAssembler, RowError
 from apps.catalog.merging import FileColumns, ProductPlan, plan_product
 from apps.catalog.models import ImportBatch, Product
 from apps.catalog.upsert import stored_parts
+from apps.core.csvfiles import CsvFileError
 
 LOOKUP_BATCH = 2000
 
@@ -72,7 +73,7 @@ def _existing_count(workspace_id: int, handles: set[str]) -> int:
 def import_preview(*, batch: ImportBatch, mapping: dict[str, str], limit: int = 8) -> ImportPreview:
     try:
         assembler = ProductAssembler(batch.headers, batch.format, mapping)
-    except ImportFileError as error:
+    except CsvFileError as error:
         return ImportPreview(problem=str(error))
     columns = FileColumns(assembler.fields_in_file, assembler.attribute_names, tuple(batch.headers))
     preview = ImportPreview(

@@ -1,5 +1,6 @@
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
@@ -8,9 +9,10 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from apps.catalog.columns import guess_mapping
 from apps.catalog.facts import FACT_KEYS, FACT_LABELS, clean_facts, extract_description_facts
-from apps.catalog.importing import guess_mapping
 from apps.catalog.models import (
+    ApprovedCopy,
     ColumnMapping,
     ImportBatch,
     ImportRowError,
@@ -137,9 +139,10 @@ def facets_cache_key(workspace_id: int) -> str:
 def product_facets(*, workspace: Workspace) -> dict[str, list[str]]:
     """The values the filters offer: vendors and types present in this workspace. Cached (two
     DISTINCT scans per list page add up on a large catalog); an import clears it."""
-    return cache.get_or_set(
+    facets = cache.get_or_set(
         facets_cache_key(workspace.pk), lambda: _product_facets(workspace), FACETS_SECONDS
     )
+    return cast(dict[str, list[str]], facets)
 
 
 def _product_facets(workspace: Workspace) -> dict[str, list[str]]:
@@ -217,3 +220,21 @@ def stated_facts(*, product: Product) -> list[tuple[str, list[str]]]:
         stated = extract_description_facts(product.body_html)
     facts = clean_facts(stated or {})
     return [(FACT_LABELS[key], facts[key]) for key in FACT_KEYS if facts[key]]
+
+
+def workspace_copy(*, workspace: Workspace) -> list[tuple[str, str]]:
+    """The catalog's live descriptions and approved copy, as (product title, HTML): what a
+    brand profile learns from when it uses the workspace's copy (registered with the brand
+    layer in ``CatalogConfig.ready()``)."""
+    live = (
+        Product.objects.for_workspace(workspace)
+        .exclude(body_html="")
+        .order_by("pk")
+        .values_list("title", "body_html")
+    )
+    approved = (
+        ApprovedCopy.objects.for_workspace(workspace)
+        .order_by("pk")
+        .values_list("product__title", "content")
+    )
+    return [*live, *approved]

@@ -1,10 +1,15 @@
-"""Writes for the catalog: imports (upload, mapping, one chunk of products), approved copy."""
+"""Writes for the catalog: imports (upload, mapping, one chunk of products), approved copy,
+corrections to a product's facts.
+
+Services a person starts take the acting member (``actor=``) and check the role themselves;
+the import's chunks are system work (a job) and take the workspace."""
 
 from __future__ import annotations
 
 import dataclasses
 import tempfile
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
@@ -27,9 +32,12 @@ from apps.catalog.models import (
     Product,
 )
 from apps.catalog.selectors import facets_cache_key
+from apps.core.csvfiles import CsvFileError
 from apps.core.errors import ServiceError
 from apps.jobs.services import job_create
+from apps.workspaces.actors import Actor, access_for_update
 from apps.workspaces.models import Workspace
+from apps.workspaces.roles import Action
 
 IMPORT_JOB_KIND = "catalog.import"
 
@@ -38,9 +46,27 @@ def _size_label(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
 
 
-def catalog_import_upload(
-    *, workspace: Workspace, actor: User, upload: UploadedFile, fmt: str
-) -> ImportBatch:
+def access_import_batch_for_update(actor: Actor, batch_id: int) -> ImportBatch:
+    return access_for_update(
+        actor,
+        ImportBatch,
+        batch_id,
+        action=Action.IMPORT_CATALOG,
+        missing="This import no longer exists.",
+    )
+
+
+def access_product_for_update(actor: Actor, product_id: int) -> Product:
+    return access_for_update(
+        actor,
+        Product,
+        product_id,
+        action=Action.IMPORT_CATALOG,
+        missing="This product no longer exists.",
+    )
+
+
+def catalog_import_upload(*, actor: Actor, upload: UploadedFile, fmt: str) -> ImportBatch:
     """Check and store an uploaded CSV. Nothing is imported yet: the import page previews what
     the file will change (and, for another CSV, asks for its column mapping), and
     :func:`catalog_import_confirm` starts it.
@@ -48,6 +74,7 @@ def catalog_import_upload(
     A file that cannot be imported at all (too large, empty, binary, too wide, no title
     column) is refused with a message that names it, and nothing is saved.
     """
+    actor.require(Action.IMPORT_CATALOG)
     if fmt not in ImportFormat.values:
         raise ServiceError(
             "Choose the kind of file: a Shopify export or another CSV.", field="format"
@@ -65,12 +92,12 @@ def catalog_import_upload(
             encoding, delimiter, scan = chunking.transcode_and_scan(
                 upload, transcoded, name=name, fmt=fmt
             )
-        except importing.ImportFileError as error:
+        except CsvFileError as error:
             raise ServiceError(str(error), field="file") from None
         transcoded.seek(0)
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             batch = ImportBatch(
-                workspace=workspace,
+                workspace=actor.workspace,
                 format=fmt,
                 original_name=name,
                 detected_encoding=encoding,
@@ -79,44 +106,48 @@ def catalog_import_upload(
                 row_count=scan.row_count,
                 product_count=scan.product_count,
                 chunks=[dataclasses.asdict(chunk) for chunk in scan.chunks],
-                created_by=actor,
+                created_by=actor.user,
             )
             batch.file.save(f"{uuid.uuid4().hex}.csv", File(transcoded), save=False)
             batch.save()
     return batch
 
 
+@transaction.atomic(durable=True)
 def catalog_import_confirm(
-    *, workspace: Workspace, actor: User, batch_id: int, mapping: dict[str, str] | None = None
+    *, actor: Actor, batch_id: int, mapping: dict[str, str] | None = None
 ) -> ImportBatch:
     """Start importing an uploaded file (after its preview). Another CSV takes its column
     mapping, which is remembered for the workspace, and is chunked again by its products'
     handles so that the rows of one product are read together."""
-    with transaction.atomic():
-        batch = ImportBatch.objects.for_workspace(workspace).select_for_update().get(pk=batch_id)
-        if batch.job_id:
-            raise ServiceError(f"“{batch.original_name}” is already being imported.")
-        if batch.format == ImportFormat.GENERIC:
-            mapping = {field: column for field, column in (mapping or {}).items() if column}
+    workspace = actor.workspace
+    batch = access_import_batch_for_update(actor, batch_id)
+    if batch.job_id:
+        raise ServiceError(f"“{batch.original_name}” is already being imported.")
+    if batch.format == ImportFormat.GENERIC:
+        mapping = {field: column for field, column in (mapping or {}).items() if column}
+        try:
+            assembler = importing.ProductAssembler(batch.headers, batch.format, mapping)
+        except CsvFileError as error:
+            raise ServiceError(str(error), field="title") from None
+        with batch.file.open("rb") as stream:
             try:
-                assembler = importing.ProductAssembler(batch.headers, batch.format, mapping)
-            except importing.ImportFileError as error:
-                raise ServiceError(str(error), field="title") from None
-            with batch.file.open("rb") as stream:
                 scan = chunking.plan_chunks(
                     stream,
                     name=batch.original_name,
                     delimiter=batch.delimiter,
                     key_of=assembler.product_key,
                 )
-            batch.mapping = mapping
-            batch.chunks = [dataclasses.asdict(chunk) for chunk in scan.chunks]
-            batch.product_count = scan.product_count
-            batch.save(update_fields=["mapping", "chunks", "product_count"])
-            ColumnMapping.objects.for_workspace(workspace).update_or_create(
-                workspace=workspace, defaults={"mapping": mapping}
-            )
-        _start_import_job(workspace=workspace, actor=actor, batch=batch)
+            except CsvFileError as error:
+                raise ServiceError(str(error), field="file") from None
+        batch.mapping = mapping
+        batch.chunks = [dataclasses.asdict(chunk) for chunk in scan.chunks]
+        batch.product_count = scan.product_count
+        batch.save(update_fields=["mapping", "chunks", "product_count"])
+        ColumnMapping.objects.for_workspace(workspace).update_or_create(
+            workspace=workspace, defaults={"mapping": mapping}
+        )
+    _start_import_job(workspace=workspace, actor=actor.user, batch=batch)
     return batch
 
 
@@ -186,7 +217,14 @@ def catalog_import_chunk(*, workspace: Workspace, batch_id: int, chunk: dict) ->
     return {"products": len(saved), "row_errors": len(assembler.errors) + len(refused)}
 
 
-def _row_errors_replace(workspace, batch, spans, skipped, assembler, refused) -> None:
+def _row_errors_replace(
+    workspace: Workspace,
+    batch: ImportBatch,
+    spans: list[tuple[int, int]],
+    skipped: set[int],
+    assembler: importing.ProductAssembler,
+    refused: list[tuple[importing.ParsedProduct, str]],
+) -> None:
     """This chunk's row errors, replacing those of an earlier run of it."""
     errors = ImportRowError.objects.for_workspace(workspace).filter(batch=batch)
     for first, last in spans:
@@ -244,7 +282,9 @@ def approved_copy_set(
     copy_type: str,
     content: str,
 ) -> ApprovedCopy:
-    """Record the approved copy of one type for a product (called by the review workflow)."""
+    """Record the approved copy of one type for a product. Called by the copy studio's review
+    decision, inside its transaction and after it checked the reviewer's role; ``actor`` is the
+    person recorded as having approved it."""
     product = Product.objects.for_workspace(workspace).select_for_update().get(pk=product_id)
     approved, _ = ApprovedCopy.objects.for_workspace(workspace).update_or_create(
         workspace=workspace,
@@ -255,23 +295,21 @@ def approved_copy_set(
     return approved
 
 
-@transaction.atomic
-def product_facts_update(
-    *, workspace: Workspace, actor: User | None, product_id: int, facts: dict
-) -> Product:
+@transaction.atomic(durable=True)
+def product_facts_update(*, actor: Actor, product_id: int, facts: dict[str, Any]) -> Product:
     """Save a person's corrections to what the description states. From now on imports keep
     these (they only re-extract facts nobody edited); ``reset`` them to extract again."""
-    product = Product.objects.for_workspace(workspace).select_for_update().get(pk=product_id)
+    product = access_product_for_update(actor, product_id)
     product.description_facts = clean_facts(facts)
     product.description_facts_edited = True
     product.save(update_fields=["description_facts", "description_facts_edited", "updated_at"])
     return product
 
 
-@transaction.atomic
-def product_facts_reset(*, workspace: Workspace, actor: User | None, product_id: int) -> Product:
+@transaction.atomic(durable=True)
+def product_facts_reset(*, actor: Actor, product_id: int) -> Product:
     """Forget the edits: extract the facts from the live description again."""
-    product = Product.objects.for_workspace(workspace).select_for_update().get(pk=product_id)
+    product = access_product_for_update(actor, product_id)
     product.description_facts = extract_description_facts(product.body_html)
     product.description_facts_edited = False
     product.save(update_fields=["description_facts", "description_facts_edited", "updated_at"])

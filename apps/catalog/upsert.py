@@ -142,8 +142,8 @@ def _write(workspace: Workspace, plans: dict, variants: dict, images: dict) -> N
     to_update = []
     new_variants, variant_updates, removed, new_images, replaced_images = [], [], [], [], []
     now = timezone.now()
+    plan: ProductPlan
     for product, plan in plans.values():
-        plan: ProductPlan
         if not (plan.is_new or plan.values or plan.variants is not None or plan.images is not None):
             continue  # nothing in the file differs from the catalog
         product.updated_at = now

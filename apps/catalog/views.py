@@ -2,7 +2,7 @@ import csv
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,12 +18,13 @@ from apps.catalog.forms import (
 from apps.catalog.models import ImportFormat
 from apps.catalog.previews import import_preview
 from apps.core.errors import ServiceError
+from apps.core.views import act
 from apps.jobs.selectors import job_progress
 from apps.workspaces.access import WorkspaceRequest, workspace_view
-from apps.workspaces.roles import Action, role_can
+from apps.workspaces.roles import Action
 
 
-def _filter_form(request: HttpRequest) -> ProductFilterForm:
+def _filter_form(request: WorkspaceRequest) -> ProductFilterForm:
     facets = selectors.product_facets(workspace=request.workspace)
     return ProductFilterForm(request.GET or None, facets=facets)
 
@@ -41,8 +42,8 @@ def product_list(request: WorkspaceRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "may_import": role_can(request.membership.role, Action.IMPORT_CATALOG),
-        "may_write_copy": role_can(request.membership.role, Action.WRITE_COPY),
+        "may_import": request.actor.can(Action.IMPORT_CATALOG),
+        "may_write_copy": request.actor.can(Action.WRITE_COPY),
         # One reverse() for the page instead of one per row.
         "product_url_prefix": reverse(
             "catalog_product_detail", kwargs={"slug": request.workspace.slug, "product_id": 0}
@@ -62,8 +63,8 @@ def product_detail(request: WorkspaceRequest, product_id: int) -> HttpResponse:
     context = {
         "product": product,
         "approved": approved,
-        "may_write_copy": role_can(request.membership.role, Action.WRITE_COPY),
-        "may_edit_facts": role_can(request.membership.role, Action.IMPORT_CATALOG),
+        "may_write_copy": request.actor.can(Action.WRITE_COPY),
+        "may_edit_facts": request.actor.can(Action.IMPORT_CATALOG),
         "stated_facts": selectors.stated_facts(product=product),
         "facts_form": ProductFactsForm.for_product(product),
     }
@@ -77,23 +78,24 @@ def product_facts(request: WorkspaceRequest, product_id: int) -> HttpResponse:
     extract it again from the live description."""
     product = selectors.product_get(workspace=request.workspace, product_id=product_id)
     if request.POST.get("reset"):
-        services.product_facts_reset(
-            workspace=request.workspace, actor=request.user, product_id=product.pk
-        )
-        messages.success(request, "The facts were extracted again from the live description.")
-    else:
-        form = ProductFactsForm(request.POST)
-        form.is_valid()  # every field is optional free text
-        services.product_facts_update(
-            workspace=request.workspace,
-            actor=request.user,
+        return act(
+            request,
+            lambda: services.product_facts_reset(actor=request.actor, product_id=product.pk),
+            success="The facts were extracted again from the live description.",
+            then="catalog_product_detail",
             product_id=product.pk,
-            facts=form.facts(),
         )
-        messages.success(
-            request, "Facts saved: new copy is written from them and checked against them."
-        )
-    return redirect("catalog_product_detail", slug=request.workspace.slug, product_id=product.pk)
+    form = ProductFactsForm(request.POST)
+    form.is_valid()  # every field is optional free text
+    return act(
+        request,
+        lambda: services.product_facts_update(
+            actor=request.actor, product_id=product.pk, facts=form.facts()
+        ),
+        success="Facts saved: new copy is written from them and checked against them.",
+        then="catalog_product_detail",
+        product_id=product.pk,
+    )
 
 
 @workspace_view(Action.IMPORT_CATALOG)
@@ -103,8 +105,7 @@ def import_upload(request: WorkspaceRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             batch = services.catalog_import_upload(
-                workspace=request.workspace,
-                actor=request.user,
+                actor=request.actor,
                 upload=form.cleaned_data["file"],
                 fmt=form.cleaned_data["format"],
             )
@@ -141,8 +142,7 @@ def import_detail(request: WorkspaceRequest, batch_id: int) -> HttpResponse:
         if request.method == "POST" and (form is None or form.is_valid()):
             try:
                 services.catalog_import_confirm(
-                    workspace=request.workspace,
-                    actor=request.user,
+                    actor=request.actor,
                     batch_id=batch.pk,
                     mapping=mapping,
                 )
@@ -163,7 +163,7 @@ def import_detail(request: WorkspaceRequest, batch_id: int) -> HttpResponse:
         context.update(form=form, preview=import_preview(batch=batch, mapping=mapping))
         if request.htmx:
             return render(request, "catalog/partials/import_preview.html", context)
-    else:
+    elif batch.job is not None:
         errors = selectors.import_row_errors(workspace=request.workspace, batch=batch)
         context.update(
             job=batch.job,
@@ -174,7 +174,7 @@ def import_detail(request: WorkspaceRequest, batch_id: int) -> HttpResponse:
     return render(request, "catalog/import_detail.html", context)
 
 
-def selected_product_ids(request: HttpRequest) -> list[int]:
+def selected_product_ids(request: WorkspaceRequest) -> list[int]:
     """The products ticked on the list, or every product matching its filters."""
     if request.POST.get("all_matching"):
         facets = selectors.product_facets(workspace=request.workspace)

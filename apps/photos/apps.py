@@ -5,3 +5,9 @@ class PhotosConfig(AppConfig):
     name = "apps.photos"
     label = "photos"
     verbose_name = "Photo studio"
+
+    def ready(self) -> None:
+        from apps.catalog.registry import register_shopify_columns
+        from apps.photos.exporting import shopify_image_columns
+
+        register_shopify_columns("photos.approved_images", shopify_image_columns)

@@ -4,18 +4,23 @@ Shopify fetches the ``Image Src`` of a product CSV from the internet, so an appr
 a stable signed address (``/photos/p/<token>.jpg``) that needs no sign-in and stops working
 when the photo is no longer approved. Links are absolute only when ``PHOTOS_PUBLIC_BASE_URL``
 is set; without it the export leaves the image columns as they were.
+
+The catalog's export reaches this through its registry of export columns
+(:func:`shopify_image_columns`, registered in ``PhotosConfig.ready()``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from apps.catalog.importing import SHOPIFY_ALIASES, _norm
+from apps.catalog.columns import shopify_column
+from apps.catalog.models import Product
+from apps.catalog.registry import ShopifyRowsFiller
 from apps.photos.models import PhotoOutput
 from apps.photos.selectors import approved_outputs
 
@@ -86,11 +91,7 @@ def approved_image_urls(products: Iterable) -> dict[int, list[ApprovedImage]]:
 
 
 def _column(headers: list[str], field: str, fallback: str) -> str:
-    normalised = {_norm(h): h for h in headers}
-    for alias in SHOPIFY_ALIASES.get(field, ()):
-        if alias in normalised:
-            return normalised[alias]
-    return fallback
+    return shopify_column(headers, field) or fallback
 
 
 def point_image_columns(
@@ -121,3 +122,17 @@ def point_image_columns(
                 if column in row:
                     row[column] = ""
     return rows
+
+
+def shopify_image_columns(products: Sequence[Product]) -> ShopifyRowsFiller:
+    """The catalog's Shopify export, registered source of its image columns: each product's
+    approved photos (read for all the products at once) replace its imported images."""
+    approved = approved_image_urls(products)
+
+    def fill(
+        product: Product, rows: list[dict[str, str]], headers: list[str]
+    ) -> list[dict[str, str]]:
+        images = approved.get(product.pk)
+        return point_image_columns(rows, headers, product.handle, images) if images else rows
+
+    return fill

@@ -3,10 +3,12 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.brand import services, training
+from apps.brand import training
 from apps.brand.models import MaterialSource, MaterialText
+from apps.brand.services import profiles, versions
 from tests import factories as f
 from tests.brand.corpus import brand_rows
+from tests.factories import actor_for
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +25,7 @@ def brand_manager(workspace):
 
 @pytest.fixture
 def profile(workspace, brand_manager):
-    return services.profile_create(workspace=workspace, actor=brand_manager, name="Harbor")
+    return profiles.profile_create(actor=actor_for(workspace, brand_manager), name="Harbor")
 
 
 def add_material(workspace, profile, brand="Harbor", count=40, seed=0):
@@ -43,8 +45,8 @@ def trained(workspace, brand_manager, profile, django_capture_on_commit_callback
     """``profile`` with Harbor material and a trained, active version 1."""
     add_material(workspace, profile)
     with django_capture_on_commit_callbacks(execute=True):
-        version = services.profile_train(
-            workspace=workspace, actor=brand_manager, profile_id=profile.pk
+        version = versions.profile_train(
+            actor=actor_for(workspace, brand_manager), profile_id=profile.pk
         )
     version.refresh_from_db()
     profile.refresh_from_db()

@@ -1,9 +1,11 @@
 """The in-memory parts: statistics, lexicon, scorer, exemplars, rules, the background corpus."""
 
+import io
 import time
 
 import numpy as np
 import pytest
+from django.core.management import CommandError, call_command
 
 from apps.brand import background, lexicon, rules, scoring, text, training
 from apps.brand.exemplars import ExemplarIndex
@@ -18,6 +20,24 @@ def test_background_corpus_ships_and_is_reproducible():
     texts = background.background_texts()
     assert len(texts) == background.BACKGROUND_SIZE
     assert list(texts[:50]) == background.generate_background()[:50]
+    words = background.vocabulary()
+    assert len(words.domains) == 15 and {"nouns", "materials", "features", "uses"} == set(
+        words.domains["clothing"]
+    )
+
+
+def test_the_shipped_corpus_is_what_its_vocabulary_makes(monkeypatch, tmp_path):
+    out = io.StringIO()
+    call_command("background_corpus", "--check", stdout=out)  # the committed file
+    assert "matches background_vocabulary.json" in out.getvalue()
+    stale = tmp_path / "background.txt.gz"
+    stale.write_bytes(background.background_bytes(["An old text."]))
+    monkeypatch.setattr(background, "BACKGROUND_PATH", stale)
+    with pytest.raises(CommandError, match=r"run `python manage\.py background_corpus`"):
+        call_command("background_corpus", "--check")
+    call_command("background_corpus", stdout=io.StringIO())  # regenerates it
+    assert stale.read_bytes() == (background.DATA / "background.txt.gz").read_bytes()
+    call_command("background_corpus", "--check", stdout=io.StringIO())
 
 
 def test_style_statistics():

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from apps.brand import services
 from apps.brand.models import BrandProfile, FineTuneRun, MaterialText
+from apps.brand.services import fine_tuning
 from apps.catalog.models import ApprovedCopy
 from apps.copywriting.models import CopyDraft, CopyVariant
 from apps.core.errors import ServiceError
@@ -19,6 +19,7 @@ from apps.gateway.models import ModelEntry, RouteEntry
 from apps.gateway.providers import openai_adapter
 from apps.gateway.selectors import route_cache_clear
 from tests import factories as f
+from tests.factories import actor_for
 
 BASE = "https://llm.example.test/v1"
 KEY = "sk-test-brand-0123456789abcdefWXYZ"
@@ -142,7 +143,7 @@ def test_fine_tune_upload_start_follow_and_route(
         ]
     )
     with django_capture_on_commit_callbacks(execute=True):
-        run = services.fine_tune_start(workspace=workspace, actor=owner, profile_id=profile.pk)
+        run = fine_tuning.fine_tune_start(actor=actor_for(workspace, owner), profile_id=profile.pk)
     run.refresh_from_db()
     assert (run.status, run.file_id, run.provider_job_id, run.examples) == (
         "running",
@@ -170,16 +171,16 @@ def test_fine_tune_upload_start_follow_and_route(
         "suffix": f"atelier-{profile.pk}",
     }
 
-    assert services.fine_tune_poll_all() == 1
+    assert fine_tuning.fine_tune_poll_all() == 1
     run.refresh_from_db()
     assert (run.status, run.provider_status) == ("running", "running")
-    services.fine_tune_poll_all()
+    fine_tuning.fine_tune_poll_all()
     run.refresh_from_db()
     assert (run.status, run.fine_tuned_model) == ("succeeded", "ft:gpt-4o-mini:x::1")
     assert status.call_count == 2
-    assert services.fine_tune_poll_all() == 0  # finished runs are not polled again
+    assert fine_tuning.fine_tune_poll_all() == 0  # finished runs are not polled again
 
-    services.fine_tune_route(workspace=workspace, actor=owner, run_id=run.pk)
+    fine_tuning.fine_tune_route(actor=actor_for(workspace, owner), run_id=run.pk)
     entries = list(
         RouteEntry.objects.for_workspace(workspace)
         .filter(route__task="copy.generate")
@@ -198,7 +199,7 @@ def test_too_few_approved_texts_is_refused_before_any_call(
     with pytest.raises(
         ServiceError, match="at least 10 approved product texts; this workspace has 4"
     ):
-        services.fine_tune_start(workspace=openai_workspace, actor=owner, profile_id=profile.pk)
+        fine_tuning.fine_tune_start(actor=actor_for(openai_workspace, owner), profile_id=profile.pk)
     assert not FineTuneRun.objects.for_workspace(openai_workspace).exists()
 
 
@@ -213,8 +214,8 @@ def test_a_provider_refusal_fails_the_run_with_its_message(
         )
     )
     with django_capture_on_commit_callbacks(execute=True):
-        run = services.fine_tune_start(
-            workspace=openai_workspace, actor=owner, profile_id=profile.pk
+        run = fine_tuning.fine_tune_start(
+            actor=actor_for(openai_workspace, owner), profile_id=profile.pk
         )
     run.refresh_from_db()
     assert run.status == "failed"
@@ -223,7 +224,7 @@ def test_a_provider_refusal_fails_the_run_with_its_message(
     assert "JSONL" not in run.error
     assert KEY not in run.error
     with pytest.raises(ServiceError, match="not ready"):
-        services.fine_tune_route(workspace=openai_workspace, actor=owner, run_id=run.pk)
+        fine_tuning.fine_tune_route(actor=actor_for(openai_workspace, owner), run_id=run.pk)
 
 
 def test_only_owners_and_admins_may_route_copy_generation_to_the_model(

@@ -11,35 +11,36 @@ from apps.brand.models import (
     MaterialUpload,
     ProfileVersion,
 )
+from apps.brand.services import material, profiles, versions
 from apps.core.errors import ServiceError
 from apps.jobs.models import Job
 from tests import factories as f
 from tests.brand.conftest import add_material, csv_upload
 from tests.brand.corpus import brand_rows
+from tests.factories import actor_for
 
 
 def train(workspace, actor, profile, capture):
     with capture(execute=True):
-        version = services.profile_train(workspace=workspace, actor=actor, profile_id=profile.pk)
+        version = versions.profile_train(actor=actor_for(workspace, actor), profile_id=profile.pk)
     version.refresh_from_db()
     return version
 
 
 def test_profile_create_names_must_be_unique(workspace, brand_manager, profile):
     assert not profile.is_default  # a default is marked by a brand manager, never implied
-    second = services.profile_create(workspace=workspace, actor=brand_manager, name="Harbor Kids")
+    second = profiles.profile_create(actor=actor_for(workspace, brand_manager), name="Harbor Kids")
     assert not second.is_default
     with pytest.raises(ServiceError, match="already a profile called “harbor”"):
-        services.profile_create(workspace=workspace, actor=brand_manager, name="harbor")
+        profiles.profile_create(actor=actor_for(workspace, brand_manager), name="harbor")
     with pytest.raises(ServiceError, match="Give the profile a name"):
-        services.profile_create(workspace=workspace, actor=brand_manager, name="   ")
+        profiles.profile_create(actor=actor_for(workspace, brand_manager), name="   ")
     assert BrandProfile.objects.for_workspace(workspace).count() == 2
 
 
 def test_style_guide_is_saved_with_banned_entries_cleaned(workspace, brand_manager, profile):
-    services.profile_update_style(
-        workspace=workspace,
-        actor=brand_manager,
+    profiles.profile_update_style(
+        actor=actor_for(workspace, brand_manager),
         profile_id=profile.pk,
         tone_words="calm,  plain",
         banned="cheap => affordable\n\n.*\n(new)\n   \ncheap",
@@ -60,8 +61,10 @@ def test_style_guide_is_saved_with_banned_entries_cleaned(workspace, brand_manag
         "calm, plain; speak as “we”; no emoji; no exclamation marks; reading grade about 8"
     )
     with pytest.raises(ServiceError, match="school grade"):
-        services.profile_update_style(
-            workspace=workspace, actor=brand_manager, profile_id=profile.pk, reading_grade_target=40
+        profiles.profile_update_style(
+            actor=actor_for(workspace, brand_manager),
+            profile_id=profile.pk,
+            reading_grade_target=40,
         )
     profile.refresh_from_db()
     assert profile.reading_grade_target == 8  # nothing changed
@@ -69,18 +72,18 @@ def test_style_guide_is_saved_with_banned_entries_cleaned(workspace, brand_manag
 
 def test_paste_splits_and_never_duplicates(workspace, brand_manager, profile):
     content = "First text about a shirt.\n\nSecond text about a mug.\n\nFirst text about a shirt."
-    added = services.material_paste(
-        workspace=workspace, actor=brand_manager, profile_id=profile.pk, content=content
+    added = material.material_paste(
+        actor=actor_for(workspace, brand_manager), profile_id=profile.pk, content=content
     )
     assert added == 2
-    again = services.material_paste(
-        workspace=workspace, actor=brand_manager, profile_id=profile.pk, content=content
+    again = material.material_paste(
+        actor=actor_for(workspace, brand_manager), profile_id=profile.pk, content=content
     )
     assert again == 0
     assert MaterialText.objects.for_workspace(workspace).count() == 2
     with pytest.raises(ServiceError, match="empty"):
-        services.material_paste(
-            workspace=workspace, actor=brand_manager, profile_id=profile.pk, content="  \n "
+        material.material_paste(
+            actor=actor_for(workspace, brand_manager), profile_id=profile.pk, content="  \n "
         )
 
 
@@ -88,26 +91,24 @@ def test_csv_upload_maps_columns_and_names_bad_rows(workspace, brand_manager, pr
     content = (
         "Name;Body;Price\nAster Shirt;We cut it from linen.;10\nBirch Mug;;12\nCove Cap;A cap.;3\n"
     )
-    record = services.material_upload(
-        workspace=workspace,
-        actor=brand_manager,
+    record = material.material_upload(
+        actor=actor_for(workspace, brand_manager),
         profile_id=profile.pk,
         upload=csv_upload(content, encoding="utf-16"),
     )
     assert record.delimiter == ";" and record.headers == ["Name", "Body", "Price"]
     assert record.mapping == {"text": "Body", "title": "Name"}
-    assert services.upload_preview(record, record.mapping)[0] == (
+    assert selectors.upload_preview(record, record.mapping)[0] == (
         2,
         "Aster Shirt",
         "We cut it from linen.",
     )
     with pytest.raises(ServiceError, match="no column “Copy”"):
-        services.material_upload_confirm(
-            workspace=workspace, actor=brand_manager, upload_id=record.pk, text_column="Copy"
+        material.material_upload_confirm(
+            actor=actor_for(workspace, brand_manager), upload_id=record.pk, text_column="Copy"
         )
-    record = services.material_upload_confirm(
-        workspace=workspace,
-        actor=brand_manager,
+    record = material.material_upload_confirm(
+        actor=actor_for(workspace, brand_manager),
         upload_id=record.pk,
         text_column="Body",
         title_column="Name",
@@ -123,8 +124,8 @@ def test_csv_upload_maps_columns_and_names_bad_rows(workspace, brand_manager, pr
     titles = set(MaterialText.objects.for_workspace(workspace).values_list("title", flat=True))
     assert titles == {"Aster Shirt", "Cove Cap"}
     with pytest.raises(ServiceError, match="already been imported"):
-        services.material_upload_confirm(
-            workspace=workspace, actor=brand_manager, upload_id=record.pk, text_column="Body"
+        material.material_upload_confirm(
+            actor=actor_for(workspace, brand_manager), upload_id=record.pk, text_column="Body"
         )
 
 
@@ -142,9 +143,8 @@ def test_csv_upload_refuses_files_in_the_wrong_shape(
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     with pytest.raises(ServiceError, match=message) as caught:
-        services.material_upload(
-            workspace=workspace,
-            actor=brand_manager,
+        material.material_upload(
+            actor=actor_for(workspace, brand_manager),
             profile_id=profile.pk,
             upload=SimpleUploadedFile("old.csv", content),
         )
@@ -182,7 +182,7 @@ def test_training_is_a_job_that_makes_an_active_version_and_charges_once(
     charges = CreditEntry.objects.for_workspace(workspace).filter(key__contains="brand-train")
     assert charges.count() == 1
     # The job item run again (a redelivered task) trains and charges nothing more.
-    version = services.profile_version_train(workspace=workspace, version_id=trained.pk)
+    version = versions.profile_version_train(workspace=workspace, version_id=trained.pk)
     assert version.pk == trained.pk
     assert charges.count() == 1
 
@@ -195,13 +195,13 @@ def test_versions_activation_and_one_click_rollback(
     profile.refresh_from_db()
     assert (second.number, profile.active_version_id) == (2, second.pk)
     assert second.summary["texts"] == 50
-    services.version_activate(workspace=workspace, actor=brand_manager, version_id=trained.pk)
+    versions.version_activate(actor=actor_for(workspace, brand_manager), version_id=trained.pk)
     profile.refresh_from_db()
     assert profile.active_version_id == trained.pk
     assert services.brand_profile_active_version(workspace, profile.pk).pk == trained.pk
     assert services.brand_profile_active_version(workspace) is None  # no default marked
     with pytest.raises(ServiceError, match="already the active version"):
-        services.version_activate(workspace=workspace, actor=brand_manager, version_id=trained.pk)
+        versions.version_activate(actor=actor_for(workspace, brand_manager), version_id=trained.pk)
     trend = selectors.score_trend(selectors.version_list(workspace=workspace, profile=profile))
     assert [t["number"] for t in trend] == [1, 2]
 
@@ -212,13 +212,13 @@ def test_a_version_in_training_cannot_be_activated_or_doubled(
     add_material(workspace, profile, count=25)
     # Capture without running: the job stays queued, the version in training.
     with django_capture_on_commit_callbacks(execute=False):
-        version = services.profile_train(
-            workspace=workspace, actor=brand_manager, profile_id=profile.pk
+        version = versions.profile_train(
+            actor=actor_for(workspace, brand_manager), profile_id=profile.pk
         )
     with pytest.raises(ServiceError, match="already training"):
-        services.profile_train(workspace=workspace, actor=brand_manager, profile_id=profile.pk)
+        versions.profile_train(actor=actor_for(workspace, brand_manager), profile_id=profile.pk)
     with pytest.raises(ServiceError, match="not trained"):
-        services.version_activate(workspace=workspace, actor=brand_manager, version_id=version.pk)
+        versions.version_activate(actor=actor_for(workspace, brand_manager), version_id=version.pk)
     assert ProfileVersion.objects.for_workspace(workspace).count() == 1
 
 
@@ -239,8 +239,8 @@ def test_learning_from_the_workspace_copy(
 ):
     for title, body in brand_rows("Harbor", 22, seed=4):
         f.ProductFactory(workspace=workspace, title=title, body_html=f"<p>{body}</p>")
-    services.profile_update_style(
-        workspace=workspace, actor=brand_manager, profile_id=profile.pk, use_workspace_copy=True
+    profiles.profile_update_style(
+        actor=actor_for(workspace, brand_manager), profile_id=profile.pk, use_workspace_copy=True
     )
     version = train(workspace, brand_manager, profile, django_capture_on_commit_callbacks)
     assert version.status == "ready" and version.summary["texts"] == 22
@@ -280,9 +280,8 @@ def test_approved_copy_joins_the_material_idempotently(workspace, profile, other
 
 
 def test_brand_score_explains_itself(workspace, brand_manager, profile, trained):
-    services.profile_update_style(
-        workspace=workspace,
-        actor=brand_manager,
+    profiles.profile_update_style(
+        actor=actor_for(workspace, brand_manager),
         profile_id=profile.pk,
         banned="cheap => affordable\n.*",
         person="we",
@@ -320,11 +319,11 @@ def test_public_api_refuses_other_workspaces_versions(workspace, other_workspace
 def test_scheduled_training_when_enough_new_material_arrived(
     workspace, brand_manager, profile, trained, django_capture_on_commit_callbacks
 ):
-    services.profile_update_style(
-        workspace=workspace, actor=brand_manager, profile_id=profile.pk, auto_train_min_new=5
+    profiles.profile_update_style(
+        actor=actor_for(workspace, brand_manager), profile_id=profile.pk, auto_train_min_new=5
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.brand_train_due() == 0  # nothing new since v1
+        assert versions.brand_train_due() == 0  # nothing new since v1
     for i in range(5):
         services.brand_material_add_approved(
             workspace=workspace,
@@ -333,10 +332,10 @@ def test_scheduled_training_when_enough_new_material_arrived(
             source_key=f"copy:{i}",
         )
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.brand_train_due() == 1
+        assert versions.brand_train_due() == 1
     newest = ProfileVersion.objects.for_workspace(workspace).order_by("-number").first()
     assert (newest.number, newest.status) == (2, "ready")
     assert newest.evaluation["approved_count"] == 5
     assert newest.evaluation["approved_mean"] > 50
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.brand_train_due() == 0
+        assert versions.brand_train_due() == 0

@@ -2,17 +2,18 @@
 enforce share one table and one matcher), the explicit default profile, and the registry the
 copy studio fills."""
 
-from apps.brand import exemplars, registry, rules, services
+from apps.brand import exemplars, registry, rules, selectors, services
 from apps.brand.models import BrandProfile
 from apps.brand.selectors import profile_default
+from apps.brand.services import fine_tuning, profiles
+from tests.factories import actor_for
 
 
 def test_brand_voice_carries_the_style_guide_lexicon_and_nearest_exemplars(
     workspace, brand_manager, profile, trained
 ):
-    services.profile_update_style(
-        workspace=workspace,
-        actor=brand_manager,
+    profiles.profile_update_style(
+        actor=actor_for(workspace, brand_manager),
         profile_id=profile.pk,
         tone_words="calm, clean",
         banned="cheap => affordable\n[sale]",
@@ -46,7 +47,7 @@ def test_exemplars_of_the_asked_kind_of_copy_come_first(workspace, brand_manager
         title="Linen Shirt",
         copy_type="email_subject",
     )
-    material = services.selectors.material_items(workspace=workspace, profile=profile)
+    material = selectors.material_items(workspace=workspace, profile=profile)
     assert ("Linen Shirt", "Linen that breathes, ready now", "email_subject") in material
     pool = exemplars.build_pool(
         [
@@ -87,20 +88,20 @@ def test_a_profile_is_the_default_only_when_a_brand_manager_marks_it(
 ):
     assert profile.is_default is False
     assert profile_default(workspace=workspace) is None
-    second = services.profile_create(workspace=workspace, actor=brand_manager, name="Tideline")
-    services.profile_set_default(
-        workspace=workspace, actor=brand_manager, profile_id=profile.pk, is_default=True
+    second = profiles.profile_create(actor=actor_for(workspace, brand_manager), name="Tideline")
+    profiles.profile_set_default(
+        actor=actor_for(workspace, brand_manager), profile_id=profile.pk, is_default=True
     )
     assert profile_default(workspace=workspace) == profile
-    services.profile_set_default(
-        workspace=workspace, actor=brand_manager, profile_id=second.pk, is_default=True
+    profiles.profile_set_default(
+        actor=actor_for(workspace, brand_manager), profile_id=second.pk, is_default=True
     )
     assert profile_default(workspace=workspace) == second
     assert list(BrandProfile.objects.for_workspace(workspace).filter(is_default=True)) == [
         second
     ]  # one default at most
-    services.profile_set_default(
-        workspace=workspace, actor=brand_manager, profile_id=second.pk, is_default=False
+    profiles.profile_set_default(
+        actor=actor_for(workspace, brand_manager), profile_id=second.pk, is_default=False
     )
     assert profile_default(workspace=workspace) is None
 
@@ -108,4 +109,4 @@ def test_a_profile_is_the_default_only_when_a_brand_manager_marks_it(
 def test_fine_tune_examples_come_from_the_registered_sources(workspace, profile, monkeypatch):
     example = {"messages": [{"role": "user", "content": "x"}]}
     monkeypatch.setattr(registry, "_FINE_TUNE_SOURCES", {"a": lambda **_: [example, example]})
-    assert services.fine_tune_examples(workspace=workspace, profile=profile) == [example]
+    assert fine_tuning.fine_tune_examples(workspace=workspace, profile=profile) == [example]

@@ -2,6 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.catalog import services
+from tests.factories import actor_for
 
 
 @pytest.fixture(autouse=True)
@@ -28,14 +29,13 @@ def run_import(django_capture_on_commit_callbacks):
         data = content.encode(encoding) if isinstance(content, str) else content
         with django_capture_on_commit_callbacks(execute=True):
             batch = services.catalog_import_upload(
-                workspace=workspace,
-                actor=actor,
+                actor=actor_for(workspace, actor),
                 upload=SimpleUploadedFile(name, data, content_type="text/csv"),
                 fmt=fmt,
             )
             if fmt == "shopify" or mapping is not None:
                 services.catalog_import_confirm(
-                    workspace=workspace, actor=actor, batch_id=batch.pk, mapping=mapping
+                    actor=actor_for(workspace, actor), batch_id=batch.pk, mapping=mapping
                 )
         batch.refresh_from_db()
         return batch

@@ -4,11 +4,14 @@ editable there; imports keep what a person corrected."""
 import pytest
 from django.urls import reverse
 
+from apps.catalog import services
 from apps.catalog.facts import extract_description_facts
 from apps.catalog.models import Product
 from apps.catalog.vocabulary import meaningful_tags
+from apps.core.errors import ServiceError
+from apps.workspaces.actors import NotAllowed
 from tests.catalog.samples import OLD_HEADERS, shopify_rows, to_csv
-from tests.factories import MembershipFactory, ProductFactory
+from tests.factories import MembershipFactory, ProductFactory, actor_for
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +113,29 @@ def test_the_product_page_shows_the_facts_and_only_catalog_editors_may_change_th
     assert client.post(url, {"features": "silk lining"}).status_code == 403
     product.refresh_from_db()
     assert product.description_facts["features"] == ["fringed ends"]
+
+
+def test_the_facts_services_refuse_a_role_that_may_not_edit_the_catalog(workspace, other_workspace):
+    product = ProductFactory(workspace=workspace, body_html="<p>A wool scarf.</p>")
+    reviewer = actor_for(workspace, role="reviewer")
+    with pytest.raises(NotAllowed, match=r"Your role \(Reviewer\) may not do this"):
+        services.product_facts_update(
+            actor=reviewer, product_id=product.pk, facts={"features": ["silk lining"]}
+        )
+    with pytest.raises(NotAllowed):
+        services.product_facts_reset(actor=reviewer, product_id=product.pk)
+    product.refresh_from_db()
+    assert not product.description_facts_edited
+    # Another workspace's product is not found, whatever the role.
+    with pytest.raises(ServiceError, match="no longer exists"):
+        services.product_facts_update(
+            actor=actor_for(other_workspace, role="owner"), product_id=product.pk, facts={}
+        )
+    edited = services.product_facts_update(
+        actor=actor_for(workspace, role="copywriter"),
+        product_id=product.pk,
+        facts={"features": ["silk lining"]},
+    )
+    assert edited.description_facts_edited and edited.description_facts["features"] == [
+        "silk lining"
+    ]

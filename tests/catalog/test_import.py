@@ -7,7 +7,9 @@ from apps.catalog import services
 from apps.catalog.models import ApprovedCopy, ImportBatch, ImportRowError, Product
 from apps.core.errors import ServiceError
 from apps.jobs.models import Job
+from apps.workspaces.actors import NotAllowed
 from tests.catalog import samples
+from tests.factories import actor_for
 
 pytestmark = pytest.mark.django_db
 
@@ -101,8 +103,7 @@ def test_files_that_cannot_be_imported_are_refused_and_nothing_is_saved(
 ):
     with pytest.raises(ServiceError, match=message) as refused:
         services.catalog_import_upload(
-            workspace=workspace,
-            actor=owner,
+            actor=actor_for(workspace, owner),
             upload=SimpleUploadedFile("bad.csv", data),
             fmt="shopify",
         )
@@ -111,13 +112,32 @@ def test_files_that_cannot_be_imported_are_refused_and_nothing_is_saved(
     assert Job.objects.for_workspace(workspace).count() == 0
 
 
+def test_only_roles_that_may_import_can_upload_or_start_an_import(workspace, owner):
+    reviewer = actor_for(workspace, role="reviewer")
+    with pytest.raises(NotAllowed, match=r"Your role \(Reviewer\) may not do this: import"):
+        services.catalog_import_upload(
+            actor=reviewer,
+            upload=SimpleUploadedFile("products.csv", samples.shopify_csv().encode()),
+            fmt="shopify",
+        )
+    assert not ImportBatch.objects.for_workspace(workspace).exists()
+    batch = services.catalog_import_upload(
+        actor=actor_for(workspace, owner),
+        upload=SimpleUploadedFile("products.csv", samples.shopify_csv().encode()),
+        fmt="shopify",
+    )
+    with pytest.raises(NotAllowed):
+        services.catalog_import_confirm(actor=reviewer, batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.job is None and not Job.objects.for_workspace(workspace).exists()
+
+
 def test_a_file_over_the_size_limit_is_refused(workspace, owner, settings):
     settings.CATALOG_IMPORT_MAX_BYTES = 100
     data = samples.shopify_csv().encode()
     with pytest.raises(ServiceError, match=r"“big.csv” is 1 KB; the limit is 0 KB"):
         services.catalog_import_upload(
-            workspace=workspace,
-            actor=owner,
+            actor=actor_for(workspace, owner),
             upload=SimpleUploadedFile("big.csv", data),
             fmt="shopify",
         )
@@ -212,8 +232,7 @@ def test_generic_csv_waits_for_a_mapping_then_imports_and_remembers_it(
     workspace, owner, django_capture_on_commit_callbacks
 ):
     batch = services.catalog_import_upload(
-        workspace=workspace,
-        actor=owner,
+        actor=actor_for(workspace, owner),
         upload=SimpleUploadedFile("northfolk.csv", codecs.BOM_UTF8 + samples.GENERIC.encode()),
         fmt="generic",
     )
@@ -227,7 +246,7 @@ def test_generic_csv_waits_for_a_mapping_then_imports_and_remembers_it(
     }
     with django_capture_on_commit_callbacks(execute=True):
         services.catalog_import_confirm(
-            workspace=workspace, actor=owner, batch_id=batch.pk, mapping=mapping
+            actor=actor_for(workspace, owner), batch_id=batch.pk, mapping=mapping
         )
     beanie = products(workspace).get(handle="wool-beanie")
     assert (beanie.title, beanie.vendor, beanie.body_html) == (
@@ -240,8 +259,7 @@ def test_generic_csv_waits_for_a_mapping_then_imports_and_remembers_it(
     assert (variant.sku, str(variant.price)) == ("WB-01", "19.90")
 
     again = services.catalog_import_upload(
-        workspace=workspace,
-        actor=owner,
+        actor=actor_for(workspace, owner),
         upload=SimpleUploadedFile("n2.csv", samples.GENERIC.encode()),
         fmt="generic",
     )
@@ -252,14 +270,13 @@ def test_generic_csv_waits_for_a_mapping_then_imports_and_remembers_it(
 
 def test_a_mapping_without_title_is_refused(workspace, owner):
     batch = services.catalog_import_upload(
-        workspace=workspace,
-        actor=owner,
+        actor=actor_for(workspace, owner),
         upload=SimpleUploadedFile("n.csv", samples.GENERIC.encode()),
         fmt="generic",
     )
     with pytest.raises(ServiceError, match="Choose the column that holds the product title"):
         services.catalog_import_confirm(
-            workspace=workspace, actor=owner, batch_id=batch.pk, mapping={"vendor": "Brand"}
+            actor=actor_for(workspace, owner), batch_id=batch.pk, mapping={"vendor": "Brand"}
         )
     batch.refresh_from_db()
     assert batch.job is None

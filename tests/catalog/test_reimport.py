@@ -15,7 +15,7 @@ from apps.core.errors import ServiceError
 from apps.jobs.models import Job
 from tests.billing.concurrency import run_in_threads
 from tests.catalog import samples
-from tests.factories import MembershipFactory, WorkspaceFactory
+from tests.factories import MembershipFactory, WorkspaceFactory, actor_for
 
 
 def products(workspace):
@@ -76,8 +76,7 @@ def test_chunks_run_in_parallel_lose_nothing(monkeypatch, settings, tmp_path):
     workspace = WorkspaceFactory()
     owner = MembershipFactory(workspace=workspace, role="owner").user
     batch = services.catalog_import_upload(
-        workspace=workspace,
-        actor=owner,
+        actor=actor_for(workspace, owner),
         upload=SimpleUploadedFile("scattered.csv", scattered_file().encode()),
         fmt="shopify",
     )
@@ -108,8 +107,7 @@ def test_two_imports_of_the_same_products_at_once_both_succeed(settings, tmp_pat
             row["Variant Price"] = price
         batches.append(
             services.catalog_import_upload(
-                workspace=workspace,
-                actor=owner,
+                actor=actor_for(workspace, owner),
                 upload=SimpleUploadedFile(f"{price}.csv", samples.to_csv(rows, HANDLES).encode()),
                 fmt="shopify",
             )
@@ -219,8 +217,7 @@ def test_a_file_with_20000_columns_is_refused_at_once(workspace, owner, fmt):
     started = time.monotonic()
     with pytest.raises(ServiceError) as refused:
         services.catalog_import_upload(
-            workspace=workspace,
-            actor=owner,
+            actor=actor_for(workspace, owner),
             upload=SimpleUploadedFile("wide.csv", data),
             fmt=fmt,
         )
@@ -237,8 +234,7 @@ def test_a_row_wider_than_the_limit_is_refused_by_number(workspace, owner, setti
     data = ("Handle,Title\nshirt,Shirt\nhat,Hat," + ",".join(["x"] * 20) + "\n").encode()
     with pytest.raises(ServiceError, match="Row 3 has 22 columns; at most 10 are accepted"):
         services.catalog_import_upload(
-            workspace=workspace,
-            actor=owner,
+            actor=actor_for(workspace, owner),
             upload=SimpleUploadedFile("w.csv", data),
             fmt="shopify",
         )

@@ -1,10 +1,11 @@
 import pytest
 
-from apps.brand import services as brand
 from apps.brand import training
 from apps.brand.models import MaterialText
+from apps.brand.services import profiles as brand_profiles
+from apps.brand.services import versions as brand_versions
 from tests.brand.corpus import brand_rows
-from tests.factories import MembershipFactory, ProductFactory
+from tests.factories import MembershipFactory, ProductFactory, actor_for
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def trained_profile(
 ):
     monkeypatch.setattr(training, "MAX_OTHER_TEXTS", 600)
     settings.MEDIA_ROOT = tmp_path / "media"
-    profile = brand.profile_create(workspace=workspace, actor=owner, name="Harbor")
+    profile = brand_profiles.profile_create(actor=actor_for(workspace, owner), name="Harbor")
     for i, (title, body) in enumerate(brand_rows("Harbor", 40, seed=0)):
         MaterialText.objects.create(
             workspace=workspace,
@@ -81,10 +82,12 @@ def trained_profile(
             text=body,
         )
     with django_capture_on_commit_callbacks(execute=True):
-        version = brand.profile_train(workspace=workspace, actor=owner, profile_id=profile.pk)
+        version = brand_versions.profile_train(
+            actor=actor_for(workspace, owner), profile_id=profile.pk
+        )
     version.refresh_from_db()
     assert version.status == "ready", version.error
-    brand.profile_set_default(
-        workspace=workspace, actor=owner, profile_id=profile.pk, is_default=True
+    brand_profiles.profile_set_default(
+        actor=actor_for(workspace, owner), profile_id=profile.pk, is_default=True
     )
     return version

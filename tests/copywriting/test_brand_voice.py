@@ -4,10 +4,11 @@ ranked (hard checks first, then the score), approved copy teaches the next versi
 
 import pytest
 
-from apps.brand import services as brand
 from apps.brand.models import MaterialText
+from apps.brand.services import profiles as brand_profiles
 from apps.copywriting import services
 from apps.copywriting.models import CopyDraft
+from tests.factories import actor_for
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +66,8 @@ def test_without_a_profile_copy_is_written_and_not_scored(workspace, copywriter,
 def test_a_profile_nobody_marked_default_is_applied_only_when_chosen(
     workspace, owner, copywriter, products, run_job, trained_profile
 ):
-    brand.profile_set_default(
-        workspace=workspace, actor=owner, profile_id=trained_profile.profile_id, is_default=False
+    brand_profiles.profile_set_default(
+        actor=actor_for(workspace, owner), profile_id=trained_profile.profile_id, is_default=False
     )
     run_job(workspace, copywriter, [products[0].pk], copy_types=("seo_title",), variants=1)
     assert CopyDraft.objects.for_workspace(workspace).get().voice_label == ""

@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from apps.brand import services as brand
+from apps.brand.services import profiles as brand_profiles
 from apps.copywriting import services
 from apps.core.errors import ServiceError
 from apps.gateway import services as gateway
 from apps.gateway.models import ModelEntry
 from apps.reviews.models import ReviewEvent
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, actor_for
 from tests.gateway.conftest import (  # noqa: F401 - fixtures: network off, quiet gateway
     OPENAI_BASE,
     SECRET_KEY,
@@ -50,9 +50,8 @@ def openai_route(workspace, owner, trained_profile):
     )
     mini = ModelEntry.objects.get(provider="openai", name="gpt-4o-mini")
     gateway.route_save(workspace=workspace, actor=owner, task="copy.generate", model_ids=[mini.pk])
-    brand.profile_update_style(
-        workspace=workspace,
-        actor=owner,
+    brand_profiles.profile_update_style(
+        actor=actor_for(workspace, owner),
         profile_id=trained_profile.profile_id,
         tone_words="calm",
         banned="cheap",

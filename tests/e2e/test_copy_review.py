@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from apps.catalog import services as catalog
 from apps.catalog.models import ApprovedCopy
 from tests.catalog import samples
-from tests.factories import PASSWORD, MembershipFactory, WorkspaceFactory
+from tests.factories import PASSWORD, MembershipFactory, WorkspaceFactory, actor_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,12 +35,11 @@ def test_write_review_and_export(new_page, settings, tmp_path):
                  "Body (HTML)": "<p>Wide brim.</p>", "Variant Price": "35.00"})  # fmt: skip
     source = samples.to_csv(rows, samples.OLD_HEADERS)
     batch = catalog.catalog_import_upload(
-        workspace=workspace,
-        actor=writer,
+        actor=actor_for(workspace, writer),
         upload=SimpleUploadedFile("shop.csv", source.encode()),
         fmt="shopify",
     )
-    catalog.catalog_import_confirm(workspace=workspace, actor=writer, batch_id=batch.pk)
+    catalog.catalog_import_confirm(actor=actor_for(workspace, writer), batch_id=batch.pk)
 
     page = new_page()
     sign_in(page, writer.email)

@@ -14,11 +14,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from apps.brand import lighting_services
-from apps.brand import services as brand_services
 from apps.brand.models import LightingProfile
+from apps.brand.services import profiles as brand_profiles
 from apps.core.uploads import UploadLimitMiddleware
 from apps.photos import services
 from apps.photos.models import Photo
+from tests.factories import actor_for
 from tests.photos.conftest import encode, product_pixels, upload
 
 MB = 1024 * 1024
@@ -40,7 +41,7 @@ def on_disk(name: str, content: bytes) -> TemporaryUploadedFile:
 
 
 def brand_of(workspace, actor):
-    return brand_services.profile_create(workspace=workspace, actor=actor, name="Harbor")
+    return brand_profiles.profile_create(actor=actor_for(workspace, actor), name="Harbor")
 
 
 def peak_python_memory(function) -> int:
