@@ -140,7 +140,7 @@ ATOMIC_REQUESTS = False  # services own their transactions (docs/architecture.md
 # --- Redis, cache, Celery ---------------------------------------------------------------------
 #: Redis, e.g. `redis://localhost:6379/0`: the Celery broker and the cache (allauth's rate
 #: limits, the gateway's shared limits, cached answers and facets). Empty: a filesystem broker
-#: and a per-process cache.
+#: and a cache on disk under `var/cache/`, shared by the web server and the worker.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -152,7 +152,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Without Redis the web server and the worker share a cache on disk, so what one process
+    # forgets (the catalog's filters after an import) the other does not keep serving.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache",
+        }
+    }
 
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 #: The Celery broker, to override `REDIS_URL`'s.
@@ -345,6 +352,9 @@ _email_options = {
     ]
     if _email.get(setting) not in (None, "")
 }
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    # Printed decoded, so a long link is not broken across lines (apps/core/mail.py).
+    _email["EMAIL_BACKEND"] = "apps.core.mail.ReadableConsoleBackend"
 MAILERS = {
     "default": {
         "BACKEND": _email["EMAIL_BACKEND"],

@@ -11,7 +11,7 @@ class WorkspaceCreateForm(forms.Form):
         max_length=60,
         required=False,
         label="Address",
-        help_text="Used in links: /w/<address>/. Leave empty to derive it from the name.",
+        help_text="Used in links, as /w/your-address/. Leave empty to derive it from the name.",
     )
 
 

@@ -267,3 +267,9 @@ def test_the_owners_dashboard_shows_the_plan_and_credits(client, workspace, owne
     html = client.get(reverse("workspace_dashboard", kwargs={"slug": workspace.slug})).content
     html = html.decode()
     assert "Free trial" in html and "300 credits left" in html and "1 of 3 seats used" in html
+
+
+def test_the_address_help_says_what_an_address_looks_like(client, user):
+    client.force_login(user)
+    html = client.get(reverse("workspace_list")).content.decode()
+    assert "Used in links, as /w/your-address/." in html
