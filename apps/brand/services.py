@@ -582,7 +582,7 @@ def profile_train(*, workspace: Workspace, actor: User | None, profile_id: int) 
     )
     job = job_create(
         workspace=workspace,
-        actor=actor,
+        created_by=actor,
         kind=TRAIN_JOB_KIND,
         items=[(f"{profile.name} v{number}", {"version_id": version.pk})],
         label=f"Train brand profile “{profile.name}” v{number}",
