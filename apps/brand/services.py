@@ -74,6 +74,10 @@ from apps.brand.models import (
 )
 from apps.brand.types import BrandScore, BrandVoice, VoiceExemplar
 from apps.core.errors import ServiceError
+from apps.gateway.model_settings import MAX_FALLBACKS, model_entry_add_own, route_save
+from apps.gateway.models import RouteEntry
+from apps.gateway.types import TaskKind
+from apps.workspaces.actors import Actor
 from apps.workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -851,13 +855,10 @@ def fine_tune_poll_all() -> int:
 
 
 @transaction.atomic
-def fine_tune_route(*, workspace: Workspace, actor: User, run_id: int) -> FineTuneRun:
+def fine_tune_route(*, actor: Actor, run_id: int) -> FineTuneRun:
     """Route this workspace's copy generation to the fine-tuned model, keeping the current
-    route's models behind it as fallbacks."""
-    from apps.gateway.models import ModelEntry, RouteEntry
-    from apps.gateway.services import MAX_FALLBACKS, route_save
-    from apps.gateway.types import TaskKind
-
+    route's models behind it as fallbacks. Changing a route is for those who manage models."""
+    workspace = actor.workspace
     run = FineTuneRun.objects.for_workspace(workspace).select_for_update().filter(pk=run_id).first()
     if run is None:
         raise ServiceError("This fine-tuning job no longer exists.", code="not_found")
@@ -865,16 +866,14 @@ def fine_tune_route(*, workspace: Workspace, actor: User, run_id: int) -> FineTu
         raise ServiceError("The fine-tuned model is not ready yet.")
     # A fine-tuned model is usable only with this workspace's key: it joins the registry as
     # this workspace's own, listed and routable here only.
-    model, _ = ModelEntry.objects.get_or_create(
+    model = model_entry_add_own(
+        actor=actor,
         provider="openai",
         name=run.fine_tuned_model,
-        owner_workspace=workspace,
-        defaults={
-            "label": f"{run.fine_tuned_model} (fine-tuned)",
-            "capabilities": ["text", "json_schema"],
-            "notes": f"Fine-tuned by workspace {workspace.slug} from brand profile "
-            f"{run.profile_id}; usable with that workspace's key only.",
-        },
+        label=f"{run.fine_tuned_model} (fine-tuned)",
+        capabilities=["text", "json_schema"],
+        notes=f"Fine-tuned by workspace {workspace.slug} from brand profile "
+        f"{run.profile_id}; usable with that workspace's key only.",
     )
     current = list(
         RouteEntry.objects.for_workspace(workspace)
@@ -883,12 +882,7 @@ def fine_tune_route(*, workspace: Workspace, actor: User, run_id: int) -> FineTu
         .values_list("model_id", flat=True)
     )
     fallbacks = [m for m in current if m != model.pk][:MAX_FALLBACKS]
-    route_save(
-        workspace=workspace,
-        actor=actor,
-        task=TaskKind.COPY_GENERATE,
-        model_ids=[model.pk, *fallbacks],
-    )
+    route_save(actor=actor, task=TaskKind.COPY_GENERATE, model_ids=[model.pk, *fallbacks])
     run.routed_at = timezone.now()
     run.save(update_fields=["routed_at", "updated_at"])
     return run

@@ -277,8 +277,6 @@ def fine_tune_route(request: WorkspaceRequest, run_id: int) -> HttpResponse:
     return _act(
         request,
         run.profile_id,
-        lambda: services.fine_tune_route(
-            workspace=request.workspace, actor=request.user, run_id=run.pk
-        ),
+        lambda: services.fine_tune_route(actor=request.actor, run_id=run.pk),
         "Copy generation now uses the fine-tuned model (the previous models stay as fallbacks).",
     )

@@ -13,12 +13,12 @@ from apps.brand.models import BrandProfile, FineTuneRun, MaterialText
 from apps.catalog.models import ApprovedCopy
 from apps.copywriting.models import CopyDraft, CopyVariant
 from apps.core.errors import ServiceError
-from apps.gateway import engine, limits
-from apps.gateway import services as gateway
+from apps.gateway import engine, limits, model_settings
 from apps.gateway.models import ModelEntry, RouteEntry
 from apps.gateway.providers import openai_adapter
 from apps.gateway.selectors import route_cache_clear
 from tests import factories as f
+from tests.factories import actor_for
 
 BASE = "https://llm.example.test/v1"
 KEY = "sk-test-brand-0123456789abcdefWXYZ"
@@ -42,13 +42,17 @@ def _offline_gateway(monkeypatch, settings):
 
 @pytest.fixture
 def openai_workspace(workspace, owner):
-    gateway.credential_save(
-        workspace=workspace, actor=owner, provider="openai", api_key=KEY, base_url=BASE
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner), provider="openai", api_key=KEY, base_url=BASE
     )
     mini = ModelEntry.objects.get(provider="openai", name="gpt-4o-mini")
-    gateway.route_save(workspace=workspace, actor=owner, task="fine_tune", model_ids=[mini.pk])
+    model_settings.route_save(
+        actor=actor_for(workspace, owner), task="fine_tune", model_ids=[mini.pk]
+    )
     local = ModelEntry.objects.get(provider="local", name="local-copy")
-    gateway.route_save(workspace=workspace, actor=owner, task="copy.generate", model_ids=[local.pk])
+    model_settings.route_save(
+        actor=actor_for(workspace, owner), task="copy.generate", model_ids=[local.pk]
+    )
     return workspace
 
 
@@ -179,7 +183,7 @@ def test_fine_tune_upload_start_follow_and_route(
     assert status.call_count == 2
     assert services.fine_tune_poll_all() == 0  # finished runs are not polled again
 
-    services.fine_tune_route(workspace=workspace, actor=owner, run_id=run.pk)
+    services.fine_tune_route(actor=actor_for(workspace, owner), run_id=run.pk)
     entries = list(
         RouteEntry.objects.for_workspace(workspace)
         .filter(route__task="copy.generate")
@@ -223,7 +227,7 @@ def test_a_provider_refusal_fails_the_run_with_its_message(
     assert "JSONL" not in run.error
     assert KEY not in run.error
     with pytest.raises(ServiceError, match="not ready"):
-        services.fine_tune_route(workspace=openai_workspace, actor=owner, run_id=run.pk)
+        services.fine_tune_route(actor=actor_for(openai_workspace, owner), run_id=run.pk)
 
 
 def test_only_owners_and_admins_may_route_copy_generation_to_the_model(

@@ -10,10 +10,10 @@ import pytest
 from apps.brand import services as brand
 from apps.copywriting import services
 from apps.core.errors import ServiceError
-from apps.gateway import services as gateway
+from apps.gateway import model_settings
 from apps.gateway.models import ModelEntry
 from apps.reviews.models import ReviewEvent
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, actor_for
 from tests.gateway.conftest import (  # noqa: F401 - fixtures: network off, quiet gateway
     OPENAI_BASE,
     SECRET_KEY,
@@ -41,15 +41,16 @@ def product(workspace):
 
 @pytest.fixture
 def openai_route(workspace, owner, trained_profile):
-    gateway.credential_save(
-        workspace=workspace,
-        actor=owner,
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner),
         provider="openai",
         api_key=SECRET_KEY,
         base_url=OPENAI_BASE,
     )
     mini = ModelEntry.objects.get(provider="openai", name="gpt-4o-mini")
-    gateway.route_save(workspace=workspace, actor=owner, task="copy.generate", model_ids=[mini.pk])
+    model_settings.route_save(
+        actor=actor_for(workspace, owner), task="copy.generate", model_ids=[mini.pk]
+    )
     brand.profile_update_style(
         workspace=workspace,
         actor=owner,

@@ -6,12 +6,12 @@ from decimal import Decimal
 import pytest
 
 from apps.core.errors import ServiceError
-from apps.gateway import limits, services
+from apps.gateway import limits, model_settings, services
 from apps.gateway.errors import ErrorClass, GatewayError
 from apps.gateway.models import Outcome, RouteEntry, UsageRecord
 from apps.gateway.selectors import route_cache_clear, usage_summary
 from apps.gateway.types import EmbedRequest, ImageEditRequest, TaskKind, TextRequest
-from tests.factories import ModelEntryFactory, ModelPriceFactory
+from tests.factories import ModelEntryFactory, ModelPriceFactory, actor_for
 
 PROMPT = "Write a product description.\nProduct: Alma Tote\nMaterial: Canvas"
 
@@ -178,9 +178,8 @@ def test_when_every_entry_fails_the_message_says_what_was_tried(
 
 
 def test_each_model_is_tried_at_most_once_per_call(workspace, owner, registry):
-    route = services.route_save(
-        workspace=workspace,
-        actor=owner,
+    route = model_settings.route_save(
+        actor=actor_for(workspace, owner),
         task="copy.generate",
         model_ids=[registry["local-copy"].pk],
     )
@@ -374,8 +373,8 @@ def test_route_save_validates_before_writing(workspace, owner, registry):
     ]
     for ids, message in cases:
         with pytest.raises(ServiceError) as caught:
-            services.route_save(
-                workspace=workspace, actor=owner, task="copy.generate", model_ids=ids
+            model_settings.route_save(
+                actor=actor_for(workspace, owner), task="copy.generate", model_ids=ids
             )
         assert message in caught.value.message
     assert not RouteEntry.objects.for_workspace(workspace).exists()
@@ -385,8 +384,10 @@ def test_route_save_orders_entries_and_an_empty_route_restores_the_default(
     workspace, owner, registry
 ):
     ids = [registry["gpt-4o-mini"].pk, None, registry["local-copy"].pk]
-    services.route_save(workspace=workspace, actor=owner, task="copy.generate", model_ids=ids)
+    model_settings.route_save(
+        actor=actor_for(workspace, owner), task="copy.generate", model_ids=ids
+    )
     entries = RouteEntry.objects.for_workspace(workspace).order_by("position")
     assert [(e.position, e.model.name) for e in entries] == [(0, "gpt-4o-mini"), (1, "local-copy")]
-    services.route_save(workspace=workspace, actor=owner, task="copy.generate", model_ids=[])
+    model_settings.route_save(actor=actor_for(workspace, owner), task="copy.generate", model_ids=[])
     assert not RouteEntry.objects.for_workspace(workspace).exists()

@@ -9,10 +9,11 @@ from django.urls import reverse
 
 from apps.brand import services as brand
 from apps.core.errors import ServiceError
-from apps.gateway import selectors, services
+from apps.gateway import model_settings, selectors
 from apps.gateway.models import ModelEntry, Route, RouteEntry
 from apps.gateway.types import TaskKind
 from tests import factories as f
+from tests.factories import actor_for
 
 FINE_TUNED = "ft:gpt-4o-mini:acme::Ab12"
 
@@ -25,7 +26,7 @@ def routed_fine_tune(workspace, owner):
         status="succeeded",
         fine_tuned_model=FINE_TUNED,
     )
-    brand.fine_tune_route(workspace=workspace, actor=owner, run_id=run.pk)
+    brand.fine_tune_route(actor=actor_for(workspace, owner), run_id=run.pk)
     return ModelEntry.objects.get(name=FINE_TUNED)
 
 
@@ -50,9 +51,8 @@ def test_the_fine_tuned_model_belongs_to_its_workspace(
 def test_another_workspace_cannot_route_to_it(client, other_workspace, stranger, routed_fine_tune):
     model = routed_fine_tune
     with pytest.raises(ServiceError, match="not in the model registry"):
-        services.route_save(
-            workspace=other_workspace,
-            actor=stranger,
+        model_settings.route_save(
+            actor=actor_for(other_workspace, stranger),
             task=TaskKind.COPY_GENERATE,
             model_ids=[model.pk],
         )
@@ -85,6 +85,6 @@ def test_two_workspaces_may_own_models_of_the_same_name(workspace, owner, other_
             fine_tuned_model=FINE_TUNED,
         )
         actor = owner if ws == workspace else f.MembershipFactory(workspace=ws, role="owner").user
-        brand.fine_tune_route(workspace=ws, actor=actor, run_id=run.pk)
+        brand.fine_tune_route(actor=actor_for(ws, actor), run_id=run.pk)
     owners = set(ModelEntry.objects.filter(name=FINE_TUNED).values_list("owner_workspace_id"))
     assert owners == {(workspace.pk,), (other_workspace.pk,)}
