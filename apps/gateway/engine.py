@@ -38,6 +38,7 @@ from apps.gateway.errors import (
     ProviderError,
     scrub,
 )
+from apps.gateway.limits import keys as limit_keys
 from apps.gateway.models import Outcome, UsageRecord
 from apps.gateway.pricing import cost_of
 from apps.gateway.providers import build_provider
@@ -221,7 +222,7 @@ class Call:
         if settings.GATEWAY_CACHE_SECONDS <= 0:
             return None
         # Per workspace: another tenant's identical prompt must not see this tenant's answer.
-        return limits.response_key(
+        return limit_keys.response_key(
             self.workspace.pk, step.provider, scope, step.model, self.prompt_hash
         )
 
@@ -230,18 +231,18 @@ def _begin(call: Call, step: RouteStep, model_scope: str, keys, cache_key: str |
     """Check cool-down and cache, take a concurrency slot (and rate tokens, when limits are
     set), waiting within the deadline. (status, value, slots, token), or None if time ran out."""
     backend = limits.backend()
-    slots = limits.concurrency_slots(
+    slots = limit_keys.concurrency_slots(
         workspace_id=call.workspace.pk, model_scope=model_scope, model_limit=step.max_concurrency
     )
-    token = limits.new_token()
-    lease = limits.lease_seconds(call.deadline_seconds)
+    token = limit_keys.new_token()
+    lease = limit_keys.lease_seconds(call.deadline_seconds)
     pause = 0.005
     while True:
         status, value = backend.begin(keys, slots, token, lease, cache_key)
-        if status != limits.Begin.BUSY:
-            if status != limits.Begin.ACQUIRED:
+        if status != limit_keys.Begin.BUSY:
+            if status != limit_keys.Begin.ACQUIRED:
                 return status, value, slots, token
-            rates = limits.rate_keys(
+            rates = limit_keys.rate_keys(
                 workspace_id=call.workspace.pk,
                 model_scope=model_scope,
                 model_rpm=step.requests_per_minute,
@@ -249,7 +250,7 @@ def _begin(call: Call, step: RouteStep, model_scope: str, keys, cache_key: str |
             if all(backend.take_rate(rate.key, rate.limit, 61) for rate in rates):
                 return status, value, slots, token
             backend.release(slots, token)
-            wait = limits.seconds_to_next_minute()
+            wait = limit_keys.seconds_to_next_minute()
         else:
             wait = pause
             pause = min(pause * 2, 0.1)
@@ -320,7 +321,7 @@ def _attempt_entry(call: Call, step: RouteStep, config, scope: str):
     backend = limits.backend()
     name = f"{step.provider}/{step.model}"
     model_scope = f"{step.provider}:{scope}:{step.model}"
-    keys = limits.Keys.for_scope(model_scope)
+    keys = limit_keys.Keys.for_scope(model_scope)
     cache_key = call.cache_key(step, scope)
     provider = None
     for attempt in range(1, settings.GATEWAY_MAX_RETRIES + 2):
@@ -332,12 +333,12 @@ def _attempt_entry(call: Call, step: RouteStep, config, scope: str):
             call.notes.append(f"{name}: too many calls in flight; none finished in time")
             return None
         status, value, slots, token = began
-        if status == limits.Begin.COOLING:
+        if status == limit_keys.Begin.COOLING:
             call.notes.append(
                 f"{name} is resting for {max(1, round(value))} s after repeated failures"
             )
             return None
-        if status == limits.Begin.CACHED:
+        if status == limit_keys.Begin.CACHED:
             row = call.record(step, attempt=attempt, latency=0.0, result=value, cached=True)
             return value, row, True
 
@@ -363,11 +364,11 @@ def _attempt_entry(call: Call, step: RouteStep, config, scope: str):
         finally:
             # One round trip: the slot back, the answer cached, the failure streak updated.
             if error is None and result is not None:
-                outcome = limits.End.SUCCESS
+                outcome = limit_keys.End.SUCCESS
             elif error is not None and error.error_class in HEALTH_ERRORS:
-                outcome = limits.End.HEALTH_FAILURE
+                outcome = limit_keys.End.HEALTH_FAILURE
             else:
-                outcome = limits.End.OTHER
+                outcome = limit_keys.End.OTHER
             cooled = backend.end(
                 keys,
                 slots,

@@ -15,7 +15,7 @@ from apps.copywriting.models import CopyDraft, CopyVariant
 from apps.core.errors import ServiceError
 from apps.gateway import engine, limits, model_settings
 from apps.gateway.models import ModelEntry, RouteEntry
-from apps.gateway.providers import openai_adapter
+from apps.gateway.providers.openai_adapter.clients import reset_clients
 from apps.gateway.selectors import route_cache_clear
 from tests import factories as f
 from tests.factories import actor_for
@@ -34,10 +34,10 @@ def _offline_gateway(monkeypatch, settings):
     ]  # resolves nowhere: the operator allows it
     settings.GATEWAY_FORCE_ERRORS = {}
     limits.backend().reset()
-    openai_adapter.reset_clients()
+    reset_clients()
     route_cache_clear()
     yield
-    openai_adapter.reset_clients()
+    reset_clients()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from apps.gateway import engine, limits, model_settings
 from apps.gateway.models import ModelEntry
-from apps.gateway.providers import openai_adapter
+from apps.gateway.providers.openai_adapter.clients import reset_clients
 from apps.gateway.selectors import route_cache_clear
 from apps.gateway.types import TaskKind
 from tests.factories import actor_for
@@ -37,11 +37,11 @@ def _gateway_settings(settings):
     # own tests, tests/core/test_netguard.py and tests/gateway/test_outbound_guard.py, do not).
     settings.OUTBOUND_ALLOWED_HOSTS = ["llm.example.test", "x.test"]
     limits.backend().reset()
-    openai_adapter.reset_clients()
+    reset_clients()
     route_cache_clear()
     yield
     limits.backend().reset()
-    openai_adapter.reset_clients()
+    reset_clients()
 
 
 @pytest.fixture(autouse=True)

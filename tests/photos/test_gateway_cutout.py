@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from apps.gateway import model_settings
-from apps.gateway.providers import openai_adapter
+from apps.gateway.providers.openai_adapter.clients import reset_clients
 from apps.gateway.selectors import route_cache_clear
 from apps.photos import files, services
 from apps.photos.models import Photo, PhotoOutput
@@ -24,10 +24,10 @@ def _offline_gateway(settings, monkeypatch):
     settings.OUTBOUND_ALLOWED_HOSTS = [
         "llm.example.test"
     ]  # resolves nowhere: the operator allows it
-    openai_adapter.reset_clients()
+    reset_clients()
     route_cache_clear()
     yield
-    openai_adapter.reset_clients()
+    reset_clients()
     route_cache_clear()
 
 
