@@ -24,7 +24,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -41,17 +41,23 @@ from apps.gateway.errors import (
 from apps.gateway.limits import keys as limit_keys
 from apps.gateway.models import Outcome, UsageRecord
 from apps.gateway.pricing import cost_of
-from apps.gateway.providers import build_provider
+from apps.gateway.providers import ProviderConfig, build_provider
 from apps.gateway.selectors import RouteStep, provider_config, route_steps_cached
 from apps.gateway.types import (
     Capability,
+    GatewayRequest,
     Provenance,
     TaskKind,
     TokenUsage,
     stable_hash,
 )
 
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+    from apps.workspaces.models import Workspace
+
 logger = logging.getLogger("apps.gateway")
+
 
 # Indirection so tests can watch the waits instead of sleeping through them.
 sleep = time.sleep
@@ -130,11 +136,11 @@ class Call:
     def __init__(
         self,
         *,
-        workspace,
-        actor,
+        workspace: Workspace,
+        actor: User | None,
         task: str,
         operation: Operation,
-        request,
+        request: GatewayRequest,
         deadline_seconds: float | None = None,
     ) -> None:
         self.workspace = workspace
@@ -197,7 +203,7 @@ class Call:
             prompt_hash=self.prompt_hash,
         )
 
-    def finish(self, step: RouteStep, result: Any, usage_row: UsageRecord, *, cached: bool):
+    def finish(self, step: RouteStep, result: Any, usage_row: UsageRecord, *, cached: bool) -> Any:
         provenance = Provenance(
             call_id=str(self.call_id),
             task=self.task,
@@ -227,7 +233,9 @@ class Call:
         )
 
 
-def _begin(call: Call, step: RouteStep, model_scope: str, keys, cache_key: str | None):
+def _begin(
+    call: Call, step: RouteStep, model_scope: str, keys: limit_keys.Keys, cache_key: str | None
+) -> tuple[limit_keys.Begin, Any, list[limit_keys.Slot], str] | None:
     """Check cool-down and cache, take a concurrency slot (and rate tokens, when limits are
     set), waiting within the deadline. (status, value, slots, token), or None if time ran out."""
     backend = limits.backend()
@@ -261,11 +269,11 @@ def _begin(call: Call, step: RouteStep, model_scope: str, keys, cache_key: str |
 
 def run(
     *,
-    workspace,
-    actor,
+    workspace: Workspace,
+    actor: User | None,
     task: str,
     operation: str,
-    request,
+    request: GatewayRequest,
     deadline_seconds: float | None = None,
 ) -> Any:
     """Run one call through the workspace's route for ``task``; see the module docstring."""
@@ -287,7 +295,7 @@ def run(
         )
     if not op.fallback:
         steps = steps[:1]
-    configs: dict[str, tuple] = {}
+    configs: dict[str, tuple[ProviderConfig, str] | ServiceError] = {}
     tried: set[tuple[str, str]] = set()
     for step in steps:
         if step.key in tried:  # each model at most once per call, even if listed twice
@@ -303,10 +311,11 @@ def run(
                 )
             except ServiceError as error:  # a stored key that no configured key decrypts
                 configs[step.provider] = error
-        if isinstance(configs[step.provider], ServiceError):
-            call.notes.append(f"{step.provider}/{step.model}: {configs[step.provider].message}")
+        found = configs[step.provider]
+        if isinstance(found, ServiceError):
+            call.notes.append(f"{step.provider}/{step.model}: {found.message}")
             continue
-        config, scope = configs[step.provider]
+        config, scope = found
         outcome = _attempt_entry(call, step, config, scope)
         if outcome is None:
             continue  # fall back
@@ -315,7 +324,9 @@ def run(
     raise _failure(call)
 
 
-def _attempt_entry(call: Call, step: RouteStep, config, scope: str):
+def _attempt_entry(
+    call: Call, step: RouteStep, config: ProviderConfig, scope: str
+) -> tuple[Any, UsageRecord, bool] | None:
     """Try one route entry (with retries): (result, usage row, cached), or None to fall back;
     raises GatewayError when the error's policy is to fail."""
     backend = limits.backend()
@@ -425,6 +436,7 @@ def _failure(call: Call, final: ProviderError | None = None) -> GatewayError:
     else:
         tried = "; ".join(call.notes) if call.notes else "no model could be tried"
         message = f"Could not {call.operation.verb} ({label}). Tried: {tried}."
+    error_class: ErrorClass | None
     if call.remaining <= 0:
         message += f" The call stopped at its {call.deadline_seconds:g} s limit."
         error_class = ErrorClass.TIMEOUT

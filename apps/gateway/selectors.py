@@ -8,6 +8,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
@@ -90,7 +92,7 @@ def _current_prices(model_ids: list[int]) -> dict[int, PriceSnapshot]:
     return prices
 
 
-def _step(model: ModelEntry, position: int, price, **extra) -> RouteStep:
+def _step(model: ModelEntry, position: int, price: PriceSnapshot | None, **extra: Any) -> RouteStep:
     return RouteStep(
         position=position,
         provider=model.provider,
@@ -404,5 +406,5 @@ def usage_export(*, workspace: Workspace, days: int = 30) -> Iterator[UsageRecor
     )
 
 
-def usage_for_call(*, workspace: Workspace, call_id) -> list[UsageRecord]:
+def usage_for_call(*, workspace: Workspace, call_id: str | UUID) -> list[UsageRecord]:
     return list(UsageRecord.objects.for_workspace(workspace).filter(call_id=call_id).order_by("id"))

@@ -170,7 +170,8 @@ class RedisLimits:
 
     def acquire(self, slots: Sequence[Slot], token: str, lease_seconds: float) -> bool:
         now = time.time()
-        args = [now, now + lease_seconds, token, *[slot.limit for slot in slots]]
+        args: list[str | float] = [now, now + lease_seconds, token]
+        args += [slot.limit for slot in slots]
         return bool(self._acquire(keys=[slot.key for slot in slots], args=args))
 
     def release(self, slots: Sequence[Slot], token: str) -> None:
