@@ -140,6 +140,18 @@ def claim_refused(
     return reasons
 
 
+def _job_status_locked(workspace: Workspace, job: Job) -> str | None:
+    """The job's status, its row locked first (as cancel, pause and retry lock it) so the
+    bookkeeping and those actions wait for each other."""
+    return (
+        Job.objects.for_workspace(workspace)
+        .select_for_update()
+        .filter(pk=job.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
 _COUNTERS: dict[str, tuple[str, ItemOutcome]] = {
     JobItemStatus.DONE: ("done", ItemOutcome.DONE),
     JobItemStatus.FAILED: ("failed", ItemOutcome.FAILED),
@@ -159,13 +171,7 @@ def items_record(
     """
     now = timezone.now()
     with bookkeeping():
-        job_status = (
-            Job.objects.for_workspace(workspace)
-            .select_for_update()
-            .filter(pk=job.pk)
-            .values_list("status", flat=True)
-            .first()
-        )
+        job_status = _job_status_locked(workspace, job)
         owned = set(
             JobItem.objects.for_workspace(workspace)
             .select_for_update()
@@ -226,13 +232,7 @@ def items_release(workspace: Workspace, job: Job, item_ids: Sequence[int], token
     with bookkeeping():
         # Locked: a cancel at this moment either sees these items back as pending (and cancels
         # them) or has committed first (and they are cancelled here).
-        job_status = (
-            Job.objects.for_workspace(workspace)
-            .select_for_update()
-            .filter(pk=job.pk)
-            .values_list("status", flat=True)
-            .first()
-        )
+        job_status = _job_status_locked(workspace, job)
         ours = JobItem.objects.for_workspace(workspace).filter(
             pk__in=list(item_ids), status=JobItemStatus.RUNNING, claim_token=token
         )
