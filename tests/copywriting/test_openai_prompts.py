@@ -18,7 +18,6 @@ from tests.gateway.conftest import (  # noqa: F401 - fixtures: network off, quie
     OPENAI_BASE,
     SECRET_KEY,
     _gateway_settings,
-    _network_off,
     chat_json,
     reply,
     waits,

@@ -573,4 +573,4 @@ def test_batches_submitted_at_once_cannot_share_the_same_credits(
     assert JobItem.objects.for_workspace(workspace).filter(job__kind="photos.process").count() == 2
     assert [e.state for e in _work_entries(workspace)] == ["reserved", "reserved"]
     assert balance_of(workspace) == 0
-    assert [c["job_id"] for c in queued_chunks] == [queued[0].pk]
+    assert {c["job_id"] for c in queued_chunks} == {queued[0].pk}  # its chunks only
