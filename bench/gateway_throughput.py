@@ -206,7 +206,7 @@ def job_run(
     created = timezone.now()
     job = job_create(
         workspace=workspace,
-        actor=actor,
+        created_by=actor,
         kind=kind,
         items=[(f"{tag}-{i}", {"title": f"Bench shirt {tag} {i}"}) for i in range(items)],
         params={"latency_ms": latency_ms},

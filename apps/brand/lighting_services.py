@@ -123,7 +123,7 @@ def lighting_profile_train(
         )
     profile.job = job_create(
         workspace=workspace,
-        actor=actor,
+        created_by=actor,
         kind=LEARN_JOB_KIND,
         items=[(f"lighting-profile-{profile.pk}", {"profile_id": profile.pk})],
         label=f"Learn the light of {brand.name}, v{version}",

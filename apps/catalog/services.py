@@ -161,7 +161,7 @@ def _start_import_job(*, workspace: Workspace, actor: User, batch: ImportBatch) 
     ]
     job = job_create(
         workspace=workspace,
-        actor=actor,
+        created_by=actor,
         kind=IMPORT_JOB_KIND,
         items=items,
         params={"batch_id": batch.pk},

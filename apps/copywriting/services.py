@@ -34,7 +34,7 @@ from apps.core.errors import ServiceError
 from apps.gateway.errors import GatewayError
 from apps.jobs.models import Job
 from apps.jobs.registry import SkipItem
-from apps.jobs.services import job_create, job_pause
+from apps.jobs.services import job_create, job_pause_by_system
 from apps.reviews.lifecycle import EDITABLE_STATES, ReviewDecision, ReviewState
 from apps.reviews.services import review_transition
 from apps.workspaces.models import Workspace
@@ -155,7 +155,7 @@ def copy_generation_start(
     labels = ", ".join(channels.SPECS[c].label.lower() for c in brief.copy_types)
     return job_create(
         workspace=workspace,
-        actor=actor,
+        created_by=actor,
         kind=GENERATE_JOB_KIND,
         items=items,
         params=brief.as_params(),
@@ -260,7 +260,7 @@ def copy_generate_item(*, workspace: Workspace, job: Job, item) -> dict:
         )
     except BillingRefusal as refusal:
         # Stop cleanly at the limit: what was done stays; the rest waits for a resume.
-        job_pause(workspace=workspace, actor=None, job_id=job.pk)
+        job_pause_by_system(workspace=workspace, job_id=job.pk)
         raise ServiceError(refusal.message) from None
     try:
         setting = _setting(workspace, spec, product, brief)

@@ -4,7 +4,11 @@ Prices are versioned: a change is a new price row with the date it takes effect;
 are read-only, so the cost of every past usage row can still be explained.
 """
 
+from typing import Any
+
 from django.contrib import admin
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
 
 from apps.gateway.models import (
     ModelEntry,
@@ -17,7 +21,7 @@ from apps.gateway.models import (
 from apps.gateway.selectors import route_cache_clear
 from apps.workspaces.admin import AllWorkspacesMixin, TenantAdmin
 
-PRICE_FIELDS = [
+PRICE_FIELDS = (
     "effective_from",
     "currency",
     "input_per_million",
@@ -25,7 +29,7 @@ PRICE_FIELDS = [
     "cached_input_per_million",
     "image_prices",
     "note",
-]
+)
 
 
 class ModelPriceInline(admin.StackedInline):
@@ -36,10 +40,10 @@ class ModelPriceInline(admin.StackedInline):
     fields = PRICE_FIELDS
     ordering = ["-effective_from", "-id"]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a price change is a new version, so past costs stay explainable
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -60,11 +64,11 @@ class ModelEntryAdmin(admin.ModelAdmin):
     inlines = [ModelPriceInline]
 
     @admin.display(description="capabilities")
-    def capability_list(self, obj):
+    def capability_list(self, obj: ModelEntry) -> str:
         return ", ".join(obj.capabilities or [])
 
     @admin.display(description="price in force")
-    def current_price(self, obj):
+    def current_price(self, obj: ModelEntry) -> str:
         price = obj.prices.order_by("-effective_from", "-id").first()
         if price is None:
             return "unpriced"
@@ -72,11 +76,13 @@ class ModelEntryAdmin(admin.ModelAdmin):
             return f"{price.input_per_million} / {price.output_per_million} per 1M"
         return "per image" if price.image_prices else "unpriced"
 
-    def save_formset(self, request, form, formset, change):
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
         instances = formset.save(commit=False)
         for instance in instances:
             if isinstance(instance, ModelPrice) and instance.created_by_id is None:
-                instance.created_by = request.user
+                instance.created_by_id = request.user.pk  # the admin is signed in
             instance.save()
         formset.save_m2m()
 
@@ -95,7 +101,9 @@ class RouteAdmin(TenantAdmin):
     raw_id_fields = ["workspace", "updated_by"]
     inlines = [RouteEntryInline]
 
-    def save_formset(self, request, form, formset, change):
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
         instances = formset.save(commit=False)
         for instance in instances:
             instance.workspace_id = form.instance.workspace_id
@@ -114,7 +122,7 @@ class ProviderCredentialAdmin(TenantAdmin):
     fields = ["workspace", "provider", "masked_key", "base_url", "updated_at"]
     readonly_fields = ["workspace", "provider", "masked_key", "updated_at"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -135,8 +143,8 @@ class UsageRecordAdmin(TenantAdmin):
     list_filter = ["outcome", "error_class", "cached", "task", "provider"]
     search_fields = ["model_name", "workspace__name", "call_id"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -24,7 +24,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -38,19 +38,26 @@ from apps.gateway.errors import (
     ProviderError,
     scrub,
 )
+from apps.gateway.limits import keys as limit_keys
 from apps.gateway.models import Outcome, UsageRecord
 from apps.gateway.pricing import cost_of
-from apps.gateway.providers import build_provider
+from apps.gateway.providers import ProviderConfig, build_provider
 from apps.gateway.selectors import RouteStep, provider_config, route_steps_cached
 from apps.gateway.types import (
     Capability,
+    GatewayRequest,
     Provenance,
     TaskKind,
     TokenUsage,
     stable_hash,
 )
 
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+    from apps.workspaces.models import Workspace
+
 logger = logging.getLogger("apps.gateway")
+
 
 # Indirection so tests can watch the waits instead of sleeping through them.
 sleep = time.sleep
@@ -129,11 +136,11 @@ class Call:
     def __init__(
         self,
         *,
-        workspace,
-        actor,
+        workspace: Workspace,
+        actor: User | None,
         task: str,
         operation: Operation,
-        request,
+        request: GatewayRequest,
         deadline_seconds: float | None = None,
     ) -> None:
         self.workspace = workspace
@@ -196,7 +203,7 @@ class Call:
             prompt_hash=self.prompt_hash,
         )
 
-    def finish(self, step: RouteStep, result: Any, usage_row: UsageRecord, *, cached: bool):
+    def finish(self, step: RouteStep, result: Any, usage_row: UsageRecord, *, cached: bool) -> Any:
         provenance = Provenance(
             call_id=str(self.call_id),
             task=self.task,
@@ -221,27 +228,29 @@ class Call:
         if settings.GATEWAY_CACHE_SECONDS <= 0:
             return None
         # Per workspace: another tenant's identical prompt must not see this tenant's answer.
-        return limits.response_key(
+        return limit_keys.response_key(
             self.workspace.pk, step.provider, scope, step.model, self.prompt_hash
         )
 
 
-def _begin(call: Call, step: RouteStep, model_scope: str, keys, cache_key: str | None):
+def _begin(
+    call: Call, step: RouteStep, model_scope: str, keys: limit_keys.Keys, cache_key: str | None
+) -> tuple[limit_keys.Begin, Any, list[limit_keys.Slot], str] | None:
     """Check cool-down and cache, take a concurrency slot (and rate tokens, when limits are
     set), waiting within the deadline. (status, value, slots, token), or None if time ran out."""
     backend = limits.backend()
-    slots = limits.concurrency_slots(
+    slots = limit_keys.concurrency_slots(
         workspace_id=call.workspace.pk, model_scope=model_scope, model_limit=step.max_concurrency
     )
-    token = limits.new_token()
-    lease = limits.lease_seconds(call.deadline_seconds)
+    token = limit_keys.new_token()
+    lease = limit_keys.lease_seconds(call.deadline_seconds)
     pause = 0.005
     while True:
         status, value = backend.begin(keys, slots, token, lease, cache_key)
-        if status != limits.Begin.BUSY:
-            if status != limits.Begin.ACQUIRED:
+        if status != limit_keys.Begin.BUSY:
+            if status != limit_keys.Begin.ACQUIRED:
                 return status, value, slots, token
-            rates = limits.rate_keys(
+            rates = limit_keys.rate_keys(
                 workspace_id=call.workspace.pk,
                 model_scope=model_scope,
                 model_rpm=step.requests_per_minute,
@@ -249,7 +258,7 @@ def _begin(call: Call, step: RouteStep, model_scope: str, keys, cache_key: str |
             if all(backend.take_rate(rate.key, rate.limit, 61) for rate in rates):
                 return status, value, slots, token
             backend.release(slots, token)
-            wait = limits.seconds_to_next_minute()
+            wait = limit_keys.seconds_to_next_minute()
         else:
             wait = pause
             pause = min(pause * 2, 0.1)
@@ -260,11 +269,11 @@ def _begin(call: Call, step: RouteStep, model_scope: str, keys, cache_key: str |
 
 def run(
     *,
-    workspace,
-    actor,
+    workspace: Workspace,
+    actor: User | None,
     task: str,
     operation: str,
-    request,
+    request: GatewayRequest,
     deadline_seconds: float | None = None,
 ) -> Any:
     """Run one call through the workspace's route for ``task``; see the module docstring."""
@@ -286,7 +295,7 @@ def run(
         )
     if not op.fallback:
         steps = steps[:1]
-    configs: dict[str, tuple] = {}
+    configs: dict[str, tuple[ProviderConfig, str] | ServiceError] = {}
     tried: set[tuple[str, str]] = set()
     for step in steps:
         if step.key in tried:  # each model at most once per call, even if listed twice
@@ -302,10 +311,11 @@ def run(
                 )
             except ServiceError as error:  # a stored key that no configured key decrypts
                 configs[step.provider] = error
-        if isinstance(configs[step.provider], ServiceError):
-            call.notes.append(f"{step.provider}/{step.model}: {configs[step.provider].message}")
+        found = configs[step.provider]
+        if isinstance(found, ServiceError):
+            call.notes.append(f"{step.provider}/{step.model}: {found.message}")
             continue
-        config, scope = configs[step.provider]
+        config, scope = found
         outcome = _attempt_entry(call, step, config, scope)
         if outcome is None:
             continue  # fall back
@@ -314,13 +324,15 @@ def run(
     raise _failure(call)
 
 
-def _attempt_entry(call: Call, step: RouteStep, config, scope: str):
+def _attempt_entry(
+    call: Call, step: RouteStep, config: ProviderConfig, scope: str
+) -> tuple[Any, UsageRecord, bool] | None:
     """Try one route entry (with retries): (result, usage row, cached), or None to fall back;
     raises GatewayError when the error's policy is to fail."""
     backend = limits.backend()
     name = f"{step.provider}/{step.model}"
     model_scope = f"{step.provider}:{scope}:{step.model}"
-    keys = limits.Keys.for_scope(model_scope)
+    keys = limit_keys.Keys.for_scope(model_scope)
     cache_key = call.cache_key(step, scope)
     provider = None
     for attempt in range(1, settings.GATEWAY_MAX_RETRIES + 2):
@@ -332,12 +344,12 @@ def _attempt_entry(call: Call, step: RouteStep, config, scope: str):
             call.notes.append(f"{name}: too many calls in flight; none finished in time")
             return None
         status, value, slots, token = began
-        if status == limits.Begin.COOLING:
+        if status == limit_keys.Begin.COOLING:
             call.notes.append(
                 f"{name} is resting for {max(1, round(value))} s after repeated failures"
             )
             return None
-        if status == limits.Begin.CACHED:
+        if status == limit_keys.Begin.CACHED:
             row = call.record(step, attempt=attempt, latency=0.0, result=value, cached=True)
             return value, row, True
 
@@ -363,11 +375,11 @@ def _attempt_entry(call: Call, step: RouteStep, config, scope: str):
         finally:
             # One round trip: the slot back, the answer cached, the failure streak updated.
             if error is None and result is not None:
-                outcome = limits.End.SUCCESS
+                outcome = limit_keys.End.SUCCESS
             elif error is not None and error.error_class in HEALTH_ERRORS:
-                outcome = limits.End.HEALTH_FAILURE
+                outcome = limit_keys.End.HEALTH_FAILURE
             else:
-                outcome = limits.End.OTHER
+                outcome = limit_keys.End.OTHER
             cooled = backend.end(
                 keys,
                 slots,
@@ -424,6 +436,7 @@ def _failure(call: Call, final: ProviderError | None = None) -> GatewayError:
     else:
         tried = "; ".join(call.notes) if call.notes else "no model could be tried"
         message = f"Could not {call.operation.verb} ({label}). Tried: {tried}."
+    error_class: ErrorClass | None
     if call.remaining <= 0:
         message += f" The call stopped at its {call.deadline_seconds:g} s limit."
         error_class = ErrorClass.TIMEOUT

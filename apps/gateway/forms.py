@@ -1,7 +1,9 @@
+from typing import Any
+
 from django import forms
 
+from apps.gateway.model_settings import MAX_FALLBACKS
 from apps.gateway.providers import CONFIGURABLE_PROVIDERS, ProviderName
-from apps.gateway.services import MAX_FALLBACKS
 from apps.gateway.types import TaskKind
 
 USAGE_PERIODS = (7, 30, 90)
@@ -13,7 +15,7 @@ class RouteForm(forms.Form):
     task = forms.ChoiceField(choices=TaskKind.choices)
     primary = forms.IntegerField(required=False, min_value=1)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for i in range(1, MAX_FALLBACKS + 1):
             self.fields[f"fallback_{i}"] = forms.IntegerField(required=False, min_value=1)

@@ -10,16 +10,20 @@ the whole path. Payload keys (or job ``params`` for every item):
 * ``cache``: whether identical requests may be served from the cache (default false).
 """
 
+from typing import Any
+
 from apps.core.errors import ServiceError
 from apps.gateway.services import gateway_generate_text
 from apps.gateway.types import TaskKind, TextRequest
+from apps.jobs.models import Job, JobItem
 from apps.jobs.registry import register_job_kind
+from apps.workspaces.models import Workspace
 
 BENCH_TEXT_KIND = "gateway.bench_text"
 MAX_BENCH_LATENCY_MS = 60_000
 
 
-def bench_text(workspace, job, item) -> dict:
+def bench_text(workspace: Workspace, job: Job, item: JobItem) -> dict[str, Any]:
     options = {**job.params, **item.payload}
     latency_ms = options.get("latency_ms", 0)
     if not isinstance(latency_ms, int) or not 0 <= latency_ms <= MAX_BENCH_LATENCY_MS:
@@ -37,7 +41,8 @@ def bench_text(workspace, job, item) -> dict:
     result = gateway_generate_text(
         workspace=workspace, actor=job.created_by, task=TaskKind.COPY_GENERATE, request=request
     )
-    return {"usage_id": result.provenance.usage_id, "chars": len(result.text)}
+    usage_id = result.provenance.usage_id if result.provenance else None
+    return {"usage_id": usage_id, "chars": len(result.text)}
 
 
 register_job_kind(BENCH_TEXT_KIND, bench_text, label="Benchmark: generate copy (test kind)")

@@ -3,6 +3,8 @@ credentials (per workspace), and one usage row per attempt (per workspace)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -11,6 +13,9 @@ from apps.core.tenancy import TenantModel
 from apps.gateway.errors import ErrorClass
 from apps.gateway.providers import CONFIGURABLE_PROVIDERS, ProviderName
 from apps.gateway.types import Capability, TaskKind
+
+if TYPE_CHECKING:
+    from apps.workspaces.models import Workspace
 
 MASK = "••••"
 
@@ -79,7 +84,7 @@ class ModelEntry(models.Model):
         return self.owner_workspace_id is None or self.owner_workspace_id == workspace_id
 
 
-def models_visible_to(workspace) -> models.Q:
+def models_visible_to(workspace: Workspace | int) -> models.Q:
     """Registry rows a workspace may see and route to: site-wide ones and its own."""
     return models.Q(owner_workspace__isnull=True) | models.Q(owner_workspace=workspace)
 

@@ -44,17 +44,16 @@ def cost_of(price: PriceSnapshot | None, usage: TokenUsage) -> Decimal | None:
         return None if each is None else (each * usage.images).quantize(COST_PLACES)
     if not (usage.input_tokens or usage.output_tokens):
         return Decimal(0)  # nothing was billed (a failed attempt) on a priced model
-    if not price.has_token_prices:
+    input_rate, output_rate = price.input_per_million, price.output_per_million
+    if input_rate is None or output_rate is None:  # not has_token_prices
         return None
     cached = min(usage.cached_input_tokens, usage.input_tokens)
     cached_rate = (
-        price.input_per_million
-        if price.cached_input_per_million is None
-        else price.cached_input_per_million
+        input_rate if price.cached_input_per_million is None else price.cached_input_per_million
     )
     total = (
-        Decimal(usage.input_tokens - cached) * price.input_per_million
+        Decimal(usage.input_tokens - cached) * input_rate
         + Decimal(cached) * cached_rate
-        + Decimal(usage.output_tokens) * price.output_per_million
+        + Decimal(usage.output_tokens) * output_rate
     ) / MILLION
     return total.quantize(COST_PLACES)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -90,7 +92,7 @@ def _current_prices(model_ids: list[int]) -> dict[int, PriceSnapshot]:
     return prices
 
 
-def _step(model: ModelEntry, position: int, price, **extra) -> RouteStep:
+def _step(model: ModelEntry, position: int, price: PriceSnapshot | None, **extra: Any) -> RouteStep:
     return RouteStep(
         position=position,
         provider=model.provider,
@@ -349,11 +351,13 @@ _AGGREGATES = {
 }
 
 
-def _clean(row: dict) -> dict:
+def _clean(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An aggregate row with zeros where nothing was summed."""
+    cleaned = dict(row)
     for key in ("input_tokens", "output_tokens", "images"):
-        row[key] = row.get(key) or 0
-    row["cost"] = row.get("cost") or Decimal(0)
-    return row
+        cleaned[key] = cleaned.get(key) or 0
+    cleaned["cost"] = cleaned.get("cost") or Decimal(0)
+    return cleaned
 
 
 def usage_summary(*, workspace: Workspace, days: int = 30) -> UsageSummary:
@@ -381,13 +385,14 @@ def usage_summary(*, workspace: Workspace, days: int = 30) -> UsageSummary:
         _clean(r)
         for r in rows.values("provider", "model_name")
         .annotate(**_AGGREGATES)
-        .order_by("-attempts", "provider", "model_name")
+        .order_by(F("attempts").desc(), "provider", "model_name")
     ]
     task_labels = dict(TaskKind.choices)
     by_task = []
-    for r in rows.values("task").annotate(**_AGGREGATES).order_by("-attempts", "task"):
-        r["label"] = task_labels.get(r["task"], r["task"])
-        by_task.append(_clean(r))
+    for r in rows.values("task").annotate(**_AGGREGATES).order_by(F("attempts").desc(), "task"):
+        row = _clean(r)
+        row["label"] = task_labels.get(r["task"], r["task"])
+        by_task.append(row)
     return UsageSummary(
         since=since, days=days, totals=totals, by_day=by_day, by_model=by_model, by_task=by_task
     )
@@ -404,5 +409,5 @@ def usage_export(*, workspace: Workspace, days: int = 30) -> Iterator[UsageRecor
     )
 
 
-def usage_for_call(*, workspace: Workspace, call_id) -> list[UsageRecord]:
+def usage_for_call(*, workspace: Workspace, call_id: str | UUID) -> list[UsageRecord]:
     return list(UsageRecord.objects.for_workspace(workspace).filter(call_id=call_id).order_by("id"))

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import models
 
@@ -64,6 +64,15 @@ def stable_hash(value: Any) -> str:
     """sha256 of a canonical JSON rendering: the same request always hashes the same."""
     text = json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+class GatewayRequest(Protocol):
+    """What every request type below offers the engine: what identifies it for the cache, and
+    the parameters kept with its provenance."""
+
+    def cache_identity(self) -> dict[str, Any]: ...
+
+    def parameters(self) -> dict[str, Any]: ...
 
 
 # --- Text --------------------------------------------------------------------------------------

@@ -1,16 +1,18 @@
 import csv
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.errors import ServiceError
-from apps.gateway import charts, selectors, services
+from apps.core.views import act
+from apps.gateway import charts, model_settings, selectors, services
 from apps.gateway.forms import (
     USAGE_PERIODS,
     CredentialForm,
@@ -18,19 +20,19 @@ from apps.gateway.forms import (
     RouteForm,
     UsagePeriodForm,
 )
+from apps.gateway.model_settings import MAX_FALLBACKS
 from apps.gateway.providers import ProviderName
-from apps.gateway.services import MAX_FALLBACKS
-from apps.gateway.types import TaskKind
+from apps.gateway.types import ConnectionCheck, TaskKind
 from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action
 
 
 def _models_context(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     *,
-    route_errors: dict | None = None,
-    credential_errors: dict | None = None,
-) -> dict:
+    route_errors: dict[str, str] | None = None,
+    credential_errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
     workspace = request.workspace
     return {
         "routes": selectors.route_overview(workspace=workspace),
@@ -69,9 +71,8 @@ def route_save(request: WorkspaceRequest) -> HttpResponse:
         )
     task = form.cleaned_data["task"]
     try:
-        route = services.route_save(
-            workspace=request.workspace,
-            actor=request.user,
+        route = model_settings.route_save(
+            actor=request.actor,
             task=task,
             model_ids=form.model_ids(),
         )
@@ -97,9 +98,8 @@ def credential_save(request: WorkspaceRequest) -> HttpResponse:
     provider = request.POST.get("provider", "")
     if form.is_valid():
         try:
-            credential = services.credential_save(
-                workspace=request.workspace,
-                actor=request.user,
+            credential = model_settings.credential_save(
+                actor=request.actor,
                 provider=form.cleaned_data["provider"],
                 api_key=form.cleaned_data["api_key"],
                 base_url=form.cleaned_data["base_url"],
@@ -131,15 +131,17 @@ def credential_remove(request: WorkspaceRequest) -> HttpResponse:
         messages.error(request, "Choose a provider.")
         return render(request, "gateway/models.html", _models_context(request), status=400)
     provider = form.cleaned_data["provider"]
-    removed = services.credential_remove(
-        workspace=request.workspace, actor=request.user, provider=provider
-    )
     label = ProviderName(provider).label
-    if removed:
-        messages.success(request, f"The {label} key and base URL were removed.")
-    else:
-        messages.info(request, f"There was no {label} key to remove.")
-    return redirect("gateway_models", slug=request.workspace.slug)
+    return act(
+        request,
+        lambda: model_settings.credential_remove(actor=request.actor, provider=provider),
+        success=lambda removed: (
+            f"The {label} key and base URL were removed."
+            if removed
+            else f"There was no {label} key to remove."
+        ),
+        then="gateway_models",
+    )
 
 
 @workspace_view(Action.MANAGE_MODELS)
@@ -156,9 +158,14 @@ def test_connection(request: WorkspaceRequest) -> HttpResponse:
             )
         messages.error(request, "Choose a provider to test.")
         return render(request, "gateway/models.html", _models_context(request), status=400)
-    check = services.gateway_test_connection(
-        workspace=request.workspace, actor=request.user, provider=form.cleaned_data["provider"]
-    )
+    try:
+        check = services.gateway_test_connection(
+            actor=request.actor, provider=form.cleaned_data["provider"]
+        )
+    except ServiceError as error:
+        check = ConnectionCheck(
+            provider=form.cleaned_data["provider"], ok=False, message=error.message
+        )
     if request.htmx:
         return render(request, "gateway/partials/connection_result.html", {"check": check})
     (messages.success if check.ok else messages.error)(request, check.message)
@@ -183,7 +190,7 @@ class _Echo:
         return value
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     """Text a spreadsheet will not run as a formula (CSV injection)."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -191,7 +198,7 @@ def _cell(value) -> str:
 
 @workspace_view(Action.MANAGE_MODELS)
 @require_GET
-def usage_csv(request: WorkspaceRequest) -> HttpResponse:
+def usage_csv(request: WorkspaceRequest) -> StreamingHttpResponse:
     days = UsagePeriodForm(request.GET).days_or_default()
     rows = selectors.usage_export(workspace=request.workspace, days=days)
     writer = csv.writer(_Echo())

@@ -13,15 +13,18 @@ without a provider. Payload keys (or job ``params`` for every item):
 """
 
 import time
+from typing import Any
 
 from apps.core.errors import ServiceError
+from apps.jobs.models import Job, JobItem
 from apps.jobs.registry import SkipItem, register_job_kind
+from apps.workspaces.models import Workspace
 
 BENCH_SLEEP_KIND = "jobs.bench_sleep"
 MAX_BENCH_LATENCY_MS = 60_000
 
 
-def bench_sleep(workspace, job, item) -> dict:
+def bench_sleep(workspace: Workspace, job: Job, item: JobItem) -> dict[str, Any]:
     settings = {**job.params, **item.payload}
     latency_ms = settings.get("latency_ms", 0)
     if not isinstance(latency_ms, int | float) or not 0 <= latency_ms <= MAX_BENCH_LATENCY_MS:

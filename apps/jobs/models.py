@@ -3,11 +3,14 @@
 A :class:`Job` is what a person starts and watches (a progress bar); its :class:`JobItem` rows
 are the units of work, one handler call each. Counters on the job (``done``, ``failed``,
 ``skipped``) move only when an item changes state, in the same transaction, through ``F()``
-updates guarded by the item's claim, so an item never counts twice (see ``services.py``).
+updates guarded by the item's claim, so an item never counts twice (see ``runner.py``).
 """
+
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from apps.core.tenancy import TenantModel
 
@@ -42,6 +45,16 @@ class JobItemStatus(models.TextChoices):
 TERMINAL_ITEM_STATUSES = frozenset(
     {JobItemStatus.DONE, JobItemStatus.FAILED, JobItemStatus.SKIPPED, JobItemStatus.CANCELLED}
 )
+
+
+def claim_lease() -> timedelta:
+    """How long a claim holds without its heartbeat: an older one belongs to a dead worker."""
+    return timedelta(seconds=settings.JOB_ITEM_LEASE_SECONDS)
+
+
+def stale_claim(now: datetime) -> Q:
+    """Items under a claim nobody has refreshed within the lease: their worker is gone."""
+    return Q(status=JobItemStatus.RUNNING, claimed_at__lt=now - claim_lease())
 
 
 class Job(TenantModel):

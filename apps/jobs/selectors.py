@@ -1,4 +1,5 @@
-"""Reads for jobs: lists, one job, its failed items, and its progress figures."""
+"""Reads for jobs: lists, one job, its failed and stalled items, its progress figures, and
+the actions a member may take on it."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -7,7 +8,9 @@ from django.core.paginator import Page, Paginator
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from apps.jobs.models import Job, JobItem, JobItemStatus
+from apps.jobs.models import Job, JobItem, JobItemStatus, JobStatus, stale_claim
+from apps.jobs.rules import job_action_refusal
+from apps.workspaces.actors import Actor
 from apps.workspaces.models import Workspace
 
 
@@ -29,6 +32,41 @@ def job_item_failed_list(*, workspace: Workspace, job: Job, limit: int = 200) ->
         .filter(job_id=job.pk, status=JobItemStatus.FAILED)
         .only("pk", "key", "error", "attempts", "finished_at")
         .order_by("position", "pk")[:limit]
+    )
+
+
+def job_stalled_count(*, job: Job, now: datetime | None = None) -> int:
+    """How many of the job's items are held by a worker that stopped answering."""
+    if not job.is_active:
+        return 0
+    now = now or timezone.now()
+    return (
+        JobItem.objects.for_workspace(job.workspace_id)
+        .filter(stale_claim(now), job_id=job.pk)
+        .count()
+    )
+
+
+@dataclass(frozen=True)
+class JobActions:
+    """What a member may do to a job now: the buttons its page shows. ``allowed`` is the rule
+    the job services enforce (:mod:`apps.jobs.rules`); the others say which actions apply."""
+
+    allowed: bool
+    pause: bool
+    resume: bool
+    retry: bool
+    cancel: bool
+
+
+def job_actions(*, actor: Actor, job: Job, stalled: int) -> JobActions:
+    allowed = job_action_refusal(actor, job) is None
+    return JobActions(
+        allowed=allowed,
+        pause=allowed and job.is_active,
+        resume=allowed and job.status == JobStatus.PAUSED,
+        retry=allowed and bool(job.failed or stalled) and job.status != JobStatus.CANCELLED,
+        cancel=allowed and not job.is_terminal,
     )
 
 

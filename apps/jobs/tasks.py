@@ -1,4 +1,4 @@
-"""Celery tasks for jobs: thin wrappers around ``apps.jobs.services``.
+"""Celery tasks for jobs: thin wrappers around the runner and the stalled-job sweep.
 
 Late acknowledgement: a chunk is acknowledged only after it ran, so the chunks of a worker
 killed mid-job go back to the queue (at once when only the pool process died; after Redis's
@@ -9,11 +9,11 @@ Celery retries only crashes of the machinery (the database went away). Failures 
 own work are recorded on the item, never retried here; the person retries failed items.
 """
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from apps.jobs import recovery, services
+from apps.jobs import recovery, runner
 
 CRASHES = (OperationalError, InterfaceError)
 
@@ -29,10 +29,12 @@ CRASHES = (OperationalError, InterfaceError)
     time_limit=settings.JOB_CHUNK_TIME_LIMIT,
     soft_time_limit=max(settings.JOB_CHUNK_TIME_LIMIT - 30, settings.JOB_CHUNK_TIME_LIMIT // 2),
 )
-def job_process_chunk(self, *, workspace_id: int, job_id: int, item_ids: list[int]) -> dict:
+def job_process_chunk(
+    self: Task, *, workspace_id: int, job_id: int, item_ids: list[int]
+) -> dict[str, int]:
     # The task id is the claim token: delivered again (its worker died, or a crash retry), the
     # task takes back the items it had claimed without waiting for their lease to expire.
-    outcome = services.job_chunk_process(
+    outcome = runner.job_chunk_process(
         workspace_id=workspace_id, job_id=job_id, item_ids=item_ids, claim_token=self.request.id
     )
     return outcome.counts

@@ -1,12 +1,14 @@
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from collections.abc import Callable
+from typing import Any
 
-from apps.core.errors import ServiceError
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from apps.core.views import act
 from apps.jobs import selectors, services
-from apps.jobs.access import job_action_view, job_may_act
-from apps.jobs.models import Job
-from apps.jobs.recovery import job_stalled_count
+from apps.jobs.rules import job_action_refusal
 from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action
 
@@ -21,12 +23,13 @@ def job_list(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(Action.VIEW_WORKSPACE)
 def job_detail(request: WorkspaceRequest, job_id: int) -> HttpResponse:
     job = selectors.job_get(workspace=request.workspace, job_id=job_id)
+    stalled = selectors.job_stalled_count(job=job)
     context = {
         "job": job,
         "progress": selectors.job_progress(job=job),
         "failed_items": selectors.job_item_failed_list(workspace=request.workspace, job=job),
-        "stalled": job_stalled_count(job=job),
-        "may_act": job_may_act(job=job, membership=request.membership),
+        "stalled": stalled,
+        "actions": selectors.job_actions(actor=request.actor, job=job, stalled=stalled),
     }
     return render(request, "jobs/job_detail.html", context)
 
@@ -44,33 +47,56 @@ def job_progress(request: WorkspaceRequest, job_id: int) -> HttpResponse:
     return response
 
 
-def _act(request: HttpRequest, job: Job, service, done: str) -> HttpResponse:
-    try:
-        result = service(workspace=request.workspace, actor=request.user, job_id=job.pk)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done.format(result=result))
-    return redirect("job_detail", slug=request.workspace.slug, job_id=job.pk)
-
-
-@job_action_view
-def job_cancel(request: HttpRequest, job: Job) -> HttpResponse:
-    return _act(
-        request, job, services.job_cancel, "The job was cancelled; finished items are kept."
+def _job_action(
+    request: WorkspaceRequest,
+    job_id: int,
+    service: Callable[..., Any],
+    success: str | Callable[[Any], str],
+) -> HttpResponse:
+    """A button on a job's page. Another workspace's job answers 404 and a member the rule
+    refuses 403 before any work; the service refuses them too (its check is the one that
+    counts) and says why anything else fails."""
+    job = selectors.job_get(workspace=request.workspace, job_id=job_id)
+    refusal = job_action_refusal(request.actor, job)
+    if refusal:
+        raise PermissionDenied(refusal)
+    return act(
+        request,
+        lambda: service(actor=request.actor, job_id=job.pk),
+        success=success,
+        then="job_detail",
+        job_id=job.pk,
     )
 
 
-@job_action_view
-def job_pause(request: HttpRequest, job: Job) -> HttpResponse:
-    return _act(request, job, services.job_pause, "The job is paused; resume it to carry on.")
+@workspace_view(Action.VIEW_WORKSPACE)
+@require_POST
+def job_cancel(request: WorkspaceRequest, job_id: int) -> HttpResponse:
+    return _job_action(
+        request, job_id, services.job_cancel, "The job was cancelled; finished items are kept."
+    )
 
 
-@job_action_view
-def job_resume(request: HttpRequest, job: Job) -> HttpResponse:
-    return _act(request, job, services.job_resume, "The job carries on.")
+@workspace_view(Action.VIEW_WORKSPACE)
+@require_POST
+def job_pause(request: WorkspaceRequest, job_id: int) -> HttpResponse:
+    return _job_action(
+        request, job_id, services.job_pause, "The job is paused; resume it to carry on."
+    )
 
 
-@job_action_view
-def job_retry_failed(request: HttpRequest, job: Job) -> HttpResponse:
-    return _act(request, job, services.job_retry_failed, "{result} item(s) will be tried again.")
+@workspace_view(Action.VIEW_WORKSPACE)
+@require_POST
+def job_resume(request: WorkspaceRequest, job_id: int) -> HttpResponse:
+    return _job_action(request, job_id, services.job_resume, "The job carries on.")
+
+
+@workspace_view(Action.VIEW_WORKSPACE)
+@require_POST
+def job_retry_failed(request: WorkspaceRequest, job_id: int) -> HttpResponse:
+    return _job_action(
+        request,
+        job_id,
+        services.job_retry_failed,
+        lambda retried: f"{retried} item(s) will be tried again.",
+    )

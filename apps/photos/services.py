@@ -31,7 +31,7 @@ from apps.catalog.models import Product, ProductImage
 from apps.core.errors import ServiceError
 from apps.jobs.models import Job, JobItem
 from apps.jobs.registry import SkipItem
-from apps.jobs.services import job_create, job_pause
+from apps.jobs.services import job_create, job_pause_by_system
 from apps.photos import checker, files, onnx_segmenter, pipeline, recipes, segmentation
 from apps.photos.models import Photo, PhotoOutput, PhotoRecipe, PhotoStatus
 from apps.photos.presets import PRESETS
@@ -123,7 +123,7 @@ def _photos_accept(
     ]
     job = job_create(
         workspace=workspace,
-        actor=actor,
+        created_by=actor,
         kind=INGEST_JOB_KIND,
         items=[(f"photo-{photo.pk}", {"photo_id": photo.pk}) for photo in photos],
         label=f"Check {len(photos)} uploaded photo{'s' if len(photos) != 1 else ''}",
@@ -454,7 +454,7 @@ def photo_batch_start(
     with transaction.atomic():
         job = job_create(
             workspace=workspace,
-            actor=actor,
+            created_by=actor,
             kind=PROCESS_JOB_KIND,
             items=[(f"photo-{photo.pk}", {"photo_id": photo.pk}) for photo in photos],
             params={
@@ -650,7 +650,7 @@ def photo_process_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict
         # Out of credits (or billing stopped): stop the job, keep what is done; resuming after
         # topping up carries on, and retrying the failed items redoes these.
         with contextlib.suppress(ServiceError):
-            job_pause(workspace=workspace, actor=None, job_id=job.pk)
+            job_pause_by_system(workspace=workspace, job_id=job.pk)
         raise ServiceError(refusal.message, code=refusal.code) from None
     try:
         rendered = photo_render(

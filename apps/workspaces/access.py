@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from apps.accounts.selectors import user_has_totp
@@ -50,13 +51,13 @@ SIGNED_IN_SESSION_KEY = "atelier_signed_in_workspaces"
 LAST_WORKSPACE_SESSION_KEY = "atelier_last_workspace"
 
 
-def workspace_view(action: Action) -> Callable[[Callable[..., HttpResponse]], Callable]:
-    def decorator(view: Callable[..., HttpResponse]) -> Callable:
+def workspace_view(action: Action) -> Callable[[Callable[..., HttpResponseBase]], Callable]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable:
         @wraps(view)
         @login_required
         def wrapped(
             http_request: HttpRequest, slug: str, *args: Any, **kwargs: Any
-        ) -> HttpResponse:
+        ) -> HttpResponseBase:
             request = cast(WorkspaceRequest, http_request)  # login_required: a signed-in user
             membership = membership_for_user(user=request.user, slug=slug)
             if membership is None:

@@ -80,15 +80,17 @@ def test_plan_changes_and_credit_adjustments_are_recorded(workspace, owner):
 
 def test_model_route_and_key_changes_are_recorded_without_the_key(workspace, owner):
     from apps.audit.models import AuditEvent
-    from apps.gateway import services as gateway
+    from apps.gateway import model_settings
     from apps.gateway.models import ModelEntry
 
     model = ModelEntry.objects.filter(provider="local").first()
-    gateway.route_save(workspace=workspace, actor=owner, task="copy.generate", model_ids=[model.pk])
-    gateway.credential_save(
-        workspace=workspace, actor=owner, provider="openai", api_key="sk-secret-value-1234"
+    model_settings.route_save(
+        actor=actor_for(workspace, owner), task="copy.generate", model_ids=[model.pk]
     )
-    gateway.credential_remove(workspace=workspace, actor=owner, provider="openai")
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner), provider="openai", api_key="sk-secret-value-1234"
+    )
+    model_settings.credential_remove(actor=actor_for(workspace, owner), provider="openai")
     events = list(AuditEvent.objects.for_workspace(workspace).order_by("id"))
     assert [e.action for e in events] == [
         "models.route_changed",

@@ -13,10 +13,9 @@ from apps.brand.services import fine_tuning
 from apps.catalog.models import ApprovedCopy
 from apps.copywriting.models import CopyDraft, CopyVariant
 from apps.core.errors import ServiceError
-from apps.gateway import engine, limits
-from apps.gateway import services as gateway
+from apps.gateway import engine, limits, model_settings
 from apps.gateway.models import ModelEntry, RouteEntry
-from apps.gateway.providers import openai_adapter
+from apps.gateway.providers.openai_adapter.clients import reset_clients
 from apps.gateway.selectors import route_cache_clear
 from tests import factories as f
 from tests.factories import actor_for
@@ -35,21 +34,25 @@ def _offline_gateway(monkeypatch, settings):
     ]  # resolves nowhere: the operator allows it
     settings.GATEWAY_FORCE_ERRORS = {}
     limits.backend().reset()
-    openai_adapter.reset_clients()
+    reset_clients()
     route_cache_clear()
     yield
-    openai_adapter.reset_clients()
+    reset_clients()
 
 
 @pytest.fixture
 def openai_workspace(workspace, owner):
-    gateway.credential_save(
-        workspace=workspace, actor=owner, provider="openai", api_key=KEY, base_url=BASE
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner), provider="openai", api_key=KEY, base_url=BASE
     )
     mini = ModelEntry.objects.get(provider="openai", name="gpt-4o-mini")
-    gateway.route_save(workspace=workspace, actor=owner, task="fine_tune", model_ids=[mini.pk])
+    model_settings.route_save(
+        actor=actor_for(workspace, owner), task="fine_tune", model_ids=[mini.pk]
+    )
     local = ModelEntry.objects.get(provider="local", name="local-copy")
-    gateway.route_save(workspace=workspace, actor=owner, task="copy.generate", model_ids=[local.pk])
+    model_settings.route_save(
+        actor=actor_for(workspace, owner), task="copy.generate", model_ids=[local.pk]
+    )
     return workspace
 
 

@@ -90,6 +90,12 @@ def test_routing_to_a_fine_tuned_model_needs_model_management_and_is_audited(
     )
     assert list(routed) == ["ft:gpt-4o-mini:harbor::1"]
     assert trail(workspace) == [
+        (
+            "models.model_added",
+            owner.email,
+            "ft:gpt-4o-mini:harbor::1 (fine-tuned)",
+            {"provider": "openai", "capabilities": ["text", "json_schema"]},
+        ),
         ("models.route_changed", owner.email, "Copy generation", {"models": [
             "ft:gpt-4o-mini:harbor::1 (fine-tuned)"]}),
         (

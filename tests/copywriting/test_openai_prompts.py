@@ -10,7 +10,7 @@ import pytest
 from apps.brand.services import profiles as brand_profiles
 from apps.copywriting import services
 from apps.core.errors import ServiceError
-from apps.gateway import services as gateway
+from apps.gateway import model_settings
 from apps.gateway.models import ModelEntry
 from apps.reviews.models import ReviewEvent
 from tests.factories import ProductFactory, actor_for
@@ -18,7 +18,6 @@ from tests.gateway.conftest import (  # noqa: F401 - fixtures: network off, quie
     OPENAI_BASE,
     SECRET_KEY,
     _gateway_settings,
-    _network_off,
     chat_json,
     reply,
     waits,
@@ -41,15 +40,16 @@ def product(workspace):
 
 @pytest.fixture
 def openai_route(workspace, owner, trained_profile):
-    gateway.credential_save(
-        workspace=workspace,
-        actor=owner,
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner),
         provider="openai",
         api_key=SECRET_KEY,
         base_url=OPENAI_BASE,
     )
     mini = ModelEntry.objects.get(provider="openai", name="gpt-4o-mini")
-    gateway.route_save(workspace=workspace, actor=owner, task="copy.generate", model_ids=[mini.pk])
+    model_settings.route_save(
+        actor=actor_for(workspace, owner), task="copy.generate", model_ids=[mini.pk]
+    )
     brand_profiles.profile_update_style(
         actor=actor_for(workspace, owner),
         profile_id=trained_profile.profile_id,

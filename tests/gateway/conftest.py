@@ -8,11 +8,12 @@ request it was not told about.
 import httpx
 import pytest
 
-from apps.gateway import engine, limits, services
+from apps.gateway import engine, limits, model_settings
 from apps.gateway.models import ModelEntry
-from apps.gateway.providers import openai_adapter
+from apps.gateway.providers.openai_adapter.clients import reset_clients
 from apps.gateway.selectors import route_cache_clear
 from apps.gateway.types import TaskKind
+from tests.factories import actor_for
 
 OPENAI_BASE = "https://llm.example.test/v1"
 SECRET_KEY = "sk-test-SECRETKEY-0123456789abcdWXYZ"
@@ -36,11 +37,11 @@ def _gateway_settings(settings):
     # own tests, tests/core/test_netguard.py and tests/gateway/test_outbound_guard.py, do not).
     settings.OUTBOUND_ALLOWED_HOSTS = ["llm.example.test", "x.test"]
     limits.backend().reset()
-    openai_adapter.reset_clients()
+    reset_clients()
     route_cache_clear()
     yield
     limits.backend().reset()
-    openai_adapter.reset_clients()
+    reset_clients()
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +62,9 @@ def registry(db):
 def set_route(registry):
     def make(workspace, task, *models, actor=None):
         ids = [m.pk if isinstance(m, ModelEntry) else registry[m].pk for m in models]
-        return services.route_save(workspace=workspace, actor=actor, task=task, model_ids=ids)
+        return model_settings.route_save(
+            actor=actor_for(workspace, actor), task=task, model_ids=ids
+        )
 
     return make
 
@@ -69,9 +72,8 @@ def set_route(registry):
 @pytest.fixture
 def openai_key(workspace, owner):
     """This workspace's own OpenAI-compatible server and key."""
-    return services.credential_save(
-        workspace=workspace,
-        actor=owner,
+    return model_settings.credential_save(
+        actor=actor_for(workspace, owner),
         provider="openai",
         api_key=SECRET_KEY,
         base_url=OPENAI_BASE,

@@ -6,11 +6,12 @@ from django.core.management import call_command
 from django.db import connection
 
 from apps.core.errors import ServiceError
-from apps.gateway import encryption, services
+from apps.gateway import encryption, model_settings, services
 from apps.gateway.errors import REDACTED, scrub
 from apps.gateway.models import ProviderCredential
 from apps.gateway.providers import ProviderConfig
 from apps.gateway.selectors import provider_config
+from tests.factories import actor_for
 from tests.gateway.conftest import SECRET_KEY
 
 
@@ -38,16 +39,19 @@ def test_a_key_is_shown_only_masked(workspace, owner, openai_key):
         repr(provider_config(workspace=workspace, provider="openai")[0]),
     ):
         assert SECRET_KEY not in text
-    short = services.credential_save(
-        workspace=workspace, actor=owner, provider="openai", api_key="abc123"
+    short = model_settings.credential_save(
+        actor=actor_for(workspace, owner), provider="openai", api_key="abc123"
     )
     assert short.masked_key == "••••"  # too short to reveal four characters of it
 
 
 def test_an_empty_key_keeps_the_stored_one(workspace, owner, openai_key):
     before = stored(workspace).api_key_encrypted
-    services.credential_save(
-        workspace=workspace, actor=owner, provider="openai", api_key="", base_url="http://x.test/v1"
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner),
+        provider="openai",
+        api_key="",
+        base_url="http://x.test/v1",
     )
     after = stored(workspace)
     assert after.api_key_encrypted == before and after.base_url == "http://x.test/v1"
@@ -65,9 +69,8 @@ def test_bad_base_urls_are_refused_and_nothing_changes(
 ):
     before = stored(workspace)
     with pytest.raises(ServiceError) as caught:
-        services.credential_save(
-            workspace=workspace,
-            actor=owner,
+        model_settings.credential_save(
+            actor=actor_for(workspace, owner),
             provider="openai",
             api_key="sk-new-000000000000",
             base_url=base_url,
@@ -80,8 +83,8 @@ def test_bad_base_urls_are_refused_and_nothing_changes(
 def test_rotation_new_key_first_then_reencrypt(workspace, owner, settings):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.ATELIER_ENCRYPTION_KEYS = [old]
-    services.credential_save(
-        workspace=workspace, actor=owner, provider="openai", api_key=SECRET_KEY
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner), provider="openai", api_key=SECRET_KEY
     )
     under_old = stored(workspace).api_key_encrypted
 
@@ -136,8 +139,8 @@ def test_an_undecryptable_key_falls_back_with_a_clear_message(
     from apps.gateway.types import TextRequest
 
     settings.ATELIER_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    services.credential_save(
-        workspace=workspace, actor=owner, provider="openai", api_key=SECRET_KEY
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner), provider="openai", api_key=SECRET_KEY
     )
     settings.ATELIER_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key is lost
     set_route(workspace, "copy.generate", "gpt-4o-mini", "local-copy")
@@ -147,5 +150,5 @@ def test_an_undecryptable_key_falls_back_with_a_clear_message(
     assert result.provider == "local"
     [row] = UsageRecord.objects.for_workspace(workspace)
     assert row.provider == "local"  # no call was made with an unreadable key
-    check = services.gateway_test_connection(workspace=workspace, actor=owner, provider="openai")
+    check = services.gateway_test_connection(actor=actor_for(workspace, owner), provider="openai")
     assert not check.ok and "cannot be decrypted" in check.message

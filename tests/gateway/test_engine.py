@@ -6,12 +6,14 @@ from decimal import Decimal
 import pytest
 
 from apps.core.errors import ServiceError
-from apps.gateway import limits, services
+from apps.gateway import limits, model_settings, services
 from apps.gateway.errors import ErrorClass, GatewayError
+from apps.gateway.limits import keys as limit_keys
+from apps.gateway.limits.redis_store import RedisLimits
 from apps.gateway.models import Outcome, RouteEntry, UsageRecord
 from apps.gateway.selectors import route_cache_clear, usage_summary
 from apps.gateway.types import EmbedRequest, ImageEditRequest, TaskKind, TextRequest
-from tests.factories import ModelEntryFactory, ModelPriceFactory
+from tests.factories import ModelEntryFactory, ModelPriceFactory, actor_for
 
 PROMPT = "Write a product description.\nProduct: Alma Tote\nMaterial: Canvas"
 
@@ -178,9 +180,8 @@ def test_when_every_entry_fails_the_message_says_what_was_tried(
 
 
 def test_each_model_is_tried_at_most_once_per_call(workspace, owner, registry):
-    route = services.route_save(
-        workspace=workspace,
-        actor=owner,
+    route = model_settings.route_save(
+        actor=actor_for(workspace, owner),
         task="copy.generate",
         model_ids=[registry["local-copy"].pk],
     )
@@ -258,7 +259,7 @@ def test_a_full_workspace_concurrency_limit_refuses_in_time_without_calling(
 ):
     settings.GATEWAY_WORKSPACE_CONCURRENCY = 1
     settings.GATEWAY_CALL_DEADLINE_SECONDS = 0.05
-    held = limits.concurrency_slots(workspace_id=workspace.pk, model_scope="x", model_limit=0)
+    held = limit_keys.concurrency_slots(workspace_id=workspace.pk, model_scope="x", model_limit=0)
     assert limits.backend().acquire(held, "someone-else", 60)
     with pytest.raises(GatewayError) as caught:
         ask(workspace, owner)
@@ -273,7 +274,7 @@ def test_a_full_workspace_concurrency_limit_refuses_in_time_without_calling(
 
 def test_a_per_minute_limit_holds_calls_back(workspace, owner, settings, monkeypatch):
     settings.GATEWAY_WORKSPACE_RPM = 2
-    monkeypatch.setattr(limits, "seconds_to_next_minute", lambda: 1000.0)
+    monkeypatch.setattr(limit_keys, "seconds_to_next_minute", lambda: 1000.0)
     ask(workspace, owner, prompt="one")
     ask(workspace, owner, prompt="two")
     with pytest.raises(GatewayError):
@@ -282,7 +283,7 @@ def test_a_per_minute_limit_holds_calls_back(workspace, owner, settings, monkeyp
 
 
 def test_model_concurrency_comes_from_the_registry_when_set():
-    [ws_slot, model_slot] = limits.concurrency_slots(
+    [ws_slot, model_slot] = limit_keys.concurrency_slots(
         workspace_id=1, model_scope="openai:site:m", model_limit=3
     )
     assert (ws_slot.key.endswith("conc:ws:1"), model_slot.limit) == (True, 3)
@@ -290,11 +291,11 @@ def test_model_concurrency_comes_from_the_registry_when_set():
 
 @pytest.mark.redis
 def test_redis_limits_are_shared_and_leases_expire(settings):
-    backend = limits.RedisLimits(settings.REDIS_URL)
+    backend = RedisLimits(settings.REDIS_URL)
     backend.reset()
-    slot = [limits.Slot(limits.PREFIX + "conc:test", 1)]
+    slot = [limit_keys.Slot(limit_keys.PREFIX + "conc:test", 1)]
     assert backend.acquire(slot, "a", 60)
-    other_process = limits.RedisLimits(settings.REDIS_URL)
+    other_process = RedisLimits(settings.REDIS_URL)
     assert not other_process.acquire(slot, "b", 60)
     backend.release(slot, "a")
     assert other_process.acquire(slot, "b", 0.01)
@@ -315,8 +316,8 @@ def test_redis_limits_are_shared_and_leases_expire(settings):
         is True
     )
     assert backend.health(["t"])["t"][0] > 25
-    assert backend.take_rate(limits.PREFIX + "rpm:t", 1, 60)
-    assert not backend.take_rate(limits.PREFIX + "rpm:t", 1, 60)
+    assert backend.take_rate(limit_keys.PREFIX + "rpm:t", 1, 60)
+    assert not backend.take_rate(limit_keys.PREFIX + "rpm:t", 1, 60)
     backend.reset()
 
 
@@ -374,8 +375,8 @@ def test_route_save_validates_before_writing(workspace, owner, registry):
     ]
     for ids, message in cases:
         with pytest.raises(ServiceError) as caught:
-            services.route_save(
-                workspace=workspace, actor=owner, task="copy.generate", model_ids=ids
+            model_settings.route_save(
+                actor=actor_for(workspace, owner), task="copy.generate", model_ids=ids
             )
         assert message in caught.value.message
     assert not RouteEntry.objects.for_workspace(workspace).exists()
@@ -385,8 +386,10 @@ def test_route_save_orders_entries_and_an_empty_route_restores_the_default(
     workspace, owner, registry
 ):
     ids = [registry["gpt-4o-mini"].pk, None, registry["local-copy"].pk]
-    services.route_save(workspace=workspace, actor=owner, task="copy.generate", model_ids=ids)
+    model_settings.route_save(
+        actor=actor_for(workspace, owner), task="copy.generate", model_ids=ids
+    )
     entries = RouteEntry.objects.for_workspace(workspace).order_by("position")
     assert [(e.position, e.model.name) for e in entries] == [(0, "gpt-4o-mini"), (1, "local-copy")]
-    services.route_save(workspace=workspace, actor=owner, task="copy.generate", model_ids=[])
+    model_settings.route_save(actor=actor_for(workspace, owner), task="copy.generate", model_ids=[])
     assert not RouteEntry.objects.for_workspace(workspace).exists()

@@ -9,7 +9,7 @@ def test_the_bench_kind_runs_gateway_calls_as_job_items(
     with django_capture_on_commit_callbacks(execute=True):  # eager chunk tasks, run in turn
         job = job_services.job_create(
             workspace=workspace,
-            actor=owner,
+            created_by=owner,
             kind="gateway.bench_text",
             items=[(f"sku-{i}", {"title": f"Shirt {i}"}) for i in range(5)]
             + [("bad", {"latency_ms": -1})],

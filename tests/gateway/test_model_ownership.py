@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from apps.brand.services import fine_tuning as brand_fine_tuning
 from apps.core.errors import ServiceError
-from apps.gateway import selectors, services
+from apps.gateway import model_settings, selectors
 from apps.gateway.models import ModelEntry, Route, RouteEntry
 from apps.gateway.types import TaskKind
 from tests import factories as f
@@ -51,9 +51,8 @@ def test_the_fine_tuned_model_belongs_to_its_workspace(
 def test_another_workspace_cannot_route_to_it(client, other_workspace, stranger, routed_fine_tune):
     model = routed_fine_tune
     with pytest.raises(ServiceError, match="not in the model registry"):
-        services.route_save(
-            workspace=other_workspace,
-            actor=stranger,
+        model_settings.route_save(
+            actor=actor_for(other_workspace, stranger),
             task=TaskKind.COPY_GENERATE,
             model_ids=[model.pk],
         )

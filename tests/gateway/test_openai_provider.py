@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpcore2
 import pytest
 
-from apps.gateway import services
+from apps.gateway import model_settings, services
 from apps.gateway.errors import ErrorClass, GatewayError
 from apps.gateway.models import UsageRecord
 from apps.gateway.types import (
@@ -20,6 +20,7 @@ from apps.gateway.types import (
     JsonSchema,
     TextRequest,
 )
+from tests.factories import actor_for
 from tests.gateway.conftest import OPENAI_BASE, SECRET_KEY, chat_json, error_json, reply
 
 PROMPT = "Write a product description.\nProduct: Harbour Linen Shirt\nMaterial: Linen"
@@ -91,8 +92,8 @@ def test_chat_completion_with_candidates_and_json_schema(
 
 
 def test_openai_itself_gets_max_completion_tokens(httpx2_mock, workspace, owner, set_route):
-    services.credential_save(
-        workspace=workspace, actor=owner, provider="openai", api_key=SECRET_KEY
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner), provider="openai", api_key=SECRET_KEY
     )
     set_route(workspace, "copy.generate", "gpt-4o-mini")
     route = httpx2_mock.post("https://api.openai.com/v1/chat/completions").mock(
@@ -425,7 +426,7 @@ def models_json(*ids):
 def test_connection_ok(httpx2_mock, workspace, owner, openai_key, set_route):
     set_route(workspace, "copy.generate", "gpt-4o-mini")
     httpx2_mock.get(MODELS).mock(return_value=reply(json=models_json("gpt-4o-mini", "other")))
-    check = services.gateway_test_connection(workspace=workspace, actor=owner, provider="openai")
+    check = services.gateway_test_connection(actor=actor_for(workspace, owner), provider="openai")
     assert check.ok
     assert check.message.startswith(f"Connected to The OpenAI-compatible server at {OPENAI_BASE}")
 
@@ -448,7 +449,7 @@ def test_connection_problems_are_explained(
         httpx2_mock.get(MODELS).mock(side_effect=answer)
     else:
         httpx2_mock.get(MODELS).mock(return_value=answer)
-    check = services.gateway_test_connection(workspace=workspace, actor=owner, provider="openai")
+    check = services.gateway_test_connection(actor=actor_for(workspace, owner), provider="openai")
     assert not check.ok
     assert expected in check.message
     assert SECRET_KEY not in check.message and "sk-test" not in check.message

@@ -15,9 +15,10 @@ import pytest
 
 from apps.core import netguard
 from apps.core.errors import ServiceError
-from apps.gateway import services
+from apps.gateway import model_settings, services
 from apps.gateway.models import ProviderCredential
 from apps.gateway.types import TaskKind, TextRequest
+from tests.factories import actor_for
 from tests.gateway.conftest import SECRET_KEY
 
 INTERNAL_BODY = b'{"error": {"message": "internal admin console: secret-token-42"}}'
@@ -86,8 +87,8 @@ def test_an_internal_base_url_is_refused_when_saved(client, workspace, owner, lo
 def test_private_and_metadata_base_urls_are_refused(workspace, owner, dns, base_url):
     dns["internal.example.test"] = "192.168.1.20"
     with pytest.raises(ServiceError) as refused:
-        services.credential_save(
-            workspace=workspace, actor=owner, provider="openai", base_url=base_url
+        model_settings.credential_save(
+            actor=actor_for(workspace, owner), provider="openai", base_url=base_url
         )
     assert refused.value.field == "base_url"
     assert "Atelier connects only to public addresses" in refused.value.message or (
@@ -118,15 +119,14 @@ def test_a_name_that_turns_internal_after_it_was_saved_is_not_connected_to(
 ):
     internal = loopback_servers(internal_answer)
     dns["models.example.test"] = "93.184.215.14"  # public when saved
-    services.credential_save(
-        workspace=workspace,
-        actor=owner,
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner),
         provider="openai",
         api_key=SECRET_KEY,
         base_url=f"http://models.example.test:{internal.port}/v1",
     )
     dns["models.example.test"] = "127.0.0.1"  # DNS rebinding: now it points inside
-    check = services.gateway_test_connection(workspace=workspace, actor=owner, provider="openai")
+    check = services.gateway_test_connection(actor=actor_for(workspace, owner), provider="openai")
     assert not check.ok
     assert "resolves to 127.0.0.1" in check.message
     assert internal.hits == []
@@ -140,14 +140,13 @@ def test_a_redirect_inward_is_not_followed(workspace, owner, dns, settings, loop
     settings.OUTBOUND_ALLOWED_HOSTS = ["models.example.test"]  # the operator trusts this one
     dns["models.example.test"] = "127.0.0.1"
     dns["inside.example.test"] = "127.0.0.1"
-    services.credential_save(
-        workspace=workspace,
-        actor=owner,
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner),
         provider="openai",
         api_key=SECRET_KEY,
         base_url=f"http://models.example.test:{public.port}/v1",
     )
-    check = services.gateway_test_connection(workspace=workspace, actor=owner, provider="openai")
+    check = services.gateway_test_connection(actor=actor_for(workspace, owner), provider="openai")
     assert public.hits == ["/v1/models"]
     assert internal.hits == []
     assert not check.ok and "inside.example.test" in check.message
@@ -157,14 +156,13 @@ def test_a_providers_answer_is_never_echoed(workspace, owner, settings, loopback
     """An allowed server's error body stays out of Test connection and of generation errors."""
     server = loopback_servers(internal_answer)
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
-    services.credential_save(
-        workspace=workspace,
-        actor=owner,
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner),
         provider="openai",
         api_key=SECRET_KEY,
         base_url=server.url() + "/v1",
     )
-    check = services.gateway_test_connection(workspace=workspace, actor=owner, provider="openai")
+    check = services.gateway_test_connection(actor=actor_for(workspace, owner), provider="openai")
     assert server.hits == ["/v1/models"]
     assert not check.ok and "(HTTP 400)" in check.message
     assert "secret-token-42" not in check.message and "admin console" not in check.message
@@ -172,8 +170,8 @@ def test_a_providers_answer_is_never_echoed(workspace, owner, settings, loopback
     from apps.gateway.models import ModelEntry
 
     model = ModelEntry.objects.get(provider="openai", name="gpt-4o-mini")
-    services.route_save(
-        workspace=workspace, actor=owner, task=TaskKind.COPY_GENERATE, model_ids=[model.pk]
+    model_settings.route_save(
+        actor=actor_for(workspace, owner), task=TaskKind.COPY_GENERATE, model_ids=[model.pk]
     )
     with pytest.raises(ServiceError) as failed:
         services.gateway_generate_text(

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from apps.gateway import services
+from apps.gateway import model_settings, services
 from apps.gateway.models import ProviderCredential, RouteEntry, UsageRecord
 from apps.gateway.types import TextRequest
-from tests.factories import MembershipFactory, ModelEntryFactory
+from tests.factories import MembershipFactory, ModelEntryFactory, actor_for
 from tests.gateway.conftest import OPENAI_BASE, SECRET_KEY, error_json, reply
 
 PAGES = ["gateway_models", "gateway_usage", "gateway_usage_csv"]
@@ -199,8 +199,8 @@ def test_test_connection_with_a_wrong_key_explains_it(
 
 def test_test_connection_with_an_unreachable_server(owner_client, workspace, owner, settings):
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]  # the operator allows this (loopback) host
-    services.credential_save(
-        workspace=workspace, actor=owner, provider="openai", base_url="http://127.0.0.1:9/v1"
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner), provider="openai", base_url="http://127.0.0.1:9/v1"
     )
     response = owner_client.post(
         url("gateway_test_connection", workspace), {"provider": "openai"}, HTTP_HX_REQUEST="true"

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -5,12 +6,14 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from apps.core.errors import ServiceError
-from apps.jobs import recovery, services
+from apps.jobs import queueing, recovery, runner, services
+from apps.jobs.claims import ItemOutcome
 from apps.jobs.jobs import BENCH_SLEEP_KIND
 from apps.jobs.models import Job, JobItem, JobItemStatus, JobStatus
 from apps.jobs.registry import register_job_kind, unregister_job_kind
-from apps.jobs.selectors import job_progress
-from apps.jobs.services import ItemOutcome
+from apps.jobs.selectors import JobActions, job_actions, job_progress
+from apps.workspaces.actors import NotAllowed
+from tests.factories import actor_for
 from tests.jobs.conftest import TEST_KIND
 
 
@@ -18,7 +21,7 @@ def make_job(workspace, owner, keys_or_items, *, kind=TEST_KIND, chunk_size=10, 
     items = [(k, {}) if isinstance(k, str) else k for k in keys_or_items]
     return services.job_create(
         workspace=workspace,
-        actor=owner,
+        created_by=owner,
         kind=kind,
         items=items,
         params=params,
@@ -35,10 +38,12 @@ def item(job, key):
     return JobItem.objects.for_workspace(job.workspace_id).get(job=job, key=key)
 
 
-def run(job, keys=None):
+def run(job, keys=None, steps=runner.DEFAULT_STEPS):
     """Run one chunk task's body over the job's items (all of them, or those named)."""
     ids = [i.pk for i in items_of(job) if keys is None or i.key in keys]
-    return services.job_chunk_process(workspace_id=job.workspace_id, job_id=job.pk, item_ids=ids)
+    return runner.job_chunk_process(
+        workspace_id=job.workspace_id, job_id=job.pk, item_ids=ids, steps=steps
+    )
 
 
 # --- Creating ----------------------------------------------------------------------------------
@@ -109,7 +114,7 @@ def test_create_refuses_bad_input_and_saves_nothing(
 ):
     arguments = {"kind": TEST_KIND, "items": [("a", {})], **kwargs}
     with pytest.raises(ServiceError) as refused:
-        services.job_create(workspace=workspace, actor=owner, **arguments)
+        services.job_create(workspace=workspace, created_by=owner, **arguments)
     assert refused.value.message.startswith(message)
     assert Job.objects.for_workspace(workspace).count() == 0
     assert JobItem.objects.for_workspace(workspace).count() == 0
@@ -122,10 +127,10 @@ def test_create_refuses_bad_input_and_saves_nothing(
 def test_processing_the_same_item_twice_runs_and_counts_it_once(workspace, owner, scripted_kind):
     job = make_job(workspace, owner, ["a", "b"])
     first = item(job, "a")
-    assert services.job_item_process(workspace=workspace, job=job, item=first) == "done"
+    assert runner.job_item_process(workspace=workspace, job=job, item=first) == "done"
     again = item(job, "a")
     assert (
-        services.job_item_process(workspace=workspace, job=job, item=again)
+        runner.job_item_process(workspace=workspace, job=job, item=again)
         == ItemOutcome.ALREADY_FINISHED
     )
     job.refresh_from_db()
@@ -195,12 +200,12 @@ def test_a_worker_whose_claim_was_taken_over_records_nothing(
     def slow_worker_a(ws, job, it):
         del scripted_kind.overrides["a"]  # worker B runs the normal handler
         JobItem.objects.for_workspace(ws).filter(pk=it.pk).update(claimed_at=expired)
-        assert services.job_item_process(workspace=ws, job=job, item=item(job, "a")) == "done"
+        assert runner.job_item_process(workspace=ws, job=job, item=item(job, "a")) == "done"
         return {"output": "late result from A"}
 
     scripted_kind.overrides["a"] = slow_worker_a
     assert (
-        services.job_item_process(workspace=workspace, job=job, item=item(job, "a"))
+        runner.job_item_process(workspace=workspace, job=job, item=item(job, "a"))
         == ItemOutcome.SUPERSEDED
     )
     job.refresh_from_db()
@@ -278,10 +283,10 @@ def test_a_result_that_is_not_a_mapping_fails_the_item(workspace, owner, scripte
 
 def test_the_final_status_is_set_exactly_once(workspace, owner, scripted_kind):
     job = make_job(workspace, owner, ["a"])
-    assert services.job_finish_if_complete(workspace=workspace, job_id=job.pk) is False
-    services.job_item_process(workspace=workspace, job=job, item=item(job, "a"))
-    assert services.job_finish_if_complete(workspace=workspace, job_id=job.pk) is True
-    assert services.job_finish_if_complete(workspace=workspace, job_id=job.pk) is False
+    assert queueing.job_finish_if_complete(workspace=workspace, job_id=job.pk) is False
+    runner.job_item_process(workspace=workspace, job=job, item=item(job, "a"))
+    assert queueing.job_finish_if_complete(workspace=workspace, job_id=job.pk) is True
+    assert queueing.job_finish_if_complete(workspace=workspace, job_id=job.pk) is False
 
 
 def test_a_chunk_out_of_time_gives_back_its_item_and_queues_the_rest(
@@ -315,7 +320,7 @@ def test_a_chunk_out_of_time_gives_back_its_item_and_queues_the_rest(
 def test_cancel_keeps_what_was_done_and_stops_the_rest(workspace, owner, scripted_kind):
     job = make_job(workspace, owner, ["a", "b", "c", "d"])
     run(job, keys={"a"})
-    job = services.job_cancel(workspace=workspace, actor=owner, job_id=job.pk)
+    job = services.job_cancel(actor=actor_for(workspace, owner), job_id=job.pk)
     assert job.status == JobStatus.CANCELLED and job.finished_at
     assert [(i.key, i.status) for i in items_of(job)] == [
         ("a", "done"),
@@ -328,18 +333,18 @@ def test_cancel_keeps_what_was_done_and_stops_the_rest(workspace, owner, scripte
     assert (job.status, job.done, job.failed) == (JobStatus.CANCELLED, 1, 0)
     assert scripted_kind.calls == ["a"]
     with pytest.raises(ServiceError, match="already been cancelled"):
-        services.job_cancel(workspace=workspace, actor=owner, job_id=job.pk)
+        services.job_cancel(actor=actor_for(workspace, owner), job_id=job.pk)
     with pytest.raises(ServiceError, match="Only a queued or running job can be paused"):
-        services.job_pause(workspace=workspace, actor=owner, job_id=job.pk)
+        services.job_pause(actor=actor_for(workspace, owner), job_id=job.pk)
     with pytest.raises(ServiceError, match="was cancelled"):
-        services.job_retry_failed(workspace=workspace, actor=owner, job_id=job.pk)
+        services.job_retry_failed(actor=actor_for(workspace, owner), job_id=job.pk)
 
 
 def test_a_finished_job_cannot_be_cancelled(workspace, owner, scripted_kind):
     job = make_job(workspace, owner, ["a"])
     run(job)
     with pytest.raises(ServiceError, match="already finished"):
-        services.job_cancel(workspace=workspace, actor=owner, job_id=job.pk)
+        services.job_cancel(actor=actor_for(workspace, owner), job_id=job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED
 
@@ -350,7 +355,7 @@ def test_pause_stops_between_items_and_resume_carries_on(
     job = make_job(workspace, owner, ["a", "b", "c", "d"])
 
     def pause_after_this_one(ws, job, it):
-        services.job_pause(workspace=ws, actor=owner, job_id=job.pk)
+        services.job_pause(actor=actor_for(ws, owner), job_id=job.pk)
         return {"output": "paused after a"}
 
     scripted_kind.overrides["a"] = pause_after_this_one
@@ -365,7 +370,7 @@ def test_pause_stops_between_items_and_resume_carries_on(
 
     sent_chunks.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        resumed = services.job_resume(workspace=workspace, actor=owner, job_id=job.pk)
+        resumed = services.job_resume(actor=actor_for(workspace, owner), job_id=job.pk)
     assert (resumed.status, resumed.run_processed_base) == (JobStatus.QUEUED, 1)
     pending_ids = [i.pk for i in items_of(job) if i.status == "pending"]
     assert sent_chunks == [
@@ -376,31 +381,30 @@ def test_pause_stops_between_items_and_resume_carries_on(
     assert (job.status, job.done) == (JobStatus.SUCCEEDED, 4)
     assert scripted_kind.calls == ["a", "b", "c", "d"]
     with pytest.raises(ServiceError, match="Only a paused job can be resumed"):
-        services.job_resume(workspace=workspace, actor=owner, job_id=job.pk)
+        services.job_resume(actor=actor_for(workspace, owner), job_id=job.pk)
 
 
 def test_a_resume_racing_a_stopping_chunk_loses_no_item(
-    workspace, owner, scripted_kind, sent_chunks, monkeypatch, django_capture_on_commit_callbacks
+    workspace, owner, scripted_kind, sent_chunks, django_capture_on_commit_callbacks
 ):
     """The chunk sees the job paused and stops; a resume lands before it gives back its
-    unstarted items. The resume cannot queue them (they are still claimed), so the chunk does."""
+    unstarted items. The resume cannot queue them (they are still claimed), so the chunk does.
+    (The resume is put between the two steps through the runner's ``steps``.)"""
     job = make_job(workspace, owner, ["a", "b", "c"])
 
     def pause(ws, job, it):
-        services.job_pause(workspace=ws, actor=owner, job_id=job.pk)
+        services.job_pause(actor=actor_for(ws, owner), job_id=job.pk)
         return {}
 
     scripted_kind.overrides["a"] = pause
-    record = services._items_record
 
     def record_then_resume(*args):
-        outcome = record(*args)
+        outcome = runner.DEFAULT_STEPS.record(*args)
         with django_capture_on_commit_callbacks(execute=True):
-            services.job_resume(workspace=workspace, actor=owner, job_id=job.pk)
+            services.job_resume(actor=actor_for(workspace, owner), job_id=job.pk)
         return outcome
 
-    monkeypatch.setattr(services, "_items_record", record_then_resume)
-    run(job)
+    run(job, steps=replace(runner.DEFAULT_STEPS, record=record_then_resume))
     assert [kwargs["item_ids"] for kwargs, _ in sent_chunks] == [
         [item(job, "b").pk, item(job, "c").pk]
     ]
@@ -423,7 +427,7 @@ def test_retry_failed_runs_only_the_failed_items_again(
 
     scripted_kind.healed = True
     with django_capture_on_commit_callbacks(execute=True):
-        retried = services.job_retry_failed(workspace=workspace, actor=owner, job_id=job.pk)
+        retried = services.job_retry_failed(actor=actor_for(workspace, owner), job_id=job.pk)
     assert retried == 2
     job.refresh_from_db()
     assert (job.status, job.done, job.failed) == (JobStatus.SUCCEEDED, 3, 0)
@@ -434,16 +438,16 @@ def test_retry_failed_runs_only_the_failed_items_again(
         ("c", "done", 2, ""),
     ]
     with pytest.raises(ServiceError, match="no failed or stalled items"):
-        services.job_retry_failed(workspace=workspace, actor=owner, job_id=job.pk)
+        services.job_retry_failed(actor=actor_for(workspace, owner), job_id=job.pk)
 
 
 def test_another_workspace_cannot_act_on_a_job(workspace, other_workspace, owner, scripted_kind):
     job = make_job(workspace, owner, ["a"])
     for service in (services.job_cancel, services.job_pause, services.job_retry_failed):
         with pytest.raises(ServiceError, match="no longer exists"):
-            service(workspace=other_workspace, actor=owner, job_id=job.pk)
+            service(actor=actor_for(other_workspace, role="owner"), job_id=job.pk)
     assert (
-        services.job_chunk_process(
+        runner.job_chunk_process(
             workspace_id=other_workspace.pk, job_id=job.pk, item_ids=[i.pk for i in items_of(job)]
         ).counts
         == {}
@@ -451,6 +455,76 @@ def test_another_workspace_cannot_act_on_a_job(workspace, other_workspace, owner
     job.refresh_from_db()
     assert (job.status, job.done) == (JobStatus.QUEUED, 0)
     assert scripted_kind.calls == []
+
+
+# --- Who may act on a job -----------------------------------------------------------------------
+
+ACTIONS = {
+    "cancel": services.job_cancel,
+    "pause": services.job_pause,
+    "resume": services.job_resume,
+    "retry_failed": services.job_retry_failed,
+}
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_a_member_who_neither_started_the_job_nor_is_an_admin_is_refused(
+    workspace, owner, scripted_kind, sent_chunks, action
+):
+    """The services refuse by themselves, whoever calls them (a view, a task, a shell)."""
+    job = make_job(workspace, owner, [("a", {"fail": "No."}), ("b", {})])
+    run(job, keys=["a"])
+    job.refresh_from_db()
+    before = (job.status, job.done, job.failed)
+    copywriter = actor_for(workspace, role="copywriter")
+    with pytest.raises(NotAllowed, match="Only the person who started this job"):
+        ACTIONS[action](actor=copywriter, job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.failed) == before
+    assert sent_chunks == []
+
+
+def test_the_creator_and_an_admin_may_act_and_the_buttons_follow_the_same_rule(
+    workspace, scripted_kind, sent_chunks
+):
+    creator = actor_for(workspace, role="copywriter")
+    job = make_job(workspace, creator.user, ["a", "b"])
+    reviewer, admin = actor_for(workspace, role="reviewer"), actor_for(workspace, role="admin")
+    assert not job_actions(actor=reviewer, job=job, stalled=0).allowed
+    assert job_actions(actor=creator, job=job, stalled=0) == JobActions(
+        allowed=True, pause=True, resume=False, retry=False, cancel=True
+    )
+    services.job_pause(actor=creator, job_id=job.pk)
+    assert job_actions(
+        actor=admin, job=Job.objects.for_workspace(workspace).get(pk=job.pk), stalled=0
+    ).resume
+    assert services.job_cancel(actor=admin, job_id=job.pk).status == JobStatus.CANCELLED
+
+
+def test_a_cancel_racing_a_chunk_cancels_the_items_it_claimed_but_did_not_start(
+    workspace, owner, scripted_kind, sent_chunks, django_capture_on_commit_callbacks
+):
+    """A cancel lands right after the chunk recorded its first item (put there through the
+    runner's ``steps``): the chunk gives back what it had not started, as cancelled."""
+    job = make_job(workspace, owner, ["a", "b", "c"])
+    recorded = []
+
+    def record_then_cancel(*args):
+        outcome = runner.DEFAULT_STEPS.record(*args)
+        if not recorded:
+            with django_capture_on_commit_callbacks(execute=True):
+                services.job_cancel(actor=actor_for(workspace, owner), job_id=job.pk)
+        recorded.append(outcome)
+        return outcome
+
+    outcome = run(job, steps=replace(runner.DEFAULT_STEPS, record=record_then_cancel))
+    job.refresh_from_db()
+    statuses = {i.key: i.status for i in items_of(job)}
+    # "b" was started before the chunk read the cancel in its next round; "c" never was.
+    assert statuses == {"a": "done", "b": "done", "c": "cancelled"}
+    assert (job.status, job.done) == (JobStatus.CANCELLED, 2)
+    assert outcome.counts == {"done": 2, "job_inactive": 1}
+    assert outcome.unstarted_item_ids == [] and sent_chunks == []
 
 
 # --- Recovery ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.utils import timezone
 from apps.jobs import recovery
 from apps.jobs.jobs import BENCH_SLEEP_KIND
 from apps.jobs.models import Job, JobItem, JobItemStatus, JobStatus
+from apps.jobs.selectors import job_stalled_count
 from tests.factories import MembershipFactory
 from tests.jobs.test_services import item, make_job
 from tests.jobs.test_worker import wait_for
@@ -69,7 +70,7 @@ def test_a_live_claim_is_not_stalled(workspace, owner, scripted_kind, settings):
     Job.objects.for_workspace(workspace).filter(pk=job.pk).update(status=JobStatus.RUNNING)
     strand(job, "a", seconds_ago=settings.JOB_ITEM_LEASE_SECONDS - 30)
     job.refresh_from_db()
-    assert recovery.job_stalled_count(job=job) == 0
+    assert job_stalled_count(job=job) == 0
     assert recovery.job_recover_stalled() == 0
 
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from apps.jobs import services
+from apps.jobs import handlers, services
 from apps.jobs.jobs import BENCH_SLEEP_KIND
 from apps.jobs.models import Job, JobItem, JobItemStatus, JobStatus
 from apps.jobs.selectors import job_progress
@@ -26,7 +26,7 @@ def create_bench_job(workspace, *, count, latency_ms, chunk_size):
     owner = MembershipFactory(workspace=workspace, role="owner").user
     return services.job_create(
         workspace=workspace,
-        actor=owner,
+        created_by=owner,
         kind=BENCH_SLEEP_KIND,
         items=[(f"sku-{n:03d}", {"echo": n}) for n in range(count)],
         params={"latency_ms": latency_ms},
@@ -112,6 +112,6 @@ def test_the_items_of_a_chunk_run_concurrently(transactional_db, workspace, sett
         job = create_bench_job(workspace, count=16, latency_ms=150, chunk_size=16)
         elapsed = time.monotonic() - started
     finally:
-        services.job_item_pool_shutdown()
+        handlers.job_item_pool_shutdown()
     assert_every_item_done_exactly_once(job, 16)
     assert elapsed < 1.2, elapsed  # in turn: 2.4 s

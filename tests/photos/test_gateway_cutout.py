@@ -6,11 +6,12 @@ import base64
 import numpy as np
 import pytest
 
-from apps.gateway import services as gateway
-from apps.gateway.providers import openai_adapter
+from apps.gateway import model_settings
+from apps.gateway.providers.openai_adapter.clients import reset_clients
 from apps.gateway.selectors import route_cache_clear
 from apps.photos import files, services
 from apps.photos.models import Photo, PhotoOutput
+from tests.factories import actor_for
 from tests.gateway.conftest import OPENAI_BASE, SECRET_KEY, reply
 from tests.photos.conftest import encode, product_pixels, upload
 
@@ -23,10 +24,10 @@ def _offline_gateway(settings, monkeypatch):
     settings.OUTBOUND_ALLOWED_HOSTS = [
         "llm.example.test"
     ]  # resolves nowhere: the operator allows it
-    openai_adapter.reset_clients()
+    reset_clients()
     route_cache_clear()
     yield
-    openai_adapter.reset_clients()
+    reset_clients()
     route_cache_clear()
 
 
@@ -35,15 +36,16 @@ def test_a_routed_image_model_makes_the_cutout(
 ):
     from apps.gateway.models import ModelEntry
 
-    gateway.credential_save(
-        workspace=workspace,
-        actor=owner,
+    model_settings.credential_save(
+        actor=actor_for(workspace, owner),
         provider="openai",
         api_key=SECRET_KEY,
         base_url=OPENAI_BASE,
     )
     model = ModelEntry.objects.get(name="gpt-image-1")
-    gateway.route_save(workspace=workspace, actor=owner, task="photo.edit", model_ids=[model.pk])
+    model_settings.route_save(
+        actor=actor_for(workspace, owner), task="photo.edit", model_ids=[model.pk]
+    )
     ingest(workspace, owner, [upload("a.jpg", encode(product_pixels(240, 180)))])
     photo = Photo.objects.for_workspace(workspace).get()
 

@@ -19,13 +19,12 @@ from apps.brand.audit_actions import AuditAction
 from apps.brand.models import BrandProfile, FineTuneRun, FineTuneStatus
 from apps.brand.services.profiles import access_profile_for_update
 from apps.core.errors import ServiceError
-from apps.gateway.models import ModelEntry, RouteEntry
+from apps.gateway.model_settings import MAX_FALLBACKS, model_entry_add_own, route_save
+from apps.gateway.models import RouteEntry
 from apps.gateway.services import (
-    MAX_FALLBACKS,
     gateway_fine_tune_start,
     gateway_fine_tune_status,
     gateway_fine_tune_upload,
-    route_save,
 )
 from apps.gateway.types import FineTuneFileRequest, FineTuneJobRequest, TaskKind
 from apps.workspaces.actors import Actor, access_for_update
@@ -182,16 +181,14 @@ def fine_tune_route(*, actor: Actor, run_id: int) -> FineTuneRun:
         raise ServiceError("The fine-tuned model is not ready yet.")
     # A fine-tuned model is usable only with this workspace's key: it joins the registry as
     # this workspace's own, listed and routable here only.
-    model, _ = ModelEntry.objects.get_or_create(
+    model = model_entry_add_own(
+        actor=actor,
         provider="openai",
         name=run.fine_tuned_model,
-        owner_workspace=workspace,
-        defaults={
-            "label": f"{run.fine_tuned_model} (fine-tuned)",
-            "capabilities": ["text", "json_schema"],
-            "notes": f"Fine-tuned by workspace {workspace.slug} from brand profile "
-            f"{run.profile_id}; usable with that workspace's key only.",
-        },
+        label=f"{run.fine_tuned_model} (fine-tuned)",
+        capabilities=["text", "json_schema"],
+        notes=f"Fine-tuned by workspace {workspace.slug} from brand profile "
+        f"{run.profile_id}; usable with that workspace's key only.",
     )
     current = list(
         RouteEntry.objects.for_workspace(workspace)
@@ -200,12 +197,7 @@ def fine_tune_route(*, actor: Actor, run_id: int) -> FineTuneRun:
         .values_list("model_id", flat=True)
     )
     fallbacks = [m for m in current if m != model.pk][:MAX_FALLBACKS]
-    route_save(
-        workspace=workspace,
-        actor=actor.user,
-        task=TaskKind.COPY_GENERATE,
-        model_ids=[model.pk, *fallbacks],
-    )
+    route_save(actor=actor, task=TaskKind.COPY_GENERATE, model_ids=[model.pk, *fallbacks])
     run.routed_at = timezone.now()
     run.save(update_fields=["routed_at", "updated_at"])
     actor.record(

@@ -78,7 +78,7 @@ def _training_start(
     )
     job = job_create(
         workspace=workspace,
-        actor=started_by,
+        created_by=started_by,
         kind=TRAIN_JOB_KIND,
         items=[(f"{profile.name} v{number}", {"version_id": version.pk})],
         label=f"Train brand profile “{profile.name}” v{number}",

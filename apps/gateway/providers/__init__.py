@@ -18,7 +18,7 @@ class ProviderName(models.TextChoices):
 
 PROVIDER_CLASSES: dict[str, str] = {
     ProviderName.LOCAL: "apps.gateway.providers.local.LocalProvider",
-    ProviderName.OPENAI: "apps.gateway.providers.openai_adapter.OpenAIProvider",
+    ProviderName.OPENAI: "apps.gateway.providers.openai_adapter.provider.OpenAIProvider",
 }
 
 # Providers that take a key and a base URL per workspace.

@@ -1,6 +1,8 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
-from apps.gateway.services import credential_reencrypt_all
+from apps.gateway.model_settings import credential_reencrypt_all
 
 
 class Command(BaseCommand):
@@ -9,6 +11,6 @@ class Command(BaseCommand):
         "Run it after putting a new key first; then the old key can be removed."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         count = credential_reencrypt_all()
         self.stdout.write(self.style.SUCCESS(f"Re-encrypted {count} provider key(s)."))
