@@ -541,6 +541,8 @@ BILLING_TRIAL_SHARED_EMAIL_DOMAINS = env.list(
 )  # fmt: skip
 #: Days work goes on after a failed payment before new work is refused.
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
+#: Percent of a period's credits left below which members are told credits are running low.
+BILLING_LOW_CREDITS_PERCENT = env.int("BILLING_LOW_CREDITS_PERCENT", default=10)
 if STRIPE_SECRET_KEY:
     # Checkout and the portal are reached by a form POST that redirects to Stripe; browsers
     # apply form-action to that redirect.

@@ -101,6 +101,17 @@ def _network_off(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
+@pytest.fixture
+def heard_events():
+    """Every domain event delivered during the test (after its commit), in order."""
+    from apps.core import events
+
+    heard: list = []
+    events.subscribe("tests.heard", heard.append)
+    yield heard
+    events._listeners.pop("tests.heard", None)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # allauth's rate limits count in the cache: every test starts with a clean slate.

@@ -12,12 +12,14 @@ class BillingConfig(AppConfig):
             dashboard,
         )
         from apps.billing.audit_actions import AuditAction
+        from apps.billing.events import BillingEvent
         from apps.billing.services.accounts import billing_account_open
         from apps.billing.services.seats import seats_check_can_invite
-        from apps.core import trail
+        from apps.core import events, trail
         from apps.workspaces import hooks
 
         trail.register_actions(AuditAction.choices)
+        events.register_events(BillingEvent.choices)
         dashboard.register()
         # Every workspace opens its account (and trial) as it is created; invitations stop at
         # the plan's seat limit.

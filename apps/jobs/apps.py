@@ -11,3 +11,8 @@ class JobsConfig(AppConfig):
         # Every installed app's jobs.py registers its job kinds (see apps/jobs/registry.py),
         # in the web process and in each worker.
         autodiscover_modules("jobs")
+
+        from apps.core import events
+        from apps.jobs.events import JobEvent
+
+        events.register_events(JobEvent.choices)

@@ -13,6 +13,8 @@ from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.core import events
+from apps.jobs.events import JobEvent
 from apps.jobs.models import ACTIVE_JOB_STATUSES, Job, JobItem, JobStatus
 from apps.jobs.registry import job_kind_get
 from apps.workspaces.models import Workspace
@@ -73,9 +75,10 @@ def on_cancelled_after_commit(workspace: Workspace, job: Job, cancelled_ids: lis
 
 
 def job_finish_if_complete(*, workspace: Workspace | int, job_id: int) -> bool:
-    """Set the final status once every item is counted. True for the one call that did it."""
+    """Set the final status once every item is counted. True for the one call that did it,
+    which also tells listeners (``job.finished`` or ``job.failed``) once it commits."""
     now = timezone.now()
-    return bool(
+    finished = bool(
         Job.objects.for_workspace(workspace)
         .filter(pk=job_id, status__in=ACTIVE_JOB_STATUSES)
         .filter(total__lte=F("done") + F("failed") + F("skipped"))
@@ -88,4 +91,27 @@ def job_finish_if_complete(*, workspace: Workspace | int, job_id: int) -> bool:
             finished_at=now,
             started_at=Coalesce(F("started_at"), Value(now, output_field=DateTimeField())),
         )
+    )
+    if finished:
+        job_emit_finished(Job.objects.for_workspace(workspace).get(pk=job_id))
+    return finished
+
+
+def job_emit_finished(job: Job) -> None:
+    event = JobEvent.FAILED if job.status == JobStatus.FAILED else JobEvent.FINISHED
+    events.emit(
+        event,
+        workspace_id=job.workspace_id,
+        key=f"job-{job.pk}",
+        payload={
+            "job_id": job.pk,
+            "kind": job.kind,
+            "label": str(job),
+            "status": job.status,
+            "total": job.total,
+            "done": job.done,
+            "failed": job.failed,
+            "skipped": job.skipped,
+            "created_by_id": job.created_by_id,
+        },
     )

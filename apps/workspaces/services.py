@@ -16,12 +16,13 @@ from django.utils.text import slugify
 
 from apps.accounts.models import User
 from apps.accounts.selectors import user_has_totp, user_verified_emails
-from apps.core import trail
+from apps.core import events, trail
 from apps.core.errors import ServiceError
 from apps.core.trail import RequestOrigin
 from apps.workspaces import hooks, tasks  # tasks imports this module back, lazily used
 from apps.workspaces.actors import Actor, access_for_update
 from apps.workspaces.audit_actions import AuditAction
+from apps.workspaces.events import WorkspaceEvent
 from apps.workspaces.models import Invitation, Membership, Workspace, new_invitation_nonce
 from apps.workspaces.roles import Action, Role
 from apps.workspaces.rules import member_change_refusal
@@ -260,6 +261,18 @@ def invitation_accept(*, token: str, user: User, origin: RequestOrigin | None = 
         target=invitation.email,
         details={"role": membership.role},
         origin=origin,
+    )
+    events.emit(
+        WorkspaceEvent.INVITATION_ACCEPTED,
+        workspace_id=workspace.pk,
+        key=f"invitation-{invitation.pk}",
+        payload={
+            "email": invitation.email,
+            "role": membership.role,
+            "member_user_id": user.pk,
+            "invited_by_id": invitation.invited_by_id,
+        },
+        actor_user_id=user.pk,
     )
     return membership
 

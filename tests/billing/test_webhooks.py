@@ -497,3 +497,17 @@ def test_an_unknown_price_fails_so_stripe_retries_after_the_fix(
     settings.STRIPE_PRICE_GROWTH = "price_new"
     assert post_event(event).status_code == 200
     assert account_of(workspace).plan == PlanCode.GROWTH
+
+
+def test_a_failed_payment_is_told_once_per_attempt_and_a_stale_one_not_at_all(
+    workspace, customer, post_event, heard_events, django_capture_on_commit_callbacks
+):
+    now = int(time.time())
+    post_event(make_event("customer.subscription.created", subscription_obj(customer=customer)))
+    failed = invoice_obj(customer=customer, invoice_id="in_9", status="open")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(make_event("invoice.payment_failed", failed, created=now + 5))
+        post_event(make_event("invoice.payment_failed", failed, created=now - 500))  # stale
+    told = [(e.name, e.key) for e in heard_events]
+    assert told == [("payment.failed", "payment.failed:in_9:1")]
+    assert heard_events[0].workspace_id == workspace.pk

@@ -280,3 +280,16 @@ def test_a_mapping_without_title_is_refused(workspace, owner):
         )
     batch.refresh_from_db()
     assert batch.job is None
+
+
+def test_a_finished_import_tells_listeners_what_it_brought(
+    workspace, owner, run_import, heard_events
+):
+    rows = samples.shopify_rows()
+    rows[3]["Title"] = ""  # one product skipped with a row error
+    batch = run_import(workspace, owner, samples.to_csv(rows, samples.OLD_HEADERS))
+    imported = [e for e in heard_events if e.name == "product.imported"]
+    assert [(e.key, e.payload["products"], e.payload["row_errors"]) for e in imported] == [
+        (f"product.imported:batch-{batch.pk}", 1, 1)
+    ]
+    assert [e.name for e in heard_events] == ["job.finished", "product.imported"]

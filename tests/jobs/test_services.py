@@ -592,3 +592,24 @@ def test_progress_estimates_time_left_from_this_runs_rate(workspace, owner, scri
     assert progress.time_left == "about 1 min left"
     job.status = JobStatus.PAUSED
     assert job_progress(job=job, now=now).seconds_left is None
+
+
+# --- Telling listeners ----------------------------------------------------------------------------
+
+
+def test_a_finished_job_is_told_once_and_a_failed_one_as_failed(
+    workspace, owner, scripted_kind, heard_events, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        done = make_job(workspace, owner, [("a", {}), ("b", {"fail": "No title"})])
+        failed = make_job(workspace, owner, [("c", {"fail": "No title"})])
+    with django_capture_on_commit_callbacks(execute=True):
+        run(done)
+        run(done)  # a duplicated task finishes nothing twice
+        run(failed)
+    told = [(e.name, e.key, e.payload["status"], e.payload["failed"]) for e in heard_events]
+    assert told == [
+        ("job.finished", f"job.finished:job-{done.pk}", "finished_with_errors", 1),
+        ("job.failed", f"job.failed:job-{failed.pk}", "failed", 1),
+    ]
+    assert heard_events[0].payload["created_by_id"] == owner.pk

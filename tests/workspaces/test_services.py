@@ -123,12 +123,15 @@ def test_only_owners_invite_owners(workspace):
     assert Invitation.objects.for_workspace(workspace).count() == 0
 
 
-def test_accepting_makes_a_member_with_the_invited_role(workspace, owner):
+def test_accepting_makes_a_member_with_the_invited_role(
+    workspace, owner, heard_events, django_capture_on_commit_callbacks
+):
     invitation = InvitationFactory(workspace=workspace, role="photo_editor", invited_by=owner)
     invitee = UserFactory(email=invitation.email)
-    membership = services.invitation_accept(
-        token=services.invitation_token(invitation), user=invitee
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        membership = services.invitation_accept(
+            token=services.invitation_token(invitation), user=invitee
+        )
     assert (membership.workspace, membership.user, membership.role) == (
         workspace,
         invitee,
@@ -137,6 +140,12 @@ def test_accepting_makes_a_member_with_the_invited_role(workspace, owner):
     invitation.refresh_from_db()
     assert invitation.accepted_by == invitee and invitation.accepted_at
     assert audit_actions(workspace) == ["invitation.accepted"]
+    (told,) = heard_events
+    assert (told.name, told.payload["invited_by_id"], told.actor_user_id) == (
+        "invitation.accepted",
+        owner.pk,
+        invitee.pk,
+    )
 
 
 def test_a_used_invitation_cannot_be_used_again(workspace):

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F
 
 from apps.billing.errors import OutOfCredits
+from apps.billing.events import BillingEvent
 from apps.billing.models import BillingAccount, CreditEntry, EntryType
 from apps.billing.plans import Plan
+from apps.core import events
 
 # Everything a service may save on the account except the balance, which moves only through
 # balance_move (a full save would write back a balance read earlier).
@@ -72,6 +75,31 @@ def balance_move(account: BillingAccount, credits: int) -> None:
     if rows.update(credit_balance=F("credit_balance") + credits) != 1:
         raise OutOfCredits("Not enough credits left for this work.")
     account.refresh_from_db(fields=["credit_balance"])
+    if credits < 0:
+        _tell_when_running_low(account, before=account.credit_balance - credits)
+
+
+def _tell_when_running_low(account: BillingAccount, *, before: int) -> None:
+    """``credits.low`` once per period, when a debit takes the balance below the share of the
+    period's credits that ``BILLING_LOW_CREDITS_PERCENT`` names."""
+    granted = account.period_granted
+    if granted <= 0:
+        return
+    threshold = max(1, granted * settings.BILLING_LOW_CREDITS_PERCENT // 100)
+    if not before >= threshold > account.credit_balance:
+        return
+    period = account.credits_period_start or account.current_period_start
+    events.emit(
+        BillingEvent.CREDITS_LOW,
+        workspace_id=account.workspace_id,
+        key=f"account-{account.pk}:{period.isoformat() if period else 'first'}",
+        payload={
+            "balance": account.credit_balance,
+            "granted": granted,
+            "threshold": threshold,
+            "plan": account.plan,
+        },
+    )
 
 
 def grant_for_period(account: BillingAccount, *, key: str, plan: Plan, reference: str) -> bool:

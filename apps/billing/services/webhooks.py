@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.billing.errors import UnknownStripePrice
+from apps.billing.events import BillingEvent
 from apps.billing.models import (
     LIVE_STATUSES,
     BillingAccount,
@@ -41,6 +42,7 @@ from apps.billing.stripe_events import (
     period_granted_already,
     subscription_plan_item,
 )
+from apps.core import events
 
 logger = logging.getLogger(__name__)
 
@@ -278,6 +280,17 @@ def _on_invoice_payment_failed(event: StripeObject, account: BillingAccount) -> 
         account.past_due_since = account.past_due_since or from_timestamp(created)
         account.stripe_state_at = created
         save_state(account)
+        events.emit(
+            BillingEvent.PAYMENT_FAILED,
+            workspace_id=account.workspace_id,
+            key=f"{invoice.get('id') or event['id']}:{invoice.get('attempt_count') or 1}",
+            payload={
+                "amount_due": invoice.get("amount_due"),
+                "currency": invoice.get("currency"),
+                "invoice_url": invoice.get("hosted_invoice_url") or "",
+                "next_attempt": invoice.get("next_payment_attempt"),
+            },
+        )
         return "past due"
     return "recorded"
 
