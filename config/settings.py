@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "apps.photos",
     "apps.copywriting",
     "apps.brand",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -112,6 +113,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "apps.workspaces.context_processors.workspace_nav",
                 "apps.billing.context_processors.billing_banner",
+                "apps.accounts.context_processors.interface_preferences",
+                "apps.notifications.context_processors.notification_bell",
             ],
         },
     },
@@ -598,3 +601,19 @@ PHOTOS_SEGMENTATION_MODEL_NORMALISE = env.str(
 #: This site's public address, e.g. `https://atelier.example.com`: the Shopify export then
 #: links approved photos.
 PHOTOS_PUBLIC_BASE_URL = env.str("PHOTOS_PUBLIC_BASE_URL", default="")
+
+# --- Notifications (apps/notifications) ------------------------------------------------------
+# E-mails are sent by workers, with no request to take the address from: links in them start
+# with this. PHOTOS_PUBLIC_BASE_URL is the same address when it is set.
+#: This site's address for links in e-mails sent in the background (notifications, digests,
+#: unsubscribe links), e.g. `https://atelier.example.com`.
+#: default: `PHOTOS_PUBLIC_BASE_URL`, else `http://localhost:8000`
+SITE_URL = env.str("SITE_URL", default=PHOTOS_PUBLIC_BASE_URL or "http://localhost:8000")
+#: The hour (in `TIME_ZONE`, 0–23) from which each day's notification digest is sent.
+NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=7)
+# Hourly, so a beat that was down at the digest hour catches up; each member's digest goes once
+# a day whatever the interval.
+CELERY_BEAT_SCHEDULE["notifications-send-digests"] = {
+    "task": "apps.notifications.tasks.send_due_digests",
+    "schedule": 60 * 60,
+}

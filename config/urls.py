@@ -8,6 +8,7 @@ from apps.catalog.urls import workspace_patterns as catalog_workspace_patterns
 from apps.copywriting.urls import workspace_patterns as copywriting_workspace_patterns
 from apps.gateway.urls import workspace_patterns as gateway_workspace_patterns
 from apps.jobs.urls import workspace_patterns as jobs_workspace_patterns
+from apps.notifications.urls import workspace_patterns as notifications_workspace_patterns
 from apps.photos.urls import workspace_patterns as photos_workspace_patterns
 from apps.workspaces.urls import workspace_patterns
 
@@ -22,6 +23,7 @@ workspace_urlpatterns = [
     *copywriting_workspace_patterns,
     *billing_workspace_patterns,
     *brand_workspace_patterns,
+    *notifications_workspace_patterns,
 ]
 
 urlpatterns = [
@@ -30,6 +32,7 @@ urlpatterns = [
     path("billing/", include("apps.billing.urls")),
     path("photos/", include("apps.photos.urls")),
     path("w/<slug:slug>/", include(workspace_urlpatterns)),
+    path("", include("apps.notifications.urls")),
     path("", include("apps.workspaces.urls")),
 ]
 

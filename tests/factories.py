@@ -282,3 +282,22 @@ class LightingReferenceFactory(factory.django.DjangoModelFactory):
     workspace = factory.SelfAttribute("profile.workspace")
     original_name = "reference.jpg"
     file = factory.django.ImageField(width=32, height=32, color="#eeeeee", format="JPEG")
+
+
+# --- Notifications ------------------------------------------------------------------------------
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """A notification for a member of the workspace (a new reviewer unless ``recipient`` is
+    given)."""
+
+    class Meta:
+        model = "notifications.Notification"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    recipient = factory.LazyAttribute(
+        lambda o: MembershipFactory(workspace=o.workspace, role=Role.REVIEWER).user
+    )
+    kind = "job_done"
+    event_name = "job.finished"
+    event_key = factory.Sequence(lambda n: f"job.finished:job-{n}")
+    title = factory.Sequence(lambda n: f"Your job “Test job {n}” finished")
+    url = factory.LazyAttribute(lambda o: f"/w/{o.workspace.slug}/jobs/")

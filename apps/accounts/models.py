@@ -47,3 +47,28 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.name or self.email.split("@", 1)[0]
+
+
+class UserPreferences(models.Model):
+    """How one person wants the interface to behave, in every workspace they belong to.
+
+    Kept here, below the workspaces, because it belongs to the person and not to a company, and
+    because every page reads it (the base template marks ``<body>`` with it), workspace pages or
+    not. What a preference means to an upper app (which e-mails a person gets) lives in that app.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="preferences")
+    # Single-key shortcuts ("a" approves on the review page): some people press keys by accident,
+    # and screen-reader users need their keys for the reader.
+    keyboard_shortcuts = models.BooleanField(
+        "single-key keyboard shortcuts",
+        default=True,
+        help_text='Keys like "a" (approve) and "n" (next) on the review pages.',
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "user preferences"
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"

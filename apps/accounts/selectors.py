@@ -1,6 +1,6 @@
 from allauth.mfa.models import Authenticator
 
-from apps.accounts.models import User
+from apps.accounts.models import User, UserPreferences
 
 
 def user_has_totp(*, user: User) -> bool:
@@ -16,3 +16,8 @@ def user_verified_emails(*, user: User) -> set[str]:
             "email", flat=True
         )
     }
+
+
+def user_preferences_get(*, user: User) -> UserPreferences:
+    """The person's preferences; the defaults (unsaved) until they change one."""
+    return UserPreferences.objects.filter(user=user).first() or UserPreferences(user=user)

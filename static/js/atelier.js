@@ -23,8 +23,10 @@ document.addEventListener("change", (event) => {
   });
 });
 
-// Review page: "a" approves, "n" opens the next item (not while typing).
-document.addEventListener("keydown", (event) => {
+// Review page: "a" approves, "n" opens the next item (not while typing). A person may turn
+// single-key shortcuts off in their preferences: <body data-shortcuts="off">, and then they are
+// never bound.
+function onShortcutKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target;
   if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
@@ -35,7 +37,10 @@ document.addEventListener("keydown", (event) => {
     const next = document.getElementById("review-next");
     if (next) { event.preventDefault(); window.location.assign(next.href); }
   }
-});
+}
+if (document.body.dataset.shortcuts !== "off") {
+  document.addEventListener("keydown", onShortcutKey);
+}
 
 // Photo studio: the before/after slider reveals the "after" image from the slider's position
 // (clip-path set through the CSSOM, which the CSP allows; no style="" attributes).

@@ -1,0 +1,169 @@
+"""Which events become notifications, for whom, and what they say.
+
+One table (:data:`RULES`), keyed by event name. The events come from the apps that own the facts
+(``apps.core.events``); this module only reads their names and payloads, so it imports none of
+them. People are never told of their own acts: the event's actor is left out of every list.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+
+from apps.core.events import Event
+from apps.notifications.kinds import Kind
+from apps.workspaces.models import Membership, Workspace
+from apps.workspaces.roles import Action, Role, role_can
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str = ""
+    url: str = ""  # a path on this site (the work the notification is about)
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: Kind
+    # The user ids the event concerns, among the workspace's members (before the actor is
+    # taken out).
+    recipients: Callable[[Event, list[Membership]], set[int]]
+    message: Callable[[Event, Workspace, str], Message]
+
+
+def _members_who_may(action: Action) -> Callable[[Event, list[Membership]], set[int]]:
+    def recipients(event: Event, members: list[Membership]) -> set[int]:
+        return {m.user_id for m in members if role_can(m.role, action)}
+
+    return recipients
+
+
+def _payload_user(key: str) -> Callable[[Event, list[Membership]], set[int]]:
+    def recipients(event: Event, members: list[Membership]) -> set[int]:
+        user_id = event.payload.get(key)
+        return {user_id} if isinstance(user_id, int) else set()
+
+    return recipients
+
+
+def _page(name: str, workspace: Workspace, **kwargs: Any) -> str:
+    try:
+        return reverse(name, kwargs={"slug": workspace.slug, **kwargs})
+    except NoReverseMatch:
+        return reverse("workspace_dashboard", kwargs={"slug": workspace.slug})
+
+
+def _work_url(event: Event, workspace: Workspace, fallback: str) -> str:
+    """The payload's page of the work when it is a page of this workspace, else ``fallback``."""
+    url = event.payload.get("url")
+    if isinstance(url, str) and url.startswith(f"/w/{workspace.slug}/"):
+        return url
+    return _page(fallback, workspace)
+
+
+def _what(event: Event) -> str:
+    """'the product description of “Linen Shirt”' / 'a photo of “Linen Shirt”'."""
+    payload = event.payload
+    product = payload.get("product_title") or payload.get("product_handle") or "a product"
+    if payload.get("kind") == "photo":
+        preset = payload.get("preset")
+        return f"the photo of “{product}”" + (f" ({preset})" if preset else "")
+    label = payload.get("channel_label") or "copy"
+    return f"the {label} for “{product}”"
+
+
+def _submitted(event: Event, workspace: Workspace, actor: str) -> Message:
+    fallback = "photo_review_queue" if event.payload.get("kind") == "photo" else "review_queue"
+    return Message(
+        title=f"{actor} sent {_what(event)} for review",
+        body=str(event.payload.get("comment") or ""),
+        url=_work_url(event, workspace, fallback),
+    )
+
+
+def _decided(verb: str) -> Callable[[Event, Workspace, str], Message]:
+    def message(event: Event, workspace: Workspace, actor: str) -> Message:
+        what = _what(event).replace("the ", "your ", 1)
+        fallback = "photo_output_list" if event.payload.get("kind") == "photo" else "copy_studio"
+        return Message(
+            title=f"{actor} {verb} {what}",
+            body=str(event.payload.get("comment") or ""),
+            url=_work_url(event, workspace, fallback),
+        )
+
+    return message
+
+
+def _job(event: Event, workspace: Workspace, actor: str) -> Message:
+    payload = event.payload
+    label = payload.get("label") or "Your job"
+    if event.name == "job.failed":
+        title = f"Your job “{label}” failed"
+    else:
+        title = f"Your job “{label}” finished"
+    counts = [
+        f"{payload.get(key)} {word}"
+        for key, word in (("done", "done"), ("failed", "failed"), ("skipped", "skipped"))
+        if payload.get(key)
+    ]
+    job_id = payload.get("job_id")
+    url = _page("job_detail", workspace, job_id=job_id) if isinstance(job_id, int) else ""
+    return Message(title=title, body=", ".join(counts), url=url or _page("job_list", workspace))
+
+
+def _credits_low(event: Event, workspace: Workspace, actor: str) -> Message:
+    payload = event.payload
+    return Message(
+        title=f"{workspace.name} is running low on credits",
+        body=f"{payload.get('balance', 0)} of this period's {payload.get('granted', 0)} credits "
+        "are left. Work stops when they run out.",
+        url=_page("billing_overview", workspace),
+    )
+
+
+def _payment_failed(event: Event, workspace: Workspace, actor: str) -> Message:
+    payload = event.payload
+    amount = payload.get("amount_due")
+    currency = str(payload.get("currency") or "").upper()
+    due = f" of {amount / 100:.2f} {currency}" if isinstance(amount, int) else ""
+    return Message(
+        title=f"A payment{due} for {workspace.name} failed",
+        body="Update the card on the billing page; the workspace keeps working for a few days.",
+        url=_page("billing_overview", workspace),
+    )
+
+
+def _invitation_accepted(event: Event, workspace: Workspace, actor: str) -> Message:
+    payload = event.payload
+    role = payload.get("role")
+    role_label = Role(role).label if role in Role.values else "a member"
+    who = payload.get("email") or actor
+    return Message(
+        title=f"{who} accepted your invitation and joined as {role_label}",
+        url=_page("workspace_members", workspace),
+    )
+
+
+_REVIEWERS = _members_who_may(Action.REVIEW)
+_AUTHOR = _payload_user("author_id")
+_BILLING = _members_who_may(Action.MANAGE_BILLING)  # owners and admins
+
+RULES: dict[str, Rule] = {
+    "copy.submitted": Rule(Kind.REVIEW_WAITING, _REVIEWERS, _submitted),
+    "photo.submitted": Rule(Kind.REVIEW_WAITING, _REVIEWERS, _submitted),
+    "copy.approved": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("approved")),
+    "copy.returned": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("asked for changes to")),
+    "copy.rejected": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("rejected")),
+    "photo.approved": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("approved")),
+    "photo.returned": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("asked for changes to")),
+    "photo.rejected": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("rejected")),
+    "job.finished": Rule(Kind.JOB_DONE, _payload_user("created_by_id"), _job),
+    "job.failed": Rule(Kind.JOB_DONE, _payload_user("created_by_id"), _job),
+    "credits.low": Rule(Kind.CREDITS_LOW, _BILLING, _credits_low),
+    "payment.failed": Rule(Kind.PAYMENT_FAILED, _BILLING, _payment_failed),
+    "invitation.accepted": Rule(
+        Kind.INVITATION_ACCEPTED, _payload_user("invited_by_id"), _invitation_accepted
+    ),
+}
