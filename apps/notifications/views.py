@@ -28,7 +28,9 @@ def notification_list(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(Action.VIEW_WORKSPACE)
 def notification_bell(request: WorkspaceRequest) -> HttpResponse:
     """The bell alone, polled by htmx so the count moves without a reload."""
-    return render(request, "notifications/partials/bell.html")
+    response = render(request, "notifications/partials/bell.html")
+    response["X-Notification-Bell"] = "1"  # what the poll may swap in (static/js/atelier.js)
+    return response
 
 
 def _mine(request: WorkspaceRequest, notification_id: int) -> Notification:

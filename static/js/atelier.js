@@ -12,6 +12,12 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }
+  // The bell's poll swaps in only a bell: a signed-out session answers with the sign-in page
+  // (after a redirect), which must not land in the top bar.
+  const bell = event.detail.elt.closest && event.detail.elt.closest(".notification-bell");
+  if (bell && !event.detail.xhr.getResponseHeader("X-Notification-Bell")) {
+    event.detail.shouldSwap = false;
+  }
 });
 
 // Product list: "select all on this page".

@@ -37,6 +37,7 @@ def test_the_bell_counts_the_members_unread_notifications_in_this_workspace(
     bell = client.get(reverse("notification_bell", kwargs={"slug": workspace.slug}))
     assert 'data-testid="notification-count">2</span>' in bell.text
     assert bell.text.count("<a ") == 1  # the bell alone, for htmx to swap in
+    assert bell["X-Notification-Bell"] == "1"
 
     Notification.objects.for_workspace(workspace).filter(recipient=reviewer).update(
         read_at="2026-12-01T00:00Z"
