@@ -23,6 +23,9 @@ class Notification(TenantModel):
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)  # the reviewer's comment, the job's counts
     url = models.CharField(max_length=500, blank=True)  # a path on this site: the work itself
+    # The work a review notification is about ("copy-12"): a decision on it settles the
+    # review-waiting notifications of the others.
+    subject = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     email = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.OFF)

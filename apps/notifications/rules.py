@@ -31,6 +31,16 @@ class Rule:
     # taken out).
     recipients: Callable[[Event, list[Membership]], set[int]]
     message: Callable[[Event, Workspace, str], Message]
+    # A decision on a piece of work: the others' "review waiting" notifications of it are done.
+    settles_review: bool = False
+
+
+def subject_of(event: Event) -> str:
+    """The piece of work a review event is about ("copy-12"), or ""."""
+    kind, object_id = event.payload.get("kind"), event.payload.get("id")
+    if kind in ("copy", "photo") and isinstance(object_id, int):
+        return f"{kind}-{object_id}"
+    return ""
 
 
 def _members_who_may(action: Action) -> Callable[[Event, list[Membership]], set[int]]:
@@ -153,12 +163,16 @@ _BILLING = _members_who_may(Action.MANAGE_BILLING)  # owners and admins
 RULES: dict[str, Rule] = {
     "copy.submitted": Rule(Kind.REVIEW_WAITING, _REVIEWERS, _submitted),
     "photo.submitted": Rule(Kind.REVIEW_WAITING, _REVIEWERS, _submitted),
-    "copy.approved": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("approved")),
-    "copy.returned": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("asked for changes to")),
-    "copy.rejected": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("rejected")),
-    "photo.approved": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("approved")),
-    "photo.returned": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("asked for changes to")),
-    "photo.rejected": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("rejected")),
+    "copy.approved": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("approved"), settles_review=True),
+    "copy.returned": Rule(
+        Kind.WORK_DECIDED, _AUTHOR, _decided("asked for changes to"), settles_review=True
+    ),
+    "copy.rejected": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("rejected"), settles_review=True),
+    "photo.approved": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("approved"), settles_review=True),
+    "photo.returned": Rule(
+        Kind.WORK_DECIDED, _AUTHOR, _decided("asked for changes to"), settles_review=True
+    ),
+    "photo.rejected": Rule(Kind.WORK_DECIDED, _AUTHOR, _decided("rejected"), settles_review=True),
     "job.finished": Rule(Kind.JOB_DONE, _payload_user("created_by_id"), _job),
     "job.failed": Rule(Kind.JOB_DONE, _payload_user("created_by_id"), _job),
     "credits.low": Rule(Kind.CREDITS_LOW, _BILLING, _credits_low),

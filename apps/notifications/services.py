@@ -29,7 +29,7 @@ from apps.core.events import Event
 from apps.notifications import tasks  # tasks imports this module back, used lazily
 from apps.notifications.kinds import ALL_KINDS, DEFAULT_DELIVERY, Delivery, Kind
 from apps.notifications.models import Digest, Notification, NotificationPreference
-from apps.notifications.rules import RULES
+from apps.notifications.rules import RULES, subject_of
 from apps.workspaces.actors import Actor, access_for_update
 from apps.workspaces.models import Membership, Workspace
 
@@ -90,6 +90,9 @@ def notification_deliver_event(
         .filter(user__is_active=True)
         .select_related("user")
     )
+    subject = subject_of(event)
+    if rule.settles_review and subject:
+        _settle_review_waiting(workspace, subject)
     by_user = {m.user_id: m.user for m in members}
     # Only members are told, and never of their own act.
     recipients = (rule.recipients(event, members) & by_user.keys()) - {actor_user_id}
@@ -109,6 +112,7 @@ def notification_deliver_event(
                         title=message.title[:300],
                         body=message.body,
                         url=message.url[:500],
+                        subject=subject,
                         email=deliveries[user_id],
                     )
                     for user_id in sorted(recipients)
@@ -122,6 +126,17 @@ def notification_deliver_event(
         if notification.email == Delivery.IMMEDIATE and notification.emailed_at is None:
             notification_email_send(workspace_id=workspace.pk, notification_id=notification.pk)
     return notifications
+
+
+def _settle_review_waiting(workspace: Workspace, subject: str) -> int:
+    """Someone decided the work: "review waiting" for it is read for everyone, and leaves the
+    digests not yet sent. Returns how many notifications were settled."""
+    with transaction.atomic():
+        waiting = Notification.objects.for_workspace(workspace).filter(
+            kind=Kind.REVIEW_WAITING, subject=subject
+        )
+        waiting.filter(email=Delivery.DIGEST, emailed_at__isnull=True).update(email=Delivery.OFF)
+        return waiting.filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
 # --- E-mail ------------------------------------------------------------------------------------

@@ -118,3 +118,28 @@ def test_digests_are_per_workspace(workspace, other_workspace, emit):
     assert sorted(m.subject for m in mail.outbox) == sorted(
         f"[Atelier] {ws.name}: 1 notification today" for ws in (workspace, other_workspace)
     )
+
+
+def test_a_decision_settles_the_others_review_waiting_notifications(workspace, emit):
+    reviewers = [MembershipFactory(workspace=workspace, role="reviewer").user for _ in range(2)]
+    author = MembershipFactory(workspace=workspace, role="copywriter").user
+    submit(emit, workspace, 1, author)
+    submit(emit, workspace, 2, author)
+    # The first reviewer approves item 1 before the digest goes.
+    emit(
+        "copy.approved",
+        workspace,
+        key="copy-1:2",
+        payload=review_payload(workspace, author=author, object_id=1),
+        actor=reviewers[0],
+    )
+    waiting = Notification.objects.for_workspace(workspace).filter(kind=Kind.REVIEW_WAITING)
+    assert {(n.subject, n.read_at is not None) for n in waiting} == {
+        ("copy-1", True),
+        ("copy-2", False),
+    }
+    services.digest_send_due(now=MORNING)
+    assert len([m for m in mail.outbox if m.to[0] != author.email]) == 2
+    for message in mail.outbox:
+        if message.to[0] != author.email:
+            assert "“P2”" in message.body and "“P1”" not in message.body
