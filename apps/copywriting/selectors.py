@@ -35,6 +35,31 @@ def spec_for_workspace(*, workspace: Workspace, code: str) -> channels.CopySpec:
     return channels.spec_for(code, bullet_max=settings_row.amazon_bullet_max_chars)
 
 
+def product_for_copy(*, workspace: Workspace, product_id: int) -> Product:
+    """The product with what writing copy about it reads (its variants); DoesNotExist when it
+    is gone."""
+    return Product.objects.for_workspace(workspace).prefetch_related("variants").get(pk=product_id)
+
+
+def products_to_write(*, workspace: Workspace, product_ids: list[int]) -> list[Product]:
+    """The chosen products of a run, in the order its items are made."""
+    return list(
+        Product.objects.for_workspace(workspace)
+        .filter(pk__in=product_ids)
+        .only("pk", "handle")
+        .order_by("title", "pk")
+    )
+
+
+def products_with_approved_copy(
+    *, workspace: Workspace, product_ids: list[int], copy_type: str = ""
+) -> set[int]:
+    rows = ApprovedCopy.objects.for_workspace(workspace).filter(product_id__in=product_ids)
+    if copy_type:
+        rows = rows.filter(copy_type=copy_type)
+    return set(rows.values_list("product_id", flat=True))
+
+
 FOREIGN_NAMES_LIMIT = 300
 
 

@@ -17,8 +17,10 @@ from apps.copywriting.forms import (
     QueueFilterForm,
 )
 from apps.core.errors import ServiceError
+from apps.core.views import act
 from apps.jobs.selectors import job_progress
 from apps.reviews.lifecycle import ReviewDecision, ReviewState, decisions_available
+from apps.reviews.services import review_decide_many
 from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action, role_can
 
@@ -66,9 +68,7 @@ def copy_settings(request: WorkspaceRequest) -> HttpResponse:
     form = CopySettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.copy_settings_update(
-                workspace=request.workspace, actor=request.user, **form.cleaned_data
-            )
+            services.copy_settings_update(actor=request.actor, **form.cleaned_data)
         except ServiceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -93,8 +93,7 @@ def run_new(request: WorkspaceRequest) -> HttpResponse:
     if confirming and form.is_valid():
         try:
             job = services.copy_generation_start(
-                workspace=request.workspace,
-                actor=request.user,
+                actor=request.actor,
                 product_ids=product_ids,
                 brief=form.brief(),
             )
@@ -168,9 +167,7 @@ def variant_autosave(request: WorkspaceRequest, variant_id: int) -> HttpResponse
     status = 200
     try:
         variant = services.copy_variant_edit(
-            workspace=request.workspace,
-            actor=request.user,
-            actor_role=request.membership.role,
+            actor=request.actor,
             variant_id=variant.pk,
             data=_variant_field_data(request, spec),
         )
@@ -196,36 +193,29 @@ def variant_regenerate(request: WorkspaceRequest, variant_id: int) -> HttpRespon
     form = FeedbackForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Say what should change (for example “shorter”).")
-    else:
-        try:
-            services.copy_variant_regenerate(
-                workspace=request.workspace,
-                actor=request.user,
-                actor_role=request.membership.role,
-                variant_id=variant.pk,
-                feedback=form.cleaned_data["feedback"],
-            )
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"Variant {variant.position} was rewritten.")
-    return redirect("copy_draft_detail", slug=request.workspace.slug, draft_id=variant.draft_id)
+        return redirect("copy_draft_detail", slug=request.workspace.slug, draft_id=variant.draft_id)
+    return act(
+        request,
+        lambda: services.copy_variant_regenerate(
+            actor=request.actor, variant_id=variant.pk, feedback=form.cleaned_data["feedback"]
+        ),
+        success=f"Variant {variant.position} was rewritten.",
+        then="copy_draft_detail",
+        draft_id=variant.draft_id,
+    )
 
 
 @workspace_view(Action.WRITE_COPY)
 @require_POST
 def variant_choose(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     variant = selectors.copy_variant_get(workspace=request.workspace, variant_id=variant_id)
-    try:
-        services.copy_variant_choose(
-            workspace=request.workspace,
-            actor=request.user,
-            actor_role=request.membership.role,
-            variant_id=variant.pk,
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    return redirect("copy_draft_detail", slug=request.workspace.slug, draft_id=variant.draft_id)
+    return act(
+        request,
+        lambda: services.copy_variant_choose(actor=request.actor, variant_id=variant.pk),
+        success=f"Variant {variant.position} is the one to submit.",
+        then="copy_draft_detail",
+        draft_id=variant.draft_id,
+    )
 
 
 @workspace_view(Action.VIEW_CATALOG)
@@ -240,9 +230,7 @@ def draft_decide(request: WorkspaceRequest, draft_id: int) -> HttpResponse:
     decision = form.cleaned_data["decision"]
     try:
         services.copy_review_decide(
-            workspace=request.workspace,
-            actor=request.user,
-            actor_role=request.membership.role,
+            actor=request.actor,
             draft_id=draft.pk,
             decision=decision,
             comment=form.cleaned_data["comment"],
@@ -332,37 +320,38 @@ def review_edit(request: WorkspaceRequest, draft_id: int) -> HttpResponse:
     if draft.chosen_variant_id is None:
         raise PermissionDenied("Nothing to edit.")
     spec = selectors.spec_for_workspace(workspace=request.workspace, code=draft.copy_type)
-    try:
-        services.copy_variant_edit(
-            workspace=request.workspace,
-            actor=request.user,
-            actor_role=request.membership.role,
-            variant_id=draft.chosen_variant_id,
+    chosen_id = draft.chosen_variant_id
+    return act(
+        request,
+        lambda: services.copy_variant_edit(
+            actor=request.actor,
+            variant_id=chosen_id,
             data=_variant_field_data(request, spec),
             reviewer_edit=True,
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Your edit is saved (and kept as a version).")
-    return redirect("review_item", slug=request.workspace.slug, draft_id=draft.pk)
+        ),
+        success="Your edit is saved (and kept as a version).",
+        then="review_item",
+        draft_id=draft.pk,
+    )
 
 
 @workspace_view(Action.REVIEW)
 @require_POST
 def review_bulk_approve(request: WorkspaceRequest) -> HttpResponse:
     ids = [int(v) for v in request.POST.getlist("draft") if v.isdigit()]
-    if not ids:
-        messages.error(request, "Tick the drafts to approve first.")
-    else:
-        approved, problems = services.copy_review_bulk_approve(
-            workspace=request.workspace,
-            actor=request.user,
-            actor_role=request.membership.role,
-            draft_ids=ids,
+    try:
+        outcome = review_decide_many(
+            actor=request.actor, kind="copy", ids=ids, decision=ReviewDecision.APPROVE
         )
-        if approved:
-            messages.success(request, f"Approved {approved} draft{'s' if approved != 1 else ''}.")
-        for problem in problems[:5]:
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        if outcome.done:
+            messages.success(
+                request, f"Approved {outcome.done} draft{'s' if outcome.done != 1 else ''}."
+            )
+        for problem in outcome.problems[:5]:
             messages.error(request, problem)
+        if outcome.refused > 5:
+            messages.error(request, f"… and {outcome.refused - 5} more could not be approved.")
     return redirect(reverse("review_queue", kwargs={"slug": request.workspace.slug}))
