@@ -18,6 +18,7 @@ from apps.copywriting.models import CopyDraft, CopySettings, CopyVariant, CopyVe
 from apps.copywriting.morph import parts_of_speech
 from apps.jobs.models import Job
 from apps.reviews.lifecycle import ReviewDecision, ReviewState
+from apps.reviews.models import ReviewEvent
 from apps.reviews.selectors import review_histories, review_history
 from apps.workspaces.models import Workspace
 
@@ -207,7 +208,7 @@ def variant_view(*, spec: channels.CopySpec, variant: CopyVariant, chosen: bool)
     return VariantView(variant=variant, fields=fields, check=result, chosen=chosen)
 
 
-def draft_history(*, workspace: Workspace, draft: CopyDraft):
+def draft_history(*, workspace: Workspace, draft: CopyDraft) -> list[ReviewEvent]:
     return review_history(workspace=workspace, subject=draft)
 
 

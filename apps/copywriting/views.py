@@ -16,6 +16,7 @@ from apps.copywriting.forms import (
     FeedbackForm,
     QueueFilterForm,
 )
+from apps.copywriting.models import CopyDraft
 from apps.core.errors import ServiceError
 from apps.core.views import act
 from apps.jobs.selectors import job_progress
@@ -25,7 +26,7 @@ from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action, role_can
 
 
-def _selected_product_ids(request: HttpRequest) -> list[int]:
+def _selected_product_ids(request: WorkspaceRequest) -> list[int]:
     """Products chosen on the catalog list (ticked, or all matching its filters), the product
     page (one), or "the whole catalog"."""
     data = request.POST if request.method == "POST" else request.GET
@@ -50,7 +51,7 @@ def studio(request: WorkspaceRequest) -> HttpResponse:
             workspace=request.workspace, author=request.user, states=(ReviewState.IN_REVIEW,)
         ),
         "product_count": selectors.product_count(workspace=request.workspace),
-        "may_configure": role_can(request.membership.role, Action.MANAGE_BRAND),
+        "may_configure": request.actor.can(Action.MANAGE_BRAND),
     }
     return render(request, "copywriting/studio.html", context)
 
@@ -126,8 +127,8 @@ def run_detail(request: WorkspaceRequest, job_id: int) -> HttpResponse:
     return render(request, "copywriting/run_detail.html", context)
 
 
-def _draft_context(request: HttpRequest, draft) -> dict:
-    role = request.membership.role
+def _draft_context(request: WorkspaceRequest, draft: CopyDraft) -> dict:
+    role = request.actor.role
     variants = selectors.variant_views(workspace=request.workspace, draft=draft)
     chosen = next((v.variant for v in variants if v.chosen), None)
     return {
@@ -257,7 +258,7 @@ def draft_decide(request: WorkspaceRequest, draft_id: int) -> HttpResponse:
 # --- review ------------------------------------------------------------------------------------
 
 
-def _queue_form(request: HttpRequest) -> QueueFilterForm:
+def _queue_form(request: WorkspaceRequest) -> QueueFilterForm:
     authors = selectors.review_authors(workspace=request.workspace)
     return QueueFilterForm(request.GET or None, authors=authors)
 
@@ -303,7 +304,7 @@ def review_item(request: WorkspaceRequest, draft_id: int) -> HttpResponse:
             t
             for t in decisions_available(
                 state=draft.review_state,
-                role=request.membership.role,
+                role=request.actor.role,
                 author_action=Action.WRITE_COPY,
             )
             if t.side == "reviewer"
