@@ -10,7 +10,7 @@ from apps.gateway.models import UsageRecord
 from apps.jobs.models import JobItem
 from apps.reviews.models import ReviewEvent
 from apps.reviews.services import review_decide_many
-from tests.factories import actor_for
+from tests.factories import WorkspaceFactory, actor_for
 
 pytestmark = pytest.mark.django_db
 
@@ -322,3 +322,42 @@ def test_an_item_redelivered_after_its_draft_was_saved_settles_its_reservation(
     # And again: nothing changes, nothing more is charged.
     services.copy_generate_item(workspace=workspace, job=job, item=item)
     assert CreditEntry.objects.for_workspace(workspace).filter(entry_type="debit").count() == 1
+
+
+def test_the_services_check_the_role_themselves(workspace, copywriter, products, run_job):
+    from apps.workspaces.actors import NotAllowed
+
+    run_job(workspace, copywriter, [products[0].pk], copy_types=("seo_title",), variants=1)
+    variant = CopyVariant.objects.for_workspace(workspace).get()
+    photo_editor = actor_for(workspace, role="photo_editor")
+    reviewer = actor_for(workspace, role="reviewer")
+    with pytest.raises(NotAllowed):
+        services.copy_generation_start(
+            actor=reviewer,
+            product_ids=[products[0].pk],
+            brief=services.CopyBrief(copy_types=("seo_title",)),
+        )
+    with pytest.raises(NotAllowed):
+        services.copy_variant_edit(actor=photo_editor, variant_id=variant.pk, data={"text": "x"})
+    with pytest.raises(NotAllowed):  # a copywriter is not a reviewer
+        services.copy_variant_edit(
+            actor=actor_for(workspace, copywriter),
+            variant_id=variant.pk,
+            data={"text": "x"},
+            reviewer_edit=True,
+        )
+    with pytest.raises(NotAllowed):
+        services.copy_variant_choose(actor=reviewer, variant_id=variant.pk)
+    with pytest.raises(NotAllowed):
+        services.copy_settings_update(
+            actor=actor_for(workspace, copywriter),
+            description_target_words=100,
+            amazon_bullet_max_chars=250,
+        )
+    # Another workspace's variant is gone to this writer, however the id was learnt.
+    with pytest.raises(ServiceError, match="That variant is gone"):
+        services.copy_variant_choose(
+            actor=actor_for(WorkspaceFactory(), role="copywriter"), variant_id=variant.pk
+        )
+    variant.refresh_from_db()
+    assert variant.data["text"] != "x"
