@@ -84,12 +84,27 @@ def _what(event: Event) -> str:
     return f"the {label} for “{product}”"
 
 
+# Where a reviewer decides each kind of work: (the item's page, its keyword, the queue).
+_REVIEW_PAGES = {
+    "copy": ("review_item", "draft_id", "review_queue"),
+    "photo": ("photo_review_detail", "photo_output_id", "photo_review_queue"),
+}
+
+
 def _submitted(event: Event, workspace: Workspace, actor: str) -> Message:
-    fallback = "photo_review_queue" if event.payload.get("kind") == "photo" else "review_queue"
+    """Reviewers go to the item's review page (the payload's ``url`` is the author's page)."""
+    page, keyword, queue = _REVIEW_PAGES[
+        "photo" if event.payload.get("kind") == "photo" else "copy"
+    ]
+    object_id = event.payload.get("id")
+    try:
+        url = reverse(page, kwargs={"slug": workspace.slug, keyword: object_id})
+    except NoReverseMatch:
+        url = _work_url(event, workspace, queue)
     return Message(
         title=f"{actor} sent {_what(event)} for review",
         body=str(event.payload.get("comment") or ""),
-        url=_work_url(event, workspace, fallback),
+        url=url,
     )
 
 

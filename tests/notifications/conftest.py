@@ -64,7 +64,7 @@ def review_payload(workspace, *, kind="copy", author=None, object_id=12, comment
         "product_title": "Linen Shirt",
         "author_id": author.pk if author else None,
         "comment": comment,
-        "url": f"/w/{workspace.slug}/review/copy/{object_id}/"
+        "url": f"/w/{workspace.slug}/copy/drafts/{object_id}/"
         if kind == "copy"
         else f"/w/{workspace.slug}/photos/outputs/{object_id}/",
     }

@@ -53,7 +53,9 @@ def test_work_submitted_reaches_everyone_who_may_review_but_not_the_submitter(
     assert note.kind == Kind.REVIEW_WAITING
     what = "the Amazon title for “Linen Shirt”" if kind == "copy" else "the photo of “Linen Shirt”"
     assert note.title.startswith(f"{team['brand_manager'].display_name} sent {what}")
-    assert note.url == review_payload(workspace, kind=kind)["url"]
+    # Reviewers are sent to the item's review page, not the author's page of it.
+    page = "review/copy/12/" if kind == "copy" else "photos/review/12/"
+    assert note.url == f"/w/{workspace.slug}/{page}"
     # Review waiting goes to the daily digest by default: no e-mail yet.
     assert mail.outbox == []
     assert {n.email for n in notes.values()} == {Delivery.DIGEST}
