@@ -74,14 +74,14 @@ def _work_url(event: Event, workspace: Workspace, fallback: str) -> str:
 
 
 def _what(event: Event) -> str:
-    """'the product description of “Linen Shirt”' / 'a photo of “Linen Shirt”'."""
+    """'the SEO title for “Linen Shirt”' / 'the photo of “Linen Shirt”' (the preset is a code,
+    not words people read, so it stays out)."""
     payload = event.payload
-    product = payload.get("product_title") or payload.get("product_handle") or "a product"
+    product = payload.get("product_title") or payload.get("product_handle")
     if payload.get("kind") == "photo":
-        preset = payload.get("preset")
-        return f"the photo of “{product}”" + (f" ({preset})" if preset else "")
+        return f"the photo of “{product}”" if product else "the photo"
     label = payload.get("channel_label") or "copy"
-    return f"the {label} for “{product}”"
+    return f"the {label} for “{product}”" if product else f"the {label}"
 
 
 # Where a reviewer decides each kind of work: (the item's page, its keyword, the queue).
