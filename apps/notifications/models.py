@@ -45,6 +45,11 @@ class Notification(TenantModel):
         indexes = [
             models.Index(fields=["workspace", "recipient", "read_at"], name="notification_unread"),
             models.Index(
+                fields=["workspace", "subject"],
+                condition=~models.Q(subject=""),
+                name="notification_subject",
+            ),
+            models.Index(
                 fields=["email", "emailed_at"],
                 condition=models.Q(email="digest", emailed_at__isnull=True),
                 name="notification_digest_due",
