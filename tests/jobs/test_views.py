@@ -99,9 +99,11 @@ def test_progress_of_a_finished_job_stops_polling_and_reloads_the_page(
     text = response.content.decode()
     assert "hx-get" not in text and "hx-trigger" not in text
     assert "10</strong> / 10 items (100%)" in text
-    # Rendered into a page (not polled), it just shows the final state.
-    page = member_client(owner).get(url("job_detail", running_job))
-    assert "hx-trigger" not in page.content.decode()
+    # Rendered into a page (not polled), it just shows the final state. (The page's other
+    # polls, the notification bell's, are not the job's.)
+    page = member_client(owner).get(url("job_detail", running_job)).content.decode()
+    assert 'data-testid="job-progress"' in page
+    assert url("job_progress", running_job) not in page
 
 
 @pytest.mark.parametrize(
