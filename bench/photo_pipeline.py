@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 cv2.setNumThreads(1)
 
 from apps.brand import lighting  # noqa: E402
-from apps.photos import checker, files, pipeline, segmentation  # noqa: E402
+from apps.imaging import files, segmentation  # noqa: E402
+from apps.photos import checker, pipeline  # noqa: E402
 
 
 def product_shot(width: int, height: int, *, seed: int, warm: float) -> np.ndarray:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from apps.photos import colour
+from apps.imaging import colour
 
 PERCENTILES = (5, 25, 50, 75, 95)
 MIN_REFERENCES = 5

@@ -22,11 +22,10 @@ from apps.accounts.models import User
 from apps.brand import lighting
 from apps.brand.models import BrandProfile, LightingProfile, LightingReference, LightingStatus
 from apps.core.errors import ServiceError
+from apps.imaging import files, segmentation
 from apps.jobs.models import Job, JobItem
 from apps.jobs.registry import SkipItem
 from apps.jobs.services import job_create
-from apps.photos import files, segmentation
-from apps.photos.selectors import read_file
 from apps.workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -151,7 +150,7 @@ def lighting_profile_learn_item(*, workspace: Workspace, job: Job, item: JobItem
     for reference in profile.references.all():
         try:
             normalised = files.normalise_upload(
-                read_file(reference.file), name=reference.original_name
+                files.read_stored(reference.file), name=reference.original_name
             )
             stats = measure_reference(normalised.content)
             if not stats["product"]:

@@ -15,9 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.brand import lighting_selectors, lighting_services, selectors
 from apps.brand.lighting import MIN_REFERENCES
 from apps.core.errors import ServiceError
+from apps.imaging import files
 from apps.jobs.selectors import job_progress
-from apps.photos import files
-from apps.photos.selectors import read_file
 from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action
 
@@ -88,7 +87,7 @@ def lighting_reference_image(request: WorkspaceRequest, lighting_reference_id: i
         workspace=request.workspace, reference_id=lighting_reference_id
     )
     response = HttpResponse(
-        files.thumbnail(read_file(reference.file), size=320), content_type="image/jpeg"
+        files.thumbnail(files.read_stored(reference.file), size=320), content_type="image/jpeg"
     )
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"

@@ -6,7 +6,7 @@ as it will be downloaded (after JPEG compression). Text, watermarks and overlays
 detected; the report says so rather than pretending.
 
 A report has three outcomes: *meets*, *does not meet* (a rule failed), and *needs a look*:
-the cut-out's confidence (:mod:`apps.photos.confidence`) is below its threshold, so rules
+the cut-out's confidence (:mod:`apps.imaging.confidence`) is below its threshold, so rules
 measured on that cut-out (fill, purity around the product) cannot be believed, and the report
 never says "meets".
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from apps.brand import lighting
-from apps.photos import colour
+from apps.imaging import colour
 from apps.photos.pipeline import BACKGROUND_KINDS, SHADOW_KINDS
 from apps.photos.presets import preset_choices
 from apps.reviews.lifecycle import ReviewDecision

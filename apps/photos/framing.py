@@ -12,7 +12,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from apps.photos import checker, segmentation
+from apps.imaging import segmentation
+from apps.photos import checker
 from apps.photos.layers import Context, Layers, RecipeError, _bbox, flatten
 from apps.photos.presets import PRESETS, ChannelPreset
 

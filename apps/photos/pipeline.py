@@ -7,7 +7,7 @@ order of the steps that change geometry (the preset's crop, pad and resize) does
 gradient or a shadow. The operations:
 
 ==================  =============================================================================
-``remove_background``  offline cut-out (:mod:`apps.photos.segmentation`), or a routed image model
+``remove_background``  offline cut-out (:mod:`apps.imaging.segmentation`), or a routed image model
 ``white_balance``   neutralise the colour cast (white-patch on bright near-neutral pixels)
 ``exposure``        brighten or darken (EV stops), or "auto": lift dull whites, never darken
 ``relight``         correct the light to a brand's; the product moves at most the fidelity cap
@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from apps.brand import lighting
-from apps.photos import colour, confidence, matting, segmentation
+from apps.imaging import colour, confidence, matting, segmentation
 from apps.photos.framing import fit_preset
 from apps.photos.layers import (  # noqa: F401 (the pipeline's public names)
     Context,

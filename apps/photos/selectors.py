@@ -12,8 +12,9 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.catalog.models import Product, ProductImage
+from apps.imaging import files
 from apps.jobs.models import ACTIVE_JOB_STATUSES, Job
-from apps.photos import files, pipeline
+from apps.photos import pipeline
 from apps.photos.models import Photo, PhotoOutput, PhotoRecipe
 from apps.reviews.lifecycle import ReviewState
 from apps.workspaces.models import Workspace
@@ -120,11 +121,6 @@ def approved_output_by_link(*, workspace_id: int, output_id: int) -> PhotoOutput
     )
 
 
-def read_file(field) -> bytes:
-    with field.open("rb") as handle:
-        return handle.read()
-
-
 # --- Catalog images to pick from ----------------------------------------------------------------
 
 
@@ -173,7 +169,7 @@ def photo_preview(
     The preset's frame is scaled down with it; the offline cut-out is always used, so a
     preview never calls a paid model.
     """
-    pixels = files.decode(read_file(photo.file), max_long_side=PREVIEW_LONG_SIDE)
+    pixels = files.decode(files.read_stored(photo.file), max_long_side=PREVIEW_LONG_SIDE)
     pixels = _shrink(pixels, PREVIEW_LONG_SIDE)
     steps = [
         {**step, "params": {**step["params"], "scale": 0.4}} if step["op"] == "fit_preset" else step
@@ -254,6 +250,6 @@ def approved_zip(*, workspace: Workspace, preset: str = ""):
     spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
         for output, name in named:
-            archive.writestr(name, read_file(output.file))
+            archive.writestr(name, files.read_stored(output.file))
     spool.seek(0)
     return spool, len(named)

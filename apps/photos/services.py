@@ -29,13 +29,13 @@ from apps.brand.lighting_selectors import lighting_profile_active
 from apps.brand.models import LightingProfile
 from apps.catalog.models import Product, ProductImage
 from apps.core.errors import ServiceError
+from apps.imaging import files, onnx_segmenter, segmentation
 from apps.jobs.models import Job, JobItem
 from apps.jobs.registry import SkipItem
 from apps.jobs.services import job_create, job_pause_by_system
-from apps.photos import checker, files, onnx_segmenter, pipeline, recipes, segmentation
+from apps.photos import checker, pipeline, recipes
 from apps.photos.models import Photo, PhotoOutput, PhotoRecipe, PhotoStatus
 from apps.photos.presets import PRESETS
-from apps.photos.selectors import read_file
 from apps.reviews.lifecycle import ReviewDecision, ReviewState
 from apps.reviews.services import review_transition
 from apps.workspaces.models import Workspace
@@ -202,7 +202,7 @@ def photo_import_from_catalog(
                     field="images",
                 )
             name = image.file.name.rsplit("/", 1)[-1]
-            content = read_file(image.file)
+            content = files.read_stored(image.file)
             inspected = files.inspect_upload(content, name=f"{label} ({name})")
             accepted.append((name, content, inspected, image.product, image))
         except ServiceError as error:
@@ -226,7 +226,7 @@ def photo_ingest_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict:
         return {"photo_id": photo.pk, "again": True}
     raw_name = photo.file.name
     try:
-        normalised = files.normalise_upload(read_file(photo.file), name=photo.original_name)
+        normalised = files.normalise_upload(files.read_stored(photo.file), name=photo.original_name)
         checks = _checks(normalised)
     except ServiceError:
         _photo_discard(workspace, photo.pk, raw_name)
@@ -387,7 +387,9 @@ def recipe_context(
             )
             if photo is None:
                 raise ServiceError("The recipe's brand background image was deleted.")
-            background_image = files.decode(read_file(photo.file), max_long_side=4096)[..., :3]
+            background_image = files.decode(files.read_stored(photo.file), max_long_side=4096)[
+                ..., :3
+            ]
     if segmenter is None and (model := onnx_segmenter.configured()) is not None:
         # The operator's model, when one is configured: previews and batches alike.
         segmenter, segmenter_label = model, model.label
@@ -567,7 +569,7 @@ def photo_render(
     use_gateway: bool = True,
 ) -> Rendered:
     """Apply a recipe to a photo at full quality (no writes; the gateway records its calls)."""
-    content = read_file(photo.file)
+    content = files.read_stored(photo.file)
     provenance: dict = {}
     segmenter = None
     label = "offline cut-out"

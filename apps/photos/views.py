@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.brand import lighting_selectors
 from apps.brand.lighting import MIN_REFERENCES
 from apps.core.errors import ServiceError
+from apps.imaging import files
 from apps.jobs.selectors import job_get, job_progress
-from apps.photos import exporting, files, pipeline, selectors, services
+from apps.photos import exporting, pipeline, selectors, services
 from apps.photos.forms import RecipeForm, ReviewDecisionForm
 from apps.photos.models import PhotoOutput
 from apps.photos.presets import PRESETS
@@ -49,7 +50,7 @@ def _image_response(content: bytes, *, name: str = "") -> HttpResponse:
 
 
 def _sized(field, size: str) -> bytes:
-    content = selectors.read_file(field)
+    content = files.read_stored(field)
     if size in IMAGE_SIZES:
         return files.thumbnail(content, size=IMAGE_SIZES[size])
     return content
@@ -399,7 +400,7 @@ def photo_public_image(request: HttpRequest, token: str) -> HttpResponse:
     output = selectors.approved_output_by_link(workspace_id=workspace_id, output_id=output_id)
     if output is None:
         raise Http404("No such photo.")
-    response = _image_response(selectors.read_file(output.file))
+    response = _image_response(files.read_stored(output.file))
     response["Cache-Control"] = "public, max-age=86400"
     return response
 

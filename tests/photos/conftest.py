@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from apps.brand import lighting
-from apps.photos import segmentation
+from apps.imaging import segmentation
 from tests.factories import MembershipFactory
 
 BACKDROP = (236, 230, 218)

@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from apps.photos import confidence, matting, onnx_segmenter, pipeline
+from apps.imaging import confidence, matting, onnx_segmenter
+from apps.photos import pipeline
 from tests.photos.conftest import product_pixels
 
 
@@ -220,7 +221,7 @@ def test_a_model_that_cannot_be_used_falls_back_and_says_why(tmp_path, settings,
     onnx_segmenter.load.cache_clear()
     for path in (str(tmp_path / "missing.onnx"), str(broken)):
         settings.PHOTOS_SEGMENTATION_MODEL = path
-        with caplog.at_level(logging.ERROR, logger="apps.photos.onnx_segmenter"):
+        with caplog.at_level(logging.ERROR, logger="apps.imaging.onnx_segmenter"):
             assert onnx_segmenter.configured() is None
     assert "No ONNX model file at" in caplog.text
     assert "broken.onnx could not be loaded" in caplog.text

@@ -9,7 +9,8 @@ import pytest
 from apps.gateway import model_settings
 from apps.gateway.providers.openai_adapter.clients import reset_clients
 from apps.gateway.selectors import route_cache_clear
-from apps.photos import files, services
+from apps.imaging import files
+from apps.photos import services
 from apps.photos.models import Photo, PhotoOutput
 from tests.factories import actor_for
 from tests.gateway.conftest import OPENAI_BASE, SECRET_KEY, reply

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from apps.brand import lighting
-from apps.photos import checker, colour, files, pipeline, segmentation
+from apps.imaging import colour, files, segmentation
+from apps.photos import checker, pipeline
 from apps.photos.presets import PRESETS
 from tests.photos.conftest import BACKDROP, PRODUCT, product_pixels, studio_profile
 

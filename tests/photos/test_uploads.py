@@ -11,8 +11,9 @@ from django.urls import reverse
 from PIL import Image
 
 from apps.core.errors import ServiceError
+from apps.imaging import files
 from apps.jobs.models import JobItem
-from apps.photos import files, services
+from apps.photos import services
 from apps.photos.models import Photo
 from tests.factories import PhotoRecipeFactory
 from tests.photos.conftest import bomb_png, encode, product_pixels, swapped_primaries_icc, upload

@@ -12,9 +12,10 @@ from apps.billing.models import CreditEntry
 from apps.catalog.exporting import shopify_csv
 from apps.catalog.models import Product
 from apps.core.errors import ServiceError
+from apps.imaging import files
 from apps.jobs.models import Job, JobItem
 from apps.jobs.services import job_retry_failed
-from apps.photos import checker, exporting, files, selectors, services
+from apps.photos import checker, exporting, selectors, services
 from apps.photos.models import Photo, PhotoOutput
 from apps.reviews.models import ReviewEvent
 from tests.billing.support import balance_of, set_balance
@@ -106,7 +107,7 @@ def test_a_recipe_job_processes_every_photo_and_charges_each_once(
         assert (output.width, output.height, output.preset) == (2000, 2000, "amazon-main")
         assert output.review_state == "draft" and output.product_id == product.pk
         assert output.check_report["passed"] is True
-        decoded = files.decode(selectors.read_file(output.file))
+        decoded = files.decode(files.read_stored(output.file))
         assert checker.check(decoded, "amazon-main").passed
         assert output.report["cutout"] == "offline cut-out"
     assert [(e.state, e.work_kind, e.cost) for e in _work_entries(workspace)] == [

@@ -17,6 +17,7 @@ from typing import IO
 
 import numpy as np
 from django.conf import settings
+from django.core.files.base import File
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from apps.core.errors import ServiceError
@@ -43,6 +44,12 @@ _OTHER_SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 _GPS_IFD = 0x8825
 _ORIENTATION = 0x0112
+
+
+def read_stored(field: File) -> bytes:
+    """The whole content of a stored file (a model's ``FileField`` value), opened and closed."""
+    with field.open("rb") as handle:
+        return handle.read()
 
 
 def max_upload_bytes() -> int:

@@ -14,10 +14,10 @@ small proxy (long side :data:`PROXY_LONG_SIDE`):
    look like the backdrop** (the blue between a stool's legs stays blue; a white label on a
    dark box is kept).
 4. :func:`refine_alpha` brings the mask to the working resolution and mattes its edge
-   (closed-form matting, :mod:`apps.photos.matting`): fine edges, no backdrop fringe.
+   (closed-form matting, :mod:`apps.imaging.matting`): fine edges, no backdrop fringe.
 
 Pure functions of their inputs; no model, no network. An operator may instead supply an ONNX
-salient-object model (:mod:`apps.photos.onnx_segmenter`).
+salient-object model (:mod:`apps.imaging.onnx_segmenter`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import hashlib
 import cv2
 import numpy as np
 
-from apps.photos import colour, matting
+from apps.imaging import colour, matting
 
 PROXY_LONG_SIDE = 320
 GRABCUT_ITERATIONS = 4
@@ -434,7 +434,7 @@ def refine_alpha(rgb: np.ndarray, mask: np.ndarray, *, matte: bool = True) -> np
     """A clean alpha (float32 0–1) at rgb's size from a coarse mask of any size.
 
     The mask is first brought up along the photo's edges (guided filter), then its edge is
-    matted (:mod:`apps.photos.matting`) on a copy at most :data:`MATTING_LONG_SIDE` pixels
+    matted (:mod:`apps.imaging.matting`) on a copy at most :data:`MATTING_LONG_SIDE` pixels
     long, in a band as wide as the coarse mask's pixels are uncertain.
     """
     height, width = rgb.shape[:2]

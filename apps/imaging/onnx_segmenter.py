@@ -22,6 +22,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +94,6 @@ def load(path: str, size: int, normalise: str) -> OnnxSegmenter:
 
 def configured() -> OnnxSegmenter | None:
     """The operator's model, or None when none is set or it cannot be used (logged)."""
-    from django.conf import settings
-
     path = settings.PHOTOS_SEGMENTATION_MODEL
     if not path:
         return None

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from apps.photos import colour, segmentation
+from apps.imaging import colour, segmentation
 
 THRESHOLD = 0.6
 
