@@ -1,7 +1,10 @@
 """Writes for the photo studio: uploads, recipes, lighting profiles, batch jobs, review.
 
-Every function is keyword-only with ``workspace`` (and ``actor``) first. Refusals raise
-:class:`~apps.core.errors.ServiceError` with a message that names the file or the photo.
+Every function is keyword-only. What a person does takes the acting member first (``actor=``,
+an :class:`~apps.workspaces.actors.Actor`): the service checks the actor's role itself and reaches
+the rows it changes through :func:`~apps.workspaces.actors.access_for_update`. Job items are
+system work and take the workspace. Refusals raise :class:`~apps.core.errors.ServiceError` with
+a message that names the file or the photo.
 
 Uploads are *per file*, not all-or-nothing: each bad file is reported by name (at once, or by
 its job item) and the others go on, so one damaged photo never loses the rest of a batch.
@@ -14,10 +17,13 @@ import contextlib
 import logging
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from apps.accounts.models import User
@@ -29,6 +35,9 @@ from apps.brand.lighting_selectors import lighting_profile_active
 from apps.brand.models import LightingProfile
 from apps.catalog.models import Product, ProductImage
 from apps.core.errors import ServiceError
+from apps.gateway.selectors import route_steps_cached
+from apps.gateway.services import gateway_edit_image, provenance_record
+from apps.gateway.types import ImageEditRequest, TaskKind
 from apps.imaging import files, onnx_segmenter, segmentation
 from apps.jobs.models import Job, JobItem
 from apps.jobs.registry import SkipItem
@@ -38,6 +47,7 @@ from apps.photos.models import Photo, PhotoOutput, PhotoRecipe, PhotoStatus
 from apps.photos.presets import PRESETS
 from apps.reviews.lifecycle import ReviewDecision, ReviewState
 from apps.reviews.services import review_transition
+from apps.workspaces.actors import Actor, access_for_update
 from apps.workspaces.models import Workspace
 from apps.workspaces.roles import Action
 
@@ -98,13 +108,12 @@ def _read_checked(upload) -> tuple[File, files.Inspected]:
     return File(upload), files.inspect_file(upload, name=name, size=upload.size)
 
 
-@transaction.atomic
 def _photos_accept(
     *,
-    workspace: Workspace,
-    actor: User | None,
+    actor: Actor,
     accepted: list[tuple[str, bytes | File, files.Inspected, Product | None, ProductImage | None]],
 ) -> tuple[list[Photo], Job]:
+    workspace = actor.workspace
     photos = [
         Photo.objects.create(
             workspace=workspace,
@@ -117,13 +126,13 @@ def _photos_accept(
             height=inspected.height,
             source_format=inspected.source_format,
             status=PhotoStatus.PROCESSING,
-            created_by=actor,
+            created_by=actor.user,
         )
         for name, content, inspected, product, source_image in accepted
     ]
     job = job_create(
         workspace=workspace,
-        created_by=actor,
+        created_by=actor.user,
         kind=INGEST_JOB_KIND,
         items=[(f"photo-{photo.pk}", {"photo_id": photo.pk}) for photo in photos],
         label=f"Check {len(photos)} uploaded photo{'s' if len(photos) != 1 else ''}",
@@ -142,11 +151,13 @@ def _stored(content: bytes | File) -> File:
     return File(content.file, name=name)
 
 
+@transaction.atomic(durable=True)
 def photo_upload(
-    *, workspace: Workspace, actor: User | None, uploads: list, product_id: int | None = None
+    *, actor: Actor, uploads: list[UploadedFile], product_id: int | None = None
 ) -> UploadOutcome:
     """Accept uploaded files (Django UploadedFiles) for checking; a file refused by the quick
     checks is reported by name and the others go on."""
+    actor.require(Action.EDIT_PHOTOS)
     if not uploads:
         raise ServiceError("Choose one or more photos to upload.", field="files")
     limit = settings.PHOTOS_MAX_FILES_PER_UPLOAD
@@ -156,7 +167,7 @@ def photo_upload(
             "several goes.",
             field="files",
         )
-    product = _product_for(workspace, product_id)
+    product = _product_for(actor.workspace, product_id)
     outcome = UploadOutcome()
     accepted = []
     for upload in uploads:
@@ -168,22 +179,20 @@ def photo_upload(
             continue
         accepted.append((name, content, inspected, product, None))
     if accepted:
-        outcome.photos, outcome.job = _photos_accept(
-            workspace=workspace, actor=actor, accepted=accepted
-        )
+        outcome.photos, outcome.job = _photos_accept(actor=actor, accepted=accepted)
     return outcome
 
 
-def photo_import_from_catalog(
-    *, workspace: Workspace, actor: User | None, image_ids: list[int]
-) -> UploadOutcome:
+@transaction.atomic(durable=True)
+def photo_import_from_catalog(*, actor: Actor, image_ids: list[int]) -> UploadOutcome:
     """Bring catalog product images into the studio. Images held as files are checked like
     uploads; an image known only by a remote URL cannot be fetched (this server does not reach
     the internet) and is reported with what to do instead."""
+    actor.require(Action.EDIT_PHOTOS)
     if not image_ids:
         raise ServiceError("Tick the product images to bring in first.", field="images")
     images = list(
-        ProductImage.objects.for_workspace(workspace)
+        ProductImage.objects.for_workspace(actor.workspace)
         .filter(pk__in=image_ids)
         .select_related("product")
         .order_by("product_id", "position", "pk")
@@ -210,9 +219,7 @@ def photo_import_from_catalog(
         except OSError:
             outcome.errors.append(f"{label}: the stored file is missing.")
     if accepted:
-        outcome.photos, outcome.job = _photos_accept(
-            workspace=workspace, actor=actor, accepted=accepted
-        )
+        outcome.photos, outcome.job = _photos_accept(actor=actor, accepted=accepted)
     return outcome
 
 
@@ -257,8 +264,6 @@ def photo_ingest_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict:
 
 
 def _storage_delete(name: str) -> None:
-    from django.core.files.storage import default_storage
-
     try:
         default_storage.delete(name)
     except OSError:
@@ -296,16 +301,22 @@ def _check_steps(workspace: Workspace, steps: list[dict], preset: str) -> list[d
     return steps
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def recipe_save(
     *,
-    workspace: Workspace,
-    actor: User | None,
+    actor: Actor,
     name: str,
     steps: list[dict],
     preset: str = "",
     recipe_id: int | None = None,
 ) -> PhotoRecipe:
+    actor.require(Action.EDIT_PHOTOS)
+    workspace = actor.workspace
+    recipe = None
+    if recipe_id:
+        recipe = access_for_update(
+            actor, PhotoRecipe, recipe_id, missing="This recipe no longer exists."
+        )
     name = (name or "").strip()
     if not name:
         raise ServiceError("Give the recipe a name.", field="name")
@@ -316,28 +327,24 @@ def recipe_save(
         taken = taken.exclude(pk=recipe_id)
     if taken.exists():
         raise ServiceError(f"There is already a recipe called “{name}”.", field="name")
-    if recipe_id:
-        recipe = (
-            PhotoRecipe.objects.for_workspace(workspace)
-            .select_for_update()
-            .filter(pk=recipe_id)
-            .first()
-        )
-        if recipe is None:
-            raise ServiceError("This recipe no longer exists.", code="not_found")
+    if recipe is not None:
         recipe.name, recipe.steps, recipe.preset = name, stored, preset
         recipe.save(update_fields=["name", "steps", "preset", "updated_at"])
         return recipe
     return PhotoRecipe.objects.create(
-        workspace=workspace, name=name, steps=stored, preset=preset, created_by=actor
+        workspace=workspace, name=name, steps=stored, preset=preset, created_by=actor.user
     )
 
 
-@transaction.atomic
-def recipe_delete(*, workspace: Workspace, actor: User | None, recipe_id: int) -> str:
-    recipe = PhotoRecipe.objects.for_workspace(workspace).filter(pk=recipe_id).first()
-    if recipe is None:
-        raise ServiceError("This recipe no longer exists.", code="not_found")
+@transaction.atomic(durable=True)
+def recipe_delete(*, actor: Actor, recipe_id: int) -> str:
+    recipe = access_for_update(
+        actor,
+        PhotoRecipe,
+        recipe_id,
+        action=Action.EDIT_PHOTOS,
+        missing="This recipe no longer exists.",
+    )
     name = recipe.name
     recipe.delete()
     return name
@@ -422,16 +429,18 @@ def recipe_resolve(*, workspace: Workspace, key: str | int | None) -> ChosenReci
     return ChosenRecipe(recipe, recipe.name, list(recipe.steps), recipe.preset)
 
 
+@transaction.atomic(durable=True)
 def photo_batch_start(
     *,
-    workspace: Workspace,
-    actor: User | None,
+    actor: Actor,
     photo_ids: list[int],
     recipe_key: str | int | None,
     brand_id: int | None = None,
 ) -> Job:
     """Apply a recipe (built-in or saved) to many photos as a job (one item, one output, one
     charge each), in the light of brand ``brand_id`` (or the default brand's)."""
+    actor.require(Action.EDIT_PHOTOS)
+    workspace = actor.workspace
     if not photo_ids:
         raise ServiceError("Tick the photos to process first.", field="photos")
     chosen = recipe_resolve(workspace=workspace, key=recipe_key)
@@ -453,33 +462,32 @@ def photo_batch_start(
         _require_profile(steps, profile)
     # The whole batch must fit in the credits left: refused here, before anything is queued.
     billing.credits_check_can_start(workspace=workspace, kind=IMAGE_OPERATION, units=len(photos))
-    with transaction.atomic():
-        job = job_create(
-            workspace=workspace,
-            created_by=actor,
-            kind=PROCESS_JOB_KIND,
-            items=[(f"photo-{photo.pk}", {"photo_id": photo.pk}) for photo in photos],
-            params={
-                # A snapshot: editing the recipe while the job runs does not change its outputs.
-                "recipe_id": chosen.recipe.pk if chosen.recipe else None,
-                "recipe_name": chosen.name,
-                "steps": steps,
-                "preset": chosen.preset,
-                "profile_id": profile.pk if profile else None,
-            },
-            label=f"{chosen.name}: {len(photos)} photo{'s' if len(photos) != 1 else ''}",
-            # One photo per task: image work is CPU-bound, so a worker process does one at a
-            # time (a chunk of several would run them in threads, each holding a full image).
-            chunk_size=1,
-        )
-        # Held now, with the balance locked: batches submitted at once cannot all pass the
-        # check above on the same credits; the later ones are refused and nothing is queued.
-        item_ids = JobItem.objects.for_workspace(workspace).filter(job=job).values_list("pk")
-        credits_reserve_batch(
-            workspace=workspace,
-            keys=[f"photos.jobitem:{item_id}" for (item_id,) in item_ids],
-            kind=IMAGE_OPERATION,
-        )
+    job = job_create(
+        workspace=workspace,
+        created_by=actor.user,
+        kind=PROCESS_JOB_KIND,
+        items=[(f"photo-{photo.pk}", {"photo_id": photo.pk}) for photo in photos],
+        params={
+            # A snapshot: editing the recipe while the job runs does not change its outputs.
+            "recipe_id": chosen.recipe.pk if chosen.recipe else None,
+            "recipe_name": chosen.name,
+            "steps": steps,
+            "preset": chosen.preset,
+            "profile_id": profile.pk if profile else None,
+        },
+        label=f"{chosen.name}: {len(photos)} photo{'s' if len(photos) != 1 else ''}",
+        # One photo per task: image work is CPU-bound, so a worker process does one at a
+        # time (a chunk of several would run them in threads, each holding a full image).
+        chunk_size=1,
+    )
+    # Held now, with the balance locked: batches submitted at once cannot all pass the
+    # check above on the same credits; the later ones are refused and nothing is queued.
+    item_ids = JobItem.objects.for_workspace(workspace).filter(job=job).values_list("pk")
+    credits_reserve_batch(
+        workspace=workspace,
+        keys=[f"photos.jobitem:{item_id}" for (item_id,) in item_ids],
+        kind=IMAGE_OPERATION,
+    )
     return job
 
 
@@ -491,9 +499,11 @@ def photo_batch_release(workspace: Workspace, job: Job, item_ids: list[int]) -> 
         )
 
 
-@transaction.atomic
-def recipe_copy_builtin(*, workspace: Workspace, actor: User | None, code: str) -> PhotoRecipe:
+@transaction.atomic(durable=True)
+def recipe_copy_builtin(*, actor: Actor, code: str) -> PhotoRecipe:
     """A workspace's own, editable copy of a built-in recipe ("Amazon main image (copy)")."""
+    actor.require(Action.EDIT_PHOTOS)
+    workspace = actor.workspace
     builtin = recipes.BUILTIN_RECIPES.get(code)
     if builtin is None:
         raise ServiceError("There is no such built-in recipe.", code="not_found")
@@ -512,18 +522,14 @@ def recipe_copy_builtin(*, workspace: Workspace, actor: User | None, code: str) 
         name=name,
         steps=[step for step in steps if step["op"] != "fit_preset"],
         preset=builtin.preset,
-        created_by=actor,
+        created_by=actor.user,
     )
 
 
 def _gateway_segmenter(
-    workspace: Workspace, actor: User | None, content: bytes, provenance: dict
+    workspace: Workspace, user: User | None, content: bytes, provenance: dict[str, Any]
 ) -> tuple[pipeline.Segmenter, str] | None:
     """When the workspace routes ``photo.edit`` to an image model, the cut-out comes from it."""
-    from apps.gateway.selectors import route_steps_cached
-    from apps.gateway.services import gateway_edit_image, provenance_record
-    from apps.gateway.types import ImageEditRequest, TaskKind
-
     route = route_steps_cached(workspace=workspace, task=TaskKind.PHOTO_EDIT)
     if not route:
         return None
@@ -534,7 +540,7 @@ def _gateway_segmenter(
     def segment(small: np.ndarray) -> np.ndarray:
         result = gateway_edit_image(
             workspace=workspace,
-            actor=actor,
+            actor=user,
             request=ImageEditRequest(
                 image=request_image, prompt=CUTOUT_PROMPT, output_format="png"
             ),
@@ -561,20 +567,21 @@ class Rendered:
 def photo_render(
     *,
     workspace: Workspace,
-    actor: User | None,
+    user: User | None,
     photo: Photo,
     steps: list[dict],
     preset: str,
     profile: LightingProfile | None,
     use_gateway: bool = True,
 ) -> Rendered:
-    """Apply a recipe to a photo at full quality (no writes; the gateway records its calls)."""
+    """Apply a recipe to a photo at full quality (no writes; the gateway records its calls, in
+    ``user``'s name: who started the batch)."""
     content = files.read_stored(photo.file)
     provenance: dict = {}
     segmenter = None
     label = "offline cut-out"
     if use_gateway and any(s["op"] == "remove_background" for s in steps) and not photo.has_alpha:
-        routed = _gateway_segmenter(workspace, actor, content, provenance)
+        routed = _gateway_segmenter(workspace, user, content, provenance)
         if routed is not None:
             segmenter, label = routed
     context = recipe_context(
@@ -657,7 +664,7 @@ def photo_process_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict
     try:
         rendered = photo_render(
             workspace=workspace,
-            actor=job.created_by,
+            user=job.created_by,
             photo=photo,
             steps=params["steps"],
             preset=params.get("preset", ""),
@@ -760,32 +767,26 @@ def _product_photo_status_refresh(workspace: Workspace, product_ids: list[int]) 
         Product.objects.for_workspace(workspace).filter(pk=product_id).update(photo_status=status)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def photo_review_decide(
     *,
-    workspace: Workspace,
-    actor: User,
-    actor_role: str,
+    actor: Actor,
     output_id: int,
     decision: str,
     comment: str = "",
 ) -> PhotoOutput:
     """One move of the shared review lifecycle (submit, withdraw, approve, request changes,
-    reject, resubmit, publish) on one output; the role decides what is allowed."""
-    output = (
-        PhotoOutput.objects.for_workspace(workspace)
-        .select_for_update()
-        .filter(pk=output_id)
-        .first()
+    reject, resubmit, publish) on one output; the actor's role decides what is allowed."""
+    workspace = actor.workspace
+    output = access_for_update(
+        actor, PhotoOutput, output_id, missing="This photo no longer exists."
     )
-    if output is None:
-        raise ServiceError("This photo no longer exists.", code="not_found")
     if decision == ReviewDecision.SUBMIT and output.review_state == ReviewState.CHANGES_REQUESTED:
         decision = ReviewDecision.RESUBMIT
     review_transition(
         workspace=workspace,
-        actor=actor,
-        actor_role=actor_role,
+        actor=actor.user,
+        actor_role=actor.role,
         subject=output,
         decision=decision,
         author_action=Action.EDIT_PHOTOS,
@@ -796,12 +797,11 @@ def photo_review_decide(
     return output
 
 
-@transaction.atomic
-def photo_outputs_submit(
-    *, workspace: Workspace, actor: User, actor_role: str, output_ids: list[int]
-) -> int:
+@transaction.atomic(durable=True)
+def photo_outputs_submit(*, actor: Actor, output_ids: list[int]) -> int:
     """Submit several outputs for review at once: all of them, or none (the message names the
     one that cannot go)."""
+    workspace = actor.workspace  # the role is checked by each output's review transition
     if not output_ids:
         raise ServiceError("Tick the photos to submit first.", field="outputs")
     outputs = list(
@@ -822,8 +822,8 @@ def photo_outputs_submit(
         try:
             review_transition(
                 workspace=workspace,
-                actor=actor,
-                actor_role=actor_role,
+                actor=actor.user,
+                actor_role=actor.role,
                 subject=output,
                 decision=decision,
                 author_action=Action.EDIT_PHOTOS,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.brand import lighting_selectors
 from apps.brand.lighting import MIN_REFERENCES
 from apps.core.errors import ServiceError
+from apps.core.views import act
 from apps.imaging import files
 from apps.jobs.selectors import job_get, job_progress
 from apps.photos import exporting, pipeline, selectors, services
@@ -29,7 +30,7 @@ from apps.photos.recipes import BUILTIN_RECIPES
 from apps.reviews.lifecycle import ReviewState, decisions_available
 from apps.reviews.selectors import review_history
 from apps.workspaces.access import WorkspaceRequest, workspace_view
-from apps.workspaces.roles import Action, role_can
+from apps.workspaces.roles import Action
 
 PREVIEW_CACHE_SECONDS = 600
 IMAGE_SIZES = {"thumb": 320, "large": 1200}
@@ -101,8 +102,7 @@ def photo_upload(request: WorkspaceRequest) -> HttpResponse:
     product_id = request.POST.get("product") or None
     try:
         outcome = services.photo_upload(
-            workspace=request.workspace,
-            actor=request.user,
+            actor=request.actor,
             uploads=request.FILES.getlist("files"),
             product_id=int(product_id) if product_id and product_id.isdigit() else None,
         )
@@ -119,8 +119,7 @@ def photo_catalog_pick(request: WorkspaceRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             outcome = services.photo_import_from_catalog(
-                workspace=request.workspace,
-                actor=request.user,
+                actor=request.actor,
                 image_ids=_ids(request.POST.getlist("images")),
             )
         except ServiceError as error:
@@ -142,8 +141,7 @@ def _brand_id(value: str | None) -> int | None:
 def photo_process(request: WorkspaceRequest) -> HttpResponse:
     try:
         job = services.photo_batch_start(
-            workspace=request.workspace,
-            actor=request.user,
+            actor=request.actor,
             photo_ids=_ids(request.POST.getlist("photos")),
             recipe_key=request.POST.get("recipe", ""),
             brand_id=_brand_id(request.POST.get("brand")),
@@ -286,18 +284,14 @@ def photo_output_list(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(Action.EDIT_PHOTOS)
 @require_POST
 def photo_outputs_submit(request: WorkspaceRequest) -> HttpResponse:
-    try:
-        count = services.photo_outputs_submit(
-            workspace=request.workspace,
-            actor=request.user,
-            actor_role=request.membership.role,
-            output_ids=_ids(request.POST.getlist("outputs")),
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"{count} photo{'s' if count != 1 else ''} sent for review.")
-    return redirect("photo_output_list", slug=request.workspace.slug)
+    return act(
+        request,
+        lambda: services.photo_outputs_submit(
+            actor=request.actor, output_ids=_ids(request.POST.getlist("outputs"))
+        ),
+        success=lambda count: f"{count} photo{'s' if count != 1 else ''} sent for review.",
+        then="photo_output_list",
+    )
 
 
 def _output_context(request: HttpRequest, output: PhotoOutput) -> dict:
@@ -308,7 +302,7 @@ def _output_context(request: HttpRequest, output: PhotoOutput) -> dict:
         "relight": output.report.get("relight"),
         "decisions": decisions_available(
             state=output.review_state,
-            role=request.membership.role,
+            role=request.actor.role,
             author_action=Action.EDIT_PHOTOS,
         ),
     }
@@ -328,9 +322,7 @@ def _decide(request: HttpRequest, photo_output_id: int, back: str) -> HttpRespon
         return redirect(back, slug=request.workspace.slug, photo_output_id=output.pk)
     try:
         decided = services.photo_review_decide(
-            workspace=request.workspace,
-            actor=request.user,
-            actor_role=request.membership.role,
+            actor=request.actor,
             output_id=output.pk,
             decision=form.cleaned_data["decision"],
             comment=form.cleaned_data["comment"],
@@ -384,7 +376,7 @@ def photo_approved_zip(request: WorkspaceRequest) -> HttpResponse:
     if not count:
         archive.close()
         messages.info(request, "No approved photos to download yet.")
-        if role_can(request.membership.role, Action.EDIT_PHOTOS):
+        if request.actor.can(Action.EDIT_PHOTOS):
             return redirect("photo_output_list", slug=request.workspace.slug)
         return redirect("workspace_dashboard", slug=request.workspace.slug)
     name = f"{request.workspace.slug}-approved-photos{'-' + preset if preset else ''}.zip"
@@ -421,8 +413,7 @@ def recipe_list(request: WorkspaceRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             recipe = services.recipe_save(
-                workspace=request.workspace,
-                actor=request.user,
+                actor=request.actor,
                 name=form.cleaned_data["name"],
                 steps=form.steps(),
                 preset=form.cleaned_data.get("preset", ""),
@@ -450,7 +441,7 @@ def recipe_copy(request: WorkspaceRequest) -> HttpResponse:
     """An editable copy of a built-in recipe, opened for editing."""
     try:
         recipe = services.recipe_copy_builtin(
-            workspace=request.workspace, actor=request.user, code=request.POST.get("code", "")
+            actor=request.actor, code=request.POST.get("code", "")
         )
     except ServiceError as error:
         messages.error(request, error.message)
@@ -469,8 +460,7 @@ def recipe_edit(request: WorkspaceRequest, photo_recipe_id: int) -> HttpResponse
         if form.is_valid():
             try:
                 services.recipe_save(
-                    workspace=request.workspace,
-                    actor=request.user,
+                    actor=request.actor,
                     recipe_id=recipe.pk,
                     name=form.cleaned_data["name"],
                     steps=form.steps(),
@@ -496,15 +486,12 @@ def recipe_edit(request: WorkspaceRequest, photo_recipe_id: int) -> HttpResponse
 @require_POST
 def recipe_delete(request: WorkspaceRequest, photo_recipe_id: int) -> HttpResponse:
     recipe = selectors.recipe_get(workspace=request.workspace, recipe_id=photo_recipe_id)
-    try:
-        name = services.recipe_delete(
-            workspace=request.workspace, actor=request.user, recipe_id=recipe.pk
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Recipe “{name}” deleted.")
-    return redirect("photo_recipes", slug=request.workspace.slug)
+    return act(
+        request,
+        lambda: services.recipe_delete(actor=request.actor, recipe_id=recipe.pk),
+        success=lambda name: f"Recipe “{name}” deleted.",
+        then="photo_recipes",
+    )
 
 
 # --- Lighting (the brands' lights, learned on the brand pages) ------------------------------------
@@ -516,7 +503,7 @@ def lighting_overview(request: WorkspaceRequest) -> HttpResponse:
     """Each brand's active light, for the people who relight photos with it."""
     context = {
         "lights": lighting_selectors.brand_lights(workspace=request.workspace),
-        "may_train": role_can(request.membership.role, Action.MANAGE_BRAND),
+        "may_train": request.actor.can(Action.MANAGE_BRAND),
         "min_references": MIN_REFERENCES,
     }
     return render(request, "photos/lighting.html", context)

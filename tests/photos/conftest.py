@@ -16,7 +16,7 @@ from PIL import Image
 
 from apps.brand import lighting
 from apps.imaging import segmentation
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, actor_for
 
 BACKDROP = (236, 230, 218)
 PRODUCT = (40, 90, 160)
@@ -172,7 +172,7 @@ def ingest(django_capture_on_commit_callbacks):
     def run(workspace, actor, uploads, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
             return services.photo_upload(
-                workspace=workspace, actor=actor, uploads=uploads, **kwargs
+                actor=actor_for(workspace, actor), uploads=uploads, **kwargs
             )
 
     return run
@@ -189,7 +189,7 @@ def learn(django_capture_on_commit_callbacks):
         brand = brand or BrandProfileFactory(workspace=workspace)
         with django_capture_on_commit_callbacks(execute=True):
             profile = lighting_services.lighting_profile_train(
-                workspace=workspace, actor=actor, brand_id=brand.pk, uploads=uploads, **kwargs
+                actor=actor_for(workspace, actor), brand_id=brand.pk, uploads=uploads, **kwargs
             )
         profile.refresh_from_db()
         return profile

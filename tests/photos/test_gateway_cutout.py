@@ -62,15 +62,14 @@ def test_a_routed_image_model_makes_the_cutout(
         )
     )
     recipe = services.recipe_save(
-        workspace=workspace,
-        actor=owner,
+        actor=actor_for(workspace, owner),
         name="Cut",
         preset="",
         steps=[{"op": "remove_background"}, {"op": "background", "params": {"kind": "white"}}],
     )
     with django_capture_on_commit_callbacks(execute=True):
         services.photo_batch_start(
-            workspace=workspace, actor=owner, photo_ids=[photo.pk], recipe_key=recipe.pk
+            actor=actor_for(workspace, owner), photo_ids=[photo.pk], recipe_key=recipe.pk
         )
     output = PhotoOutput.objects.for_workspace(workspace).get()
     assert output.report["cutout"] == "openai/gpt-image-1"

@@ -15,7 +15,7 @@ from apps.imaging import files
 from apps.jobs.models import JobItem
 from apps.photos import services
 from apps.photos.models import Photo
-from tests.factories import PhotoRecipeFactory
+from tests.factories import PhotoRecipeFactory, actor_for
 from tests.photos.conftest import bomb_png, encode, product_pixels, swapped_primaries_icc, upload
 
 
@@ -173,7 +173,7 @@ def test_a_bad_file_is_named_and_the_batch_goes_on(workspace, editor, ingest, se
 
 def test_a_photo_being_checked_is_not_shown_or_processed(client, workspace, editor):
     outcome = services.photo_upload(
-        workspace=workspace, actor=editor, uploads=[upload("a.jpg", encode(product_pixels()))]
+        actor=actor_for(workspace, editor), uploads=[upload("a.jpg", encode(product_pixels()))]
     )  # its job has not run (the transaction's callbacks were not executed)
     photo = outcome.photos[0]
     assert photo.status == "processing" and photo.file.name.endswith(".upload")
@@ -183,14 +183,14 @@ def test_a_photo_being_checked_is_not_shown_or_processed(client, workspace, edit
     recipe = PhotoRecipeFactory(workspace=workspace)
     with pytest.raises(ServiceError, match="still being checked"):
         services.photo_batch_start(
-            workspace=workspace, actor=editor, photo_ids=[photo.pk], recipe_key=recipe.pk
+            actor=actor_for(workspace, editor), photo_ids=[photo.pk], recipe_key=recipe.pk
         )
 
 
 def test_an_oversized_upload_is_refused_from_its_size(workspace, editor, settings):
     settings.PHOTOS_UPLOAD_MAX_BYTES = 1024 * 1024
     big = upload("huge.jpg", b"\xff\xd8\xff" + b"\0" * (1024 * 1024 + 10))
-    outcome = services.photo_upload(workspace=workspace, actor=editor, uploads=[big])
+    outcome = services.photo_upload(actor=actor_for(workspace, editor), uploads=[big])
     assert outcome.photos == []
     assert outcome.errors == ["“huge.jpg” is 1.0 MB; the limit is 1 MB per photo."]
     assert not Photo.objects.for_workspace(workspace).exists()
@@ -200,12 +200,11 @@ def test_uploading_nothing_or_for_another_workspaces_product(workspace, editor, 
     from tests.factories import ProductFactory
 
     with pytest.raises(ServiceError, match=re.escape("Choose one or more photos to upload.")):
-        services.photo_upload(workspace=workspace, actor=editor, uploads=[])
+        services.photo_upload(actor=actor_for(workspace, editor), uploads=[])
     foreign = ProductFactory(workspace=other_workspace)
     with pytest.raises(ServiceError, match=re.escape("That product is not in this workspace.")):
         services.photo_upload(
-            workspace=workspace,
-            actor=editor,
+            actor=actor_for(workspace, editor),
             uploads=[upload("a.jpg", encode(product_pixels(40, 30)))],
             product_id=foreign.pk,
         )
@@ -230,7 +229,7 @@ def test_catalog_images_stored_or_remote(workspace, editor, django_capture_on_co
     )
     with django_capture_on_commit_callbacks(execute=True):
         outcome = services.photo_import_from_catalog(
-            workspace=workspace, actor=editor, image_ids=[stored.pk, remote.pk]
+            actor=actor_for(workspace, editor), image_ids=[stored.pk, remote.pk]
         )
     photos = Photo.objects.for_workspace(workspace)
     assert [(p.product_id, p.source_image_id, p.status) for p in photos] == [

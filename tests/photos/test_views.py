@@ -11,6 +11,7 @@ from tests.factories import (
     PhotoFactory,
     PhotoOutputFactory,
     PhotoRecipeFactory,
+    actor_for,
 )
 from tests.photos.conftest import encode, product_pixels, studio_profile, upload
 
@@ -125,8 +126,7 @@ def test_a_batch_from_the_page_shows_its_progress_and_outputs(
     ingest(workspace, editor, [upload("a.jpg", encode(product_pixels()))])
     photo = Photo.objects.for_workspace(workspace).get()
     recipe = services.recipe_save(
-        workspace=workspace,
-        actor=editor,
+        actor=actor_for(workspace, editor),
         name="Square",
         preset="instagram-square",
         steps=[{"op": "remove_background"}, {"op": "background", "params": {"kind": "white"}}],

@@ -57,8 +57,7 @@ def photos(workspace, editor, product, ingest):
 @pytest.fixture
 def recipe(workspace, editor):
     return services.recipe_save(
-        workspace=workspace,
-        actor=editor,
+        actor=actor_for(workspace, editor),
         name="Amazon white",
         steps=AMAZON_STEPS,
         preset="amazon-main",
@@ -70,8 +69,7 @@ def run_batch(django_capture_on_commit_callbacks):
     def run(workspace, actor, photos, recipe):
         with django_capture_on_commit_callbacks(execute=True):
             job = services.photo_batch_start(
-                workspace=workspace,
-                actor=actor,
+                actor=actor_for(workspace, actor),
                 photo_ids=[p.pk for p in photos],
                 recipe_key=recipe.pk,
             )
@@ -160,8 +158,7 @@ def test_out_of_credits_refuses_the_batch_with_billings_message(workspace, edito
     set_balance(workspace, 9)  # two photos need 10
     with pytest.raises(ServiceError) as refused:
         services.photo_batch_start(
-            workspace=workspace,
-            actor=editor,
+            actor=actor_for(workspace, editor),
             photo_ids=[p.pk for p in photos],
             recipe_key=recipe.pk,
         )
@@ -181,8 +178,7 @@ def test_a_batchs_credits_are_held_from_the_start(
     set_balance(workspace, 10)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = services.photo_batch_start(
-            workspace=workspace,
-            actor=editor,
+            actor=actor_for(workspace, editor),
             photo_ids=[p.pk for p in photos],
             recipe_key=recipe.pk,
         )
@@ -235,7 +231,7 @@ def test_a_cancelled_batch_gives_back_what_it_held(
 
     set_balance(workspace, 10)
     job = services.photo_batch_start(  # queued, not run (callbacks are not executed)
-        workspace=workspace, actor=editor, photo_ids=[p.pk for p in photos], recipe_key=recipe.pk
+        actor=actor_for(workspace, editor), photo_ids=[p.pk for p in photos], recipe_key=recipe.pk
     )
     assert balance_of(workspace) == 0
     with django_capture_on_commit_callbacks(execute=True):
@@ -246,15 +242,14 @@ def test_a_cancelled_batch_gives_back_what_it_held(
 
 def test_a_recipe_with_relight_needs_a_profile(workspace, editor, photos):
     recipe = services.recipe_save(
-        workspace=workspace,
-        actor=editor,
+        actor=actor_for(workspace, editor),
         name="Relit",
         steps=[{"op": "remove_background"}, {"op": "relight"}],
         preset="",
     )
     with pytest.raises(ServiceError, match="learns one from five or more reference photos"):
         services.photo_batch_start(
-            workspace=workspace, actor=editor, photo_ids=[photos[0].pk], recipe_key=recipe.pk
+            actor=actor_for(workspace, editor), photo_ids=[photos[0].pk], recipe_key=recipe.pk
         )
     assert not Job.objects.for_workspace(workspace).filter(kind="photos.process").exists()
 
@@ -264,10 +259,10 @@ def test_recipes_are_named_once_and_checked(workspace, editor, recipe):
         ServiceError, match=re.escape("There is already a recipe called “amazon WHITE”.")
     ):
         services.recipe_save(
-            workspace=workspace, actor=editor, name="amazon WHITE", steps=AMAZON_STEPS
+            actor=actor_for(workspace, editor), name="amazon WHITE", steps=AMAZON_STEPS
         )
     with pytest.raises(ServiceError, match="“blur” is not an operation"):
-        services.recipe_save(workspace=workspace, actor=editor, name="X", steps=[{"op": "blur"}])
+        services.recipe_save(actor=actor_for(workspace, editor), name="X", steps=[{"op": "blur"}])
     assert [r.steps for r in selectors.recipe_list(workspace=workspace)] == [
         [
             {"op": "remove_background", "params": {}},
@@ -286,9 +281,7 @@ def test_recipes_are_named_once_and_checked(workspace, editor, recipe):
 def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, reviewer, product):
     output = PhotoOutputFactory(workspace=workspace, product=product)
     assert (
-        services.photo_outputs_submit(
-            workspace=workspace, actor=editor, actor_role="photo_editor", output_ids=[output.pk]
-        )
+        services.photo_outputs_submit(actor=actor_for(workspace, editor), output_ids=[output.pk])
         == 1
     )
     output.refresh_from_db()
@@ -299,24 +292,18 @@ def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, 
         ServiceError, match=re.escape("Say what should change: a comment is required.")
     ):
         services.photo_review_decide(
-            workspace=workspace,
-            actor=reviewer,
-            actor_role="reviewer",
+            actor=actor_for(workspace, reviewer),
             output_id=output.pk,
             decision="request_changes",
         )
     with pytest.raises(ServiceError, match="Your role may not do this: approved needs the right"):
         services.photo_review_decide(
-            workspace=workspace,
-            actor=editor,
-            actor_role="photo_editor",
+            actor=actor_for(workspace, editor),
             output_id=output.pk,
             decision="approve",
         )
     services.photo_review_decide(
-        workspace=workspace,
-        actor=reviewer,
-        actor_role="reviewer",
+        actor=actor_for(workspace, reviewer),
         output_id=output.pk,
         decision="request_changes",
         comment="The shadow is too dark.",
@@ -324,13 +311,9 @@ def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, 
     output.refresh_from_db()
     product.refresh_from_db()
     assert (output.review_state, product.photo_status) == ("changes_requested", "changes_requested")
-    services.photo_outputs_submit(
-        workspace=workspace, actor=editor, actor_role="photo_editor", output_ids=[output.pk]
-    )
+    services.photo_outputs_submit(actor=actor_for(workspace, editor), output_ids=[output.pk])
     services.photo_review_decide(
-        workspace=workspace,
-        actor=reviewer,
-        actor_role="reviewer",
+        actor=actor_for(workspace, reviewer),
         output_id=output.pk,
         decision="approve",
     )
@@ -350,9 +333,7 @@ def test_a_copywriter_cannot_submit_photos(workspace, member):
     output = PhotoOutputFactory(workspace=workspace)
     with pytest.raises(ServiceError, match="needs the right to process product photos"):
         services.photo_outputs_submit(
-            workspace=workspace,
-            actor=member("copywriter"),
-            actor_role="copywriter",
+            actor=actor_for(workspace, member("copywriter")),
             output_ids=[output.pk],
         )
     output.refresh_from_db()
@@ -506,7 +487,7 @@ def test_an_item_redelivered_after_its_output_was_stored_settles_its_reservation
 
     set_balance(workspace, 100)
     job = services.photo_batch_start(  # not run: on_commit callbacks are not executed
-        workspace=workspace, actor=editor, photo_ids=[photos[0].pk], recipe_key=recipe.pk
+        actor=actor_for(workspace, editor), photo_ids=[photos[0].pk], recipe_key=recipe.pk
     )
     item = JobItem.objects.for_workspace(workspace).get(job=job)
     real_settle = billing.credits_settle
@@ -535,7 +516,7 @@ def editor_and_photos_committed(transactional_db):
     editor = MembershipFactory(workspace=workspace, role="photo_editor").user
     photos = [PhotoFactory(workspace=workspace, status="ready") for _ in range(2)]
     recipe = services.recipe_save(
-        workspace=workspace, actor=editor, name="White", steps=AMAZON_STEPS, preset="amazon-main"
+        actor=actor_for(workspace, editor), name="White", steps=AMAZON_STEPS, preset="amazon-main"
     )
     return workspace, editor, photos, recipe
 
@@ -559,8 +540,7 @@ def test_batches_submitted_at_once_cannot_share_the_same_credits(
 
     def submit(n):
         return services.photo_batch_start(
-            workspace=workspace,
-            actor=editor,
+            actor=actor_for(workspace, editor),
             photo_ids=[p.pk for p in photos],
             recipe_key=recipe.pk,
         )
