@@ -30,7 +30,7 @@ from apps.brand.audit_actions import AuditAction
 from apps.brand.models import BrandProfile, LightingProfile, LightingReference, LightingStatus
 from apps.core import trail
 from apps.core.errors import ServiceError
-from apps.imaging import files, segmentation
+from apps.imaging import files, matting, segmentation
 from apps.jobs.models import Job, JobItem
 from apps.jobs.registry import SkipItem
 from apps.jobs.services import job_create
@@ -52,7 +52,7 @@ def measure_reference(content: bytes) -> dict[str, Any]:
         alpha = segmentation.proxy(pixels[..., 3], PROFILE_LONG_SIDE).astype(np.float32) / 255
     else:
         mask = segmentation.subject_mask(segmentation.proxy(rgb))
-        alpha = segmentation.refine_alpha(rgb, mask, matte=False)
+        alpha = matting.refine_alpha(rgb, mask, matte=False)
     return lighting.measure(rgb, alpha)
 
 

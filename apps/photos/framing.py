@@ -12,7 +12,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from apps.imaging import segmentation
+from apps.imaging import backdrop, segmentation
 from apps.photos import checker
 from apps.photos.layers import Context, Layers, RecipeError, _bbox, flatten
 from apps.photos.presets import PRESETS, ChannelPreset
@@ -226,5 +226,5 @@ def _fit_photo(
 
 def _edge_colour(layers: Layers) -> tuple[float, float, float]:
     """The median colour of the photo's outermost pixels (what padding should look like)."""
-    ring = segmentation.border_mask(*layers.rgb.shape[:2], 2)
+    ring = backdrop.border_mask(*layers.rgb.shape[:2], 2)
     return tuple(float(v) for v in np.median(layers.rgb[ring], axis=0))  # type: ignore[return-value]

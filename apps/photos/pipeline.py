@@ -83,7 +83,7 @@ def remove_background(layers: Layers, params: dict, context: Context) -> Layers:
         notes = (
             f"Check the cut-out (confidence {trust.score:.2f}): " + "; ".join(trust.reasons) + ".",
         )
-    alpha = segmentation.refine_alpha(layers.rgb, detail)
+    alpha = matting.refine_alpha(layers.rgb, detail)
     rgb = matting.decontaminate(layers.rgb, alpha)
     return replace(layers, rgb=rgb, alpha=alpha).noted(
         *notes, cutout=context.segmenter_label, cutout_confidence=trust.as_dict()

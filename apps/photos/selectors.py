@@ -11,10 +11,14 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from apps.brand.lighting_services import LEARN_JOB_KIND
+from apps.brand.models import LightingProfile
 from apps.catalog.models import Product, ProductImage
-from apps.imaging import files
+from apps.core.errors import ServiceError
+from apps.imaging import files, onnx_segmenter
 from apps.jobs.models import ACTIVE_JOB_STATUSES, Job
-from apps.photos import pipeline
+from apps.photos import pipeline, recipes
+from apps.photos.job_kinds import INGEST_JOB_KIND, PROCESS_JOB_KIND
 from apps.photos.models import Photo, PhotoOutput, PhotoRecipe
 from apps.reviews.lifecycle import ReviewState
 from apps.workspaces.models import Workspace
@@ -34,9 +38,6 @@ def photo_page(
 
 def photo_jobs_active(*, workspace: Workspace) -> list[Job]:
     """The studio's jobs still running (uploads being checked, profiles learned, batches)."""
-    from apps.brand.lighting_services import LEARN_JOB_KIND
-    from apps.photos.services import INGEST_JOB_KIND, PROCESS_JOB_KIND
-
     return list(
         Job.objects.for_workspace(workspace)
         .filter(
@@ -253,3 +254,61 @@ def approved_zip(*, workspace: Workspace, preset: str = ""):
             archive.writestr(name, files.read_stored(output.file))
     spool.seek(0)
     return spool, len(named)
+
+
+# --- Recipes to run ----------------------------------------------------------------------------
+
+
+def recipe_context(
+    *,
+    workspace: Workspace,
+    steps: list[dict],
+    profile: LightingProfile | None,
+    segmenter: pipeline.Segmenter | None = None,
+    segmenter_label: str = "offline cut-out",
+) -> pipeline.Context:
+    """What a recipe needs besides the photo: the profile and the brand background image."""
+    recipes.require_light(steps, profile)
+    background_image = None
+    for step in steps:
+        if step["op"] == "background" and step["params"].get("kind") == "image":
+            photo = (
+                Photo.objects.for_workspace(workspace)
+                .filter(pk=step["params"].get("photo_id"))
+                .first()
+            )
+            if photo is None:
+                raise ServiceError("The recipe's brand background image was deleted.")
+            background_image = files.decode(files.read_stored(photo.file), max_long_side=4096)[
+                ..., :3
+            ]
+    if segmenter is None and (model := onnx_segmenter.configured()) is not None:
+        # The operator's model, when one is configured: previews and batches alike.
+        segmenter, segmenter_label = model, model.label
+    return pipeline.Context(
+        profile=profile.stats if profile else None,
+        background_image=background_image,
+        segmenter=segmenter,
+        segmenter_label=segmenter_label,
+    )
+
+
+@dataclass(frozen=True)
+class ChosenRecipe:
+    recipe: PhotoRecipe | None  # None: a built-in recipe
+    name: str
+    steps: list[dict]
+    preset: str
+
+
+def recipe_resolve(*, workspace: Workspace, key: str | int | None) -> ChosenRecipe:
+    """A recipe by its key: ``builtin:<code>`` or a saved recipe's id in this workspace."""
+    builtin = recipes.builtin_for_key(str(key or ""))
+    if builtin is not None:
+        return ChosenRecipe(None, builtin.name, [dict(s) for s in builtin.steps], builtin.preset)
+    recipe = None
+    if str(key or "").isdigit():
+        recipe = PhotoRecipe.objects.for_workspace(workspace).filter(pk=int(key)).first()
+    if recipe is None:
+        raise ServiceError("Choose a recipe.", field="recipe")
+    return ChosenRecipe(recipe, recipe.name, list(recipe.steps), recipe.preset)

@@ -230,8 +230,8 @@ def test_the_migration_hangs_existing_lighting_profiles_off_a_brand_profile():
 def test_a_batch_relights_in_the_chosen_brands_light(
     workspace, brand_manager, learn, django_capture_on_commit_callbacks
 ):
-    from apps.photos import services as photos
     from apps.photos.models import Photo, PhotoOutput
+    from apps.photos.services import processing, recipes, uploads
     from tests.billing.support import set_balance
 
     set_balance(workspace, 100)
@@ -240,30 +240,30 @@ def test_a_batch_relights_in_the_chosen_brands_light(
     learn(workspace, brand_manager, harbor, references())
     dune_light = learn(workspace, brand_manager, dune, references(backdrop=(235, 200, 150)))
     with django_capture_on_commit_callbacks(execute=True):
-        photos.photo_upload(
+        uploads.photo_upload(
             actor=actor_for(workspace, brand_manager),
             uploads=[upload("shoe.jpg", encode(product_pixels(240, 180)))],
         )
     photo = Photo.objects.for_workspace(workspace).get()
-    relit = photos.recipe_save(
+    relit = recipes.recipe_save(
         actor=actor_for(workspace, brand_manager),
         name="Relit",
         steps=[{"op": "remove_background"}, {"op": "relight"}],
     )
     # Two brands with a light and no default: the person must choose.
     with pytest.raises(ServiceError, match="the chosen brand has none yet"):
-        photos.photo_batch_start(
+        processing.photo_batch_start(
             actor=actor_for(workspace, brand_manager), photo_ids=[photo.pk], recipe_key=relit.pk
         )
     with django_capture_on_commit_callbacks(execute=True):
-        photos.photo_batch_start(
+        processing.photo_batch_start(
             actor=actor_for(workspace, brand_manager),
             photo_ids=[photo.pk],
             recipe_key=relit.pk,
             brand_id=dune.pk,
         )
         # A built-in recipe that does not relight keeps no light with its output.
-        photos.photo_batch_start(
+        processing.photo_batch_start(
             actor=actor_for(workspace, brand_manager),
             photo_ids=[photo.pk],
             recipe_key="builtin:google-merchant",

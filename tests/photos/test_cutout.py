@@ -205,13 +205,13 @@ def test_an_onnx_model_makes_the_cutout(tmp_path, settings):
 
 
 def test_the_studio_uses_the_configured_model(tmp_path, settings, workspace):
-    from apps.photos import services
+    from apps.photos import selectors
 
     settings.PHOTOS_SEGMENTATION_MODEL = str(tiny_saliency_model(tmp_path / "m.onnx"))
     settings.PHOTOS_SEGMENTATION_MODEL_SIZE = 64
     onnx_segmenter.load.cache_clear()
     steps = pipeline.validate_steps([{"op": "remove_background"}])
-    context = services.recipe_context(workspace=workspace, steps=steps, profile=None)
+    context = selectors.recipe_context(workspace=workspace, steps=steps, profile=None)
     assert context.segmenter_label == "ONNX model m.onnx"
 
 

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from apps.photos import services
 from apps.photos.models import Photo, PhotoOutput, PhotoRecipe
+from apps.photos.services import recipes
 from tests.factories import (
     BrandProfileFactory,
     LightingProfileFactory,
@@ -125,7 +125,7 @@ def test_a_batch_from_the_page_shows_its_progress_and_outputs(
 ):
     ingest(workspace, editor, [upload("a.jpg", encode(product_pixels()))])
     photo = Photo.objects.for_workspace(workspace).get()
-    recipe = services.recipe_save(
+    recipe = recipes.recipe_save(
         actor=actor_for(workspace, editor),
         name="Square",
         preset="instagram-square",

@@ -15,8 +15,9 @@ from apps.core.errors import ServiceError
 from apps.imaging import files
 from apps.jobs.models import Job, JobItem
 from apps.jobs.services import job_retry_failed
-from apps.photos import checker, exporting, selectors, services
+from apps.photos import checker, exporting, selectors
 from apps.photos.models import Photo, PhotoOutput
+from apps.photos.services import processing, recipes, review
 from apps.reviews.models import ReviewEvent
 from tests.billing.support import balance_of, set_balance
 from tests.factories import (
@@ -56,7 +57,7 @@ def photos(workspace, editor, product, ingest):
 
 @pytest.fixture
 def recipe(workspace, editor):
-    return services.recipe_save(
+    return recipes.recipe_save(
         actor=actor_for(workspace, editor),
         name="Amazon white",
         steps=AMAZON_STEPS,
@@ -68,7 +69,7 @@ def recipe(workspace, editor):
 def run_batch(django_capture_on_commit_callbacks):
     def run(workspace, actor, photos, recipe):
         with django_capture_on_commit_callbacks(execute=True):
-            job = services.photo_batch_start(
+            job = processing.photo_batch_start(
                 actor=actor_for(workspace, actor),
                 photo_ids=[p.pk for p in photos],
                 recipe_key=recipe.pk,
@@ -118,7 +119,7 @@ def test_a_recipe_job_processes_every_photo_and_charges_each_once(
 
     # The same item run again (a redelivered task): same output, nothing charged.
     item = JobItem.objects.for_workspace(workspace).filter(job=job).first()
-    again = services.photo_process_item(workspace=workspace, job=job, item=item)
+    again = processing.photo_process_item(workspace=workspace, job=job, item=item)
     assert again == {"output_id": outputs[0].pk, "again": True}
     assert PhotoOutput.objects.for_workspace(workspace).count() == 2
     assert len(_work_entries(workspace)) == 2 and balance_of(workspace) == 90
@@ -128,7 +129,7 @@ def test_a_failed_item_releases_its_credits_and_its_retry_charges_once(
     workspace, editor, photos, recipe, run_batch, monkeypatch, django_capture_on_commit_callbacks
 ):
     set_balance(workspace, 100)
-    real = services.photo_render
+    real = processing.photo_render
     calls = {"n": 0}
 
     def flaky(**kwargs):
@@ -137,7 +138,7 @@ def test_a_failed_item_releases_its_credits_and_its_retry_charges_once(
             raise ServiceError("“front.jpg”: the disk hiccuped.")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "photo_render", flaky)
+    monkeypatch.setattr(processing, "photo_render", flaky)
     job = run_batch(workspace, editor, photos, recipe)
     assert (job.done, job.failed) == (1, 1)
     failed = JobItem.objects.for_workspace(workspace).get(job=job, status="failed")
@@ -157,7 +158,7 @@ def test_a_failed_item_releases_its_credits_and_its_retry_charges_once(
 def test_out_of_credits_refuses_the_batch_with_billings_message(workspace, editor, photos, recipe):
     set_balance(workspace, 9)  # two photos need 10
     with pytest.raises(ServiceError) as refused:
-        services.photo_batch_start(
+        processing.photo_batch_start(
             actor=actor_for(workspace, editor),
             photo_ids=[p.pk for p in photos],
             recipe_key=recipe.pk,
@@ -177,7 +178,7 @@ def test_a_batchs_credits_are_held_from_the_start(
 
     set_balance(workspace, 10)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job = services.photo_batch_start(
+        job = processing.photo_batch_start(
             actor=actor_for(workspace, editor),
             photo_ids=[p.pk for p in photos],
             recipe_key=recipe.pk,
@@ -200,7 +201,7 @@ def test_a_retry_without_credits_pauses_and_keeps_what_is_done(
     from apps.billing.services import credits as billing
 
     set_balance(workspace, 10)
-    real = services.photo_render
+    real = processing.photo_render
     calls = {"n": 0}
 
     def flaky(**kwargs):
@@ -209,7 +210,7 @@ def test_a_retry_without_credits_pauses_and_keeps_what_is_done(
             raise ServiceError("“front.jpg”: the disk hiccuped.")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "photo_render", flaky)
+    monkeypatch.setattr(processing, "photo_render", flaky)
     job = run_batch(workspace, editor, photos, recipe)
     assert (job.done, job.failed) == (1, 1)
     assert balance_of(workspace) == 5  # the failed item's credits came back...
@@ -230,7 +231,7 @@ def test_a_cancelled_batch_gives_back_what_it_held(
     from apps.jobs.services import job_cancel
 
     set_balance(workspace, 10)
-    job = services.photo_batch_start(  # queued, not run (callbacks are not executed)
+    job = processing.photo_batch_start(  # queued, not run (callbacks are not executed)
         actor=actor_for(workspace, editor), photo_ids=[p.pk for p in photos], recipe_key=recipe.pk
     )
     assert balance_of(workspace) == 0
@@ -241,14 +242,14 @@ def test_a_cancelled_batch_gives_back_what_it_held(
 
 
 def test_a_recipe_with_relight_needs_a_profile(workspace, editor, photos):
-    recipe = services.recipe_save(
+    recipe = recipes.recipe_save(
         actor=actor_for(workspace, editor),
         name="Relit",
         steps=[{"op": "remove_background"}, {"op": "relight"}],
         preset="",
     )
     with pytest.raises(ServiceError, match="learns one from five or more reference photos"):
-        services.photo_batch_start(
+        processing.photo_batch_start(
             actor=actor_for(workspace, editor), photo_ids=[photos[0].pk], recipe_key=recipe.pk
         )
     assert not Job.objects.for_workspace(workspace).filter(kind="photos.process").exists()
@@ -258,11 +259,11 @@ def test_recipes_are_named_once_and_checked(workspace, editor, recipe):
     with pytest.raises(
         ServiceError, match=re.escape("There is already a recipe called “amazon WHITE”.")
     ):
-        services.recipe_save(
+        recipes.recipe_save(
             actor=actor_for(workspace, editor), name="amazon WHITE", steps=AMAZON_STEPS
         )
     with pytest.raises(ServiceError, match="“blur” is not an operation"):
-        services.recipe_save(actor=actor_for(workspace, editor), name="X", steps=[{"op": "blur"}])
+        recipes.recipe_save(actor=actor_for(workspace, editor), name="X", steps=[{"op": "blur"}])
     assert [r.steps for r in selectors.recipe_list(workspace=workspace)] == [
         [
             {"op": "remove_background", "params": {}},
@@ -281,8 +282,7 @@ def test_recipes_are_named_once_and_checked(workspace, editor, recipe):
 def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, reviewer, product):
     output = PhotoOutputFactory(workspace=workspace, product=product)
     assert (
-        services.photo_outputs_submit(actor=actor_for(workspace, editor), output_ids=[output.pk])
-        == 1
+        review.photo_outputs_submit(actor=actor_for(workspace, editor), output_ids=[output.pk]) == 1
     )
     output.refresh_from_db()
     product.refresh_from_db()
@@ -291,18 +291,18 @@ def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, 
     with pytest.raises(
         ServiceError, match=re.escape("Say what should change: a comment is required.")
     ):
-        services.photo_review_decide(
+        review.photo_review_decide(
             actor=actor_for(workspace, reviewer),
             output_id=output.pk,
             decision="request_changes",
         )
     with pytest.raises(ServiceError, match="Your role may not do this: approved needs the right"):
-        services.photo_review_decide(
+        review.photo_review_decide(
             actor=actor_for(workspace, editor),
             output_id=output.pk,
             decision="approve",
         )
-    services.photo_review_decide(
+    review.photo_review_decide(
         actor=actor_for(workspace, reviewer),
         output_id=output.pk,
         decision="request_changes",
@@ -311,8 +311,8 @@ def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, 
     output.refresh_from_db()
     product.refresh_from_db()
     assert (output.review_state, product.photo_status) == ("changes_requested", "changes_requested")
-    services.photo_outputs_submit(actor=actor_for(workspace, editor), output_ids=[output.pk])
-    services.photo_review_decide(
+    review.photo_outputs_submit(actor=actor_for(workspace, editor), output_ids=[output.pk])
+    review.photo_review_decide(
         actor=actor_for(workspace, reviewer),
         output_id=output.pk,
         decision="approve",
@@ -332,7 +332,7 @@ def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, 
 def test_a_copywriter_cannot_submit_photos(workspace, member):
     output = PhotoOutputFactory(workspace=workspace)
     with pytest.raises(ServiceError, match="needs the right to process product photos"):
-        services.photo_outputs_submit(
+        review.photo_outputs_submit(
             actor=actor_for(workspace, member("copywriter")),
             output_ids=[output.pk],
         )
@@ -486,7 +486,7 @@ def test_an_item_redelivered_after_its_output_was_stored_settles_its_reservation
     from apps.billing.services import credits as billing
 
     set_balance(workspace, 100)
-    job = services.photo_batch_start(  # not run: on_commit callbacks are not executed
+    job = processing.photo_batch_start(  # not run: on_commit callbacks are not executed
         actor=actor_for(workspace, editor), photo_ids=[photos[0].pk], recipe_key=recipe.pk
     )
     item = JobItem.objects.for_workspace(workspace).get(job=job)
@@ -497,12 +497,12 @@ def test_an_item_redelivered_after_its_output_was_stored_settles_its_reservation
 
     monkeypatch.setattr(billing, "credits_settle", die)
     with pytest.raises(WorkerKilled):
-        services.photo_process_item(workspace=workspace, job=job, item=item)
+        processing.photo_process_item(workspace=workspace, job=job, item=item)
     assert [e.state for e in _work_entries(workspace)] == ["reserved"]
     assert PhotoOutput.objects.for_workspace(workspace).count() == 1
 
     monkeypatch.setattr(billing, "credits_settle", real_settle)
-    again = services.photo_process_item(workspace=workspace, job=job, item=item)
+    again = processing.photo_process_item(workspace=workspace, job=job, item=item)
     assert again["again"] is True
     assert [(e.state, e.credits) for e in _work_entries(workspace)] == [("settled", -5)]
     assert balance_of(workspace) == 95
@@ -515,7 +515,7 @@ def editor_and_photos_committed(transactional_db):
     workspace = WorkspaceFactory()
     editor = MembershipFactory(workspace=workspace, role="photo_editor").user
     photos = [PhotoFactory(workspace=workspace, status="ready") for _ in range(2)]
-    recipe = services.recipe_save(
+    recipe = recipes.recipe_save(
         actor=actor_for(workspace, editor), name="White", steps=AMAZON_STEPS, preset="amazon-main"
     )
     return workspace, editor, photos, recipe
@@ -539,7 +539,7 @@ def test_batches_submitted_at_once_cannot_share_the_same_credits(
     )
 
     def submit(n):
-        return services.photo_batch_start(
+        return processing.photo_batch_start(
             actor=actor_for(workspace, editor),
             photo_ids=[p.pk for p in photos],
             recipe_key=recipe.pk,

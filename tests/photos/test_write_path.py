@@ -6,8 +6,8 @@ import pytest
 from apps.catalog.models import ProductImage
 from apps.core.errors import ServiceError
 from apps.jobs.models import Job
-from apps.photos import services
 from apps.photos.models import Photo, PhotoRecipe
+from apps.photos.services import processing, recipes, uploads
 from apps.workspaces.actors import NotAllowed
 from tests.factories import PhotoFactory, PhotoRecipeFactory, ProductFactory, actor_for
 from tests.photos.conftest import encode, product_pixels, upload
@@ -28,19 +28,19 @@ def test_a_role_that_may_not_process_photos_is_refused_and_nothing_is_written(wo
     actor = actor_for(workspace, role=role)
     refusal = r"may not do this: process product photos"
     with pytest.raises(NotAllowed, match=refusal):
-        services.photo_upload(actor=actor, uploads=[upload("a.jpg", encode(product_pixels()))])
+        uploads.photo_upload(actor=actor, uploads=[upload("a.jpg", encode(product_pixels()))])
     with pytest.raises(NotAllowed, match=refusal):
-        services.photo_import_from_catalog(actor=actor, image_ids=[image.pk])
+        uploads.photo_import_from_catalog(actor=actor, image_ids=[image.pk])
     with pytest.raises(NotAllowed, match=refusal):
-        services.recipe_save(actor=actor, name="Mine", steps=STEPS)
+        recipes.recipe_save(actor=actor, name="Mine", steps=STEPS)
     with pytest.raises(NotAllowed, match=refusal):
-        services.recipe_save(actor=actor, recipe_id=recipe.pk, name="Renamed", steps=STEPS)
+        recipes.recipe_save(actor=actor, recipe_id=recipe.pk, name="Renamed", steps=STEPS)
     with pytest.raises(NotAllowed, match=refusal):
-        services.recipe_copy_builtin(actor=actor, code="amazon-main")
+        recipes.recipe_copy_builtin(actor=actor, code="amazon-main")
     with pytest.raises(NotAllowed, match=refusal):
-        services.recipe_delete(actor=actor, recipe_id=recipe.pk)
+        recipes.recipe_delete(actor=actor, recipe_id=recipe.pk)
     with pytest.raises(NotAllowed, match=refusal):
-        services.photo_batch_start(
+        processing.photo_batch_start(
             actor=actor, photo_ids=[photo.pk], recipe_key="builtin:amazon-main"
         )
     assert list(Photo.objects.for_workspace(workspace)) == [photo]
@@ -52,10 +52,8 @@ def test_another_workspaces_recipe_is_not_found(workspace, other_workspace):
     recipe = PhotoRecipeFactory(workspace=workspace, name="White")
     stranger = actor_for(other_workspace, role="owner")
     for call in (
-        lambda: services.recipe_delete(actor=stranger, recipe_id=recipe.pk),
-        lambda: services.recipe_save(
-            actor=stranger, recipe_id=recipe.pk, name="Taken", steps=STEPS
-        ),
+        lambda: recipes.recipe_delete(actor=stranger, recipe_id=recipe.pk),
+        lambda: recipes.recipe_save(actor=stranger, recipe_id=recipe.pk, name="Taken", steps=STEPS),
     ):
         with pytest.raises(ServiceError, match="This recipe no longer exists") as caught:
             call()
