@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -60,11 +61,13 @@ def _read_checked(upload: UploadedFile) -> File:
     """A reference photo after the quick checks, which read its header only: the file stays
     on disk and is stored from there (many large photos are never held in memory)."""
     name = getattr(upload, "name", "") or "photo"
-    files.inspect_file(upload, name=name, size=upload.size)
+    files.inspect_file(upload, name=name, size=upload.size or 0)
     return File(upload, name=f"{uuid.uuid4().hex}.upload")
 
 
-def _storage_delete(name: str) -> None:
+def _storage_delete(name: str | None) -> None:
+    if not name:
+        return
     try:
         default_storage.delete(name)
     except OSError:
@@ -207,9 +210,9 @@ def _lighting_profile_finish(
         reference.stats = reference_stats
         reference.save(update_fields=["file", "stats"])
         used.add(reference.pk)
-        transaction.on_commit(lambda name=raw_name: _storage_delete(name))
+        transaction.on_commit(partial(_storage_delete, raw_name))
     for reference in profile.references.exclude(pk__in=used):
-        transaction.on_commit(lambda name=reference.file.name: _storage_delete(name))
+        transaction.on_commit(partial(_storage_delete, reference.file.name))
         reference.delete()
     profile.stats = stats
     profile.status = LightingStatus.READY

@@ -121,7 +121,15 @@ def backdrop_clusters(lab: np.ndarray, border: np.ndarray, k: int = 6) -> np.nda
     samples = lab[border].reshape(-1, 3).astype(np.float32)
     k = min(k, max(1, len(samples) // 20))
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 15, 0.5)
-    _, labels, centres = cv2.kmeans(samples, k, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
+    # OpenCV takes None for the initial labels (its stubs do not say so).
+    _, labels, centres = cv2.kmeans(
+        samples,
+        k,
+        None,  # type: ignore[call-overload]
+        criteria,
+        2,
+        cv2.KMEANS_PP_CENTERS,
+    )
     counts = np.bincount(labels.ravel(), minlength=k)
     keep = centres[counts >= max(1, 0.02 * len(samples))]
     return keep if len(keep) else centres[[int(np.argmax(counts))]]

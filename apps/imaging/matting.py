@@ -180,7 +180,7 @@ def decontaminate(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     outside = (cv2.resize(alpha, size, interpolation=cv2.INTER_AREA) <= 0.02).astype(np.float32)
     sigma = max(1.0, max(size) / 300)
     weight = cv2.GaussianBlur(outside, (0, 0), sigma)
-    backdrop = cv2.GaussianBlur(small_image * outside[..., None], (0, 0), sigma)
+    backdrop: np.ndarray = cv2.GaussianBlur(small_image * outside[..., None], (0, 0), sigma)
     backdrop /= np.maximum(weight, 1e-4)[..., None]
     ys, xs = np.nonzero(edge)
     # Sample the small estimates at the edge pixels (nearest: the estimate is smooth).

@@ -62,7 +62,7 @@ class OnnxSegmenter:
         self.label = f"ONNX model {Path(path).name}"
 
     def _prepare(self, rgb: np.ndarray) -> np.ndarray:
-        image = rgb[..., :3].astype(np.float32)
+        image: np.ndarray = rgb[..., :3].astype(np.float32)
         if rgb.dtype == np.uint8:
             image /= 255.0
         image = cv2.resize(image, (self.size, self.size), interpolation=cv2.INTER_AREA)

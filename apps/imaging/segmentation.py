@@ -56,8 +56,8 @@ def recover_detail(rgb: np.ndarray, mask: np.ndarray, long_side: int = 560) -> n
     found subject."""
     medium = colour.as_float(proxy(rgb, long_side))
     height, width = medium.shape[:2]
-    coarse = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
-    coarse = coarse > 0.5
+    resized = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    coarse: np.ndarray = np.asarray(resized) > 0.5
     if not coarse.any() or max(height, width) <= max(mask.shape):
         return coarse
     distance, facts = backdrop_distance(colour.to_lab(medium), with_edges=False)
@@ -133,7 +133,7 @@ def subject_mask(rgb: np.ndarray) -> np.ndarray:
     seeded = (grabcut == cv2.GC_FGD) | (grabcut == cv2.GC_PR_FGD)
     if seeded.sum() < 0.001 * grabcut.size or (grabcut == cv2.GC_BGD).sum() == 0:
         return fallback
-    image8 = np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    image8: np.ndarray = np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)
     image8 = cv2.cvtColor(image8, cv2.COLOR_RGB2BGR)
     # GrabCut's cost grows with its pixels: run it on the seeds' neighbourhood only (the rest
     # stays background), with enough margin to learn the backdrop's colours.
@@ -152,7 +152,7 @@ def subject_mask(rgb: np.ndarray) -> np.ndarray:
         cv2.grabCut(
             np.ascontiguousarray(image8[top:bottom, left:right]),
             region,
-            None,
+            None,  # type: ignore[call-overload]  # no rectangle: the mask seeds it
             background_model,
             foreground_model,
             GRABCUT_ITERATIONS,

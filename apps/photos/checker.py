@@ -229,7 +229,7 @@ def check(
                 f"RGB{tuple(preset.background)}",
             )
         )
-        background = preset.background
+        background: tuple[int, int, int] | np.ndarray = preset.background
     else:
         background = backdrop_colour(pixels)
 
@@ -245,7 +245,7 @@ def check(
                 f"the product spans {ratio:.0%} of the frame; needs {low:.0%}–{high:.0%}",
             )
         )
-    if subject == "measure":
+    if isinstance(subject, str):  # "measure": find it in the pixels
         found = content_bbox(pixels, background)
         subject = None
         if found is not None:

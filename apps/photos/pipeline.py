@@ -136,6 +136,7 @@ def relight(layers: Layers, params: dict, context: Context) -> Layers:
         )
     cut = layers if layers.alpha is not None else remove_background(layers, {}, context)
     subject = cut.alpha
+    assert subject is not None  # remove_background always leaves an alpha
     trust = cut.report.get("cutout_confidence") or {}
     notes: tuple[str, ...] = ()
     weight, match_backdrop = subject, not context.backdrop_replaced

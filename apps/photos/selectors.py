@@ -4,7 +4,11 @@ previews, the review queue, approved photos for the ZIP and for the Shopify expo
 from __future__ import annotations
 
 import re
+import tempfile
+import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 from django.core.paginator import Page, Paginator
@@ -28,7 +32,7 @@ PREVIEW_LONG_SIDE = 900
 
 
 def photo_page(
-    *, workspace: Workspace, page: int | str = 1, product_id: int | None = None, per_page=24
+    *, workspace: Workspace, page: int | str = 1, product_id: int | None = None, per_page: int = 24
 ) -> Page:
     photos = Photo.objects.for_workspace(workspace).select_related("product")
     if product_id:
@@ -224,7 +228,7 @@ def file_stem(output: PhotoOutput) -> str:
     return _UNSAFE.sub("-", base.lower()).strip("-") or f"photo-{output.photo_id}"
 
 
-def approved_download_names(outputs) -> list[tuple[PhotoOutput, str]]:
+def approved_download_names(outputs: Iterable[PhotoOutput]) -> list[tuple[PhotoOutput, str]]:
     """``<handle>-<preset>-<n>.jpg``: n counts from 1 per handle and preset."""
     counters: dict[tuple[str, str], int] = {}
     named = []
@@ -232,20 +236,17 @@ def approved_download_names(outputs) -> list[tuple[PhotoOutput, str]]:
         stem = file_stem(output)
         preset = output.preset or "custom"
         counters[(stem, preset)] = counters.get((stem, preset), 0) + 1
-        extension = "png" if output.file.name.lower().endswith(".png") else "jpg"
+        extension = "png" if (output.file.name or "").lower().endswith(".png") else "jpg"
         named.append((output, f"{stem}-{preset}-{counters[(stem, preset)]}.{extension}"))
     return named
 
 
-def approved_zip(*, workspace: Workspace, preset: str = ""):
+def approved_zip(*, workspace: Workspace, preset: str = "") -> tuple[IO[bytes], int]:
     """The approved outputs as a ZIP under their download names, and how many there are.
 
     Written to a spooled temporary file (memory up to 32 MB, then disk); JPEGs are stored,
     not recompressed.
     """
-    import tempfile
-    import zipfile
-
     named = approved_download_names(approved_outputs(workspace=workspace, preset=preset))
     # Handed to the response, which closes it once sent: no context manager here.
     spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115
@@ -307,8 +308,9 @@ def recipe_resolve(*, workspace: Workspace, key: str | int | None) -> ChosenReci
     if builtin is not None:
         return ChosenRecipe(None, builtin.name, [dict(s) for s in builtin.steps], builtin.preset)
     recipe = None
-    if str(key or "").isdigit():
-        recipe = PhotoRecipe.objects.for_workspace(workspace).filter(pk=int(key)).first()
+    text = str(key or "")
+    if text.isdigit():
+        recipe = PhotoRecipe.objects.for_workspace(workspace).filter(pk=int(text)).first()
     if recipe is None:
         raise ServiceError("Choose a recipe.", field="recipe")
     return ChosenRecipe(recipe, recipe.name, list(recipe.steps), recipe.preset)

@@ -322,7 +322,7 @@ def _output_save(
         return existing
 
 
-def _json_ready(value):
+def _json_ready(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -39,6 +39,11 @@ logger = logging.getLogger(__name__)
 CHECK_LONG_SIDE = 2048  # uploads are checked against the presets on a copy this size
 
 
+# What is stored for one accepted file: its name, content, what the quick checks found, and the
+# product (and catalog image) it belongs to.
+Accepted = tuple[str, bytes | File, files.Inspected, Product | None, ProductImage | None]
+
+
 @dataclass
 class UploadOutcome:
     photos: list[Photo] = field(default_factory=list)  # accepted, being checked by ``job``
@@ -68,17 +73,17 @@ def _product_for(workspace: Workspace, product_id: int | None) -> Product | None
     return product
 
 
-def _read_checked(upload) -> tuple[File, files.Inspected]:
+def _read_checked(upload: UploadedFile) -> tuple[File, files.Inspected]:
     """An uploaded file after the quick checks, which read its header only: the file stays on
     disk and is stored from there in pieces (many large photos are never held in memory)."""
     name = getattr(upload, "name", "") or "photo"
-    return File(upload), files.inspect_file(upload, name=name, size=upload.size)
+    return File(upload), files.inspect_file(upload, name=name, size=upload.size or 0)
 
 
 def _photos_accept(
     *,
     actor: Actor,
-    accepted: list[tuple[str, bytes | File, files.Inspected, Product | None, ProductImage | None]],
+    accepted: list[Accepted],
 ) -> tuple[list[Photo], Job]:
     workspace = actor.workspace
     photos = [
@@ -136,7 +141,7 @@ def photo_upload(
         )
     product = _product_for(actor.workspace, product_id)
     outcome = UploadOutcome()
-    accepted = []
+    accepted: list[Accepted] = []
     for upload in uploads:
         name = getattr(upload, "name", "") or "photo"
         try:
@@ -167,7 +172,7 @@ def photo_import_from_catalog(*, actor: Actor, image_ids: list[int]) -> UploadOu
     if not images:
         raise ServiceError("Those images are not in this workspace.", field="images")
     outcome = UploadOutcome()
-    accepted = []
+    accepted: list[Accepted] = []
     for image in images:
         label = f"{image.product.title}, image {image.position}"
         try:
@@ -177,7 +182,7 @@ def photo_import_from_catalog(*, actor: Actor, image_ids: list[int]) -> UploadOu
                     "download images from the internet. Save the image and upload the file.",
                     field="images",
                 )
-            name = image.file.name.rsplit("/", 1)[-1]
+            name = (image.file.name or "image").rsplit("/", 1)[-1]
             content = files.read_stored(image.file)
             inspected = files.inspect_upload(content, name=f"{label} ({name})")
             accepted.append((name, content, inspected, image.product, image))
@@ -230,14 +235,16 @@ def photo_ingest_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict:
     return {"photo_id": photo.pk, "notes": normalised.notes}
 
 
-def _storage_delete(name: str) -> None:
+def _storage_delete(name: str | None) -> None:
+    if not name:
+        return
     try:
         default_storage.delete(name)
     except OSError:
         logger.warning("Could not delete the stored upload %s", name)
 
 
-def _photo_discard(workspace: Workspace, photo_id: int, raw_name: str) -> None:
+def _photo_discard(workspace: Workspace, photo_id: int, raw_name: str | None) -> None:
     with transaction.atomic():
         Photo.objects.for_workspace(workspace).filter(
             pk=photo_id, status=PhotoStatus.PROCESSING

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
@@ -18,7 +19,7 @@ from apps.workspaces.roles import Action
 
 @workspace_view(Action.VIEW_WORKSPACE)
 @require_GET
-def photo_approved_zip(request: WorkspaceRequest) -> HttpResponse:
+def photo_approved_zip(request: WorkspaceRequest) -> HttpResponseBase:
     preset = request.GET.get("preset", "")
     preset = preset if preset in PRESETS else ""
     archive, count = selectors.approved_zip(workspace=request.workspace, preset=preset)

@@ -5,7 +5,7 @@ decisions of the shared review lifecycle. Files are served through these views
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -48,7 +48,7 @@ def photo_outputs_submit(request: WorkspaceRequest) -> HttpResponse:
     )
 
 
-def _output_context(request: HttpRequest, output: PhotoOutput) -> dict:
+def _output_context(request: WorkspaceRequest, output: PhotoOutput) -> dict:
     return {
         "output": output,
         "history": review_history(workspace=request.workspace, subject=output),
@@ -68,7 +68,7 @@ def photo_output_detail(request: WorkspaceRequest, photo_output_id: int) -> Http
     return render(request, "photos/output_detail.html", _output_context(request, output))
 
 
-def _decide(request: HttpRequest, photo_output_id: int, back: str) -> HttpResponse:
+def _decide(request: WorkspaceRequest, photo_output_id: int, back: str) -> HttpResponse:
     output = selectors.photo_output_get(workspace=request.workspace, output_id=photo_output_id)
     form = ReviewDecisionForm(request.POST)
     if not form.is_valid():

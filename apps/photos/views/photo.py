@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from apps.brand import lighting_selectors
 from apps.core.errors import ServiceError
 from apps.photos import pipeline, selectors
 from apps.photos.forms import RecipeForm
+from apps.photos.models import Photo
 from apps.photos.presets import PRESETS
 from apps.photos.recipes import BUILTIN_RECIPES
 from apps.photos.views.common import brand_id_of, ids_of, image_response, sized
@@ -25,7 +28,9 @@ from apps.workspaces.roles import Action
 PREVIEW_CACHE_SECONDS = 600
 
 
-def _preview(request: HttpRequest, photo, steps: list[dict], preset: str):
+def _preview(
+    request: WorkspaceRequest, photo: Photo, steps: list[dict[str, Any]], preset: str
+) -> tuple[bytes, list[str], Any, Any]:
     """The preview's bytes, notes and figures, cached briefly so the page and its image share
     one render."""
     profile = lighting_selectors.lighting_profile_active(
@@ -51,7 +56,7 @@ def _preview(request: HttpRequest, photo, steps: list[dict], preset: str):
     return result
 
 
-def _recipe_from_request(request: HttpRequest) -> tuple[list[dict], str, str]:
+def _recipe_from_request(request: WorkspaceRequest) -> tuple[list[dict], str, str]:
     """The recipe to preview: a built-in or saved one (?recipe=<key>) or the builder's fields;
     and the key it was chosen by ("" for the builder)."""
     recipe_key = request.GET.get("recipe", "")
@@ -63,7 +68,7 @@ def _recipe_from_request(request: HttpRequest) -> tuple[list[dict], str, str]:
         return chosen.steps, chosen.preset, recipe_key
     form = RecipeForm(request.GET, photos=[])
     form.fields["name"].required = False
-    form.fields["background_photo"].choices = [("", "—")] + [
+    cast(forms.ChoiceField, form.fields["background_photo"]).choices = [("", "—")] + [
         (p, p) for p in ids_of([request.GET.get("background_photo", "")])
     ]
     if not form.is_valid():

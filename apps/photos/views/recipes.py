@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,7 +18,7 @@ from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action
 
 
-def _photo_choices(request: HttpRequest) -> list[tuple[int, str]]:
+def _photo_choices(request: WorkspaceRequest) -> list[tuple[int, str]]:
     page = selectors.photo_page(workspace=request.workspace, per_page=200)
     return [(photo.pk, photo.original_name) for photo in page]
 

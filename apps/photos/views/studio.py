@@ -5,7 +5,7 @@ and the brands' lights as the people who relight photos see them. Thin: parse, l
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -23,7 +23,7 @@ from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action
 
 
-def _flash_outcome(request: HttpRequest, outcome: uploads.UploadOutcome, verb: str) -> None:
+def _flash_outcome(request: WorkspaceRequest, outcome: uploads.UploadOutcome, verb: str) -> None:
     if outcome.photos:
         count = len(outcome.photos)
         messages.success(
