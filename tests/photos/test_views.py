@@ -307,3 +307,20 @@ def test_review_buttons_are_actions(client, workspace, reviewer):
     for action in ("Approve", "Request changes", "Reject"):
         assert f'value="{action.lower().replace(" ", "_")}">{action}</button>' in html
     assert ">Approved</button>" not in html and ">Rejected</button>" not in html
+
+
+def test_submitting_several_says_what_went_and_names_what_could_not(client, workspace, editor):
+    ready = PhotoOutputFactory(workspace=workspace)
+    approved = PhotoOutputFactory(workspace=workspace, review_state="approved")
+    client.force_login(editor)
+    response = client.post(
+        url("photo_outputs_submit", workspace),
+        {"outputs": [str(ready.pk), str(approved.pk)]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "1 photo sent for review." in html
+    assert f"“{approved.photo.original_name}”: " in html
+    ready.refresh_from_db()
+    approved.refresh_from_db()
+    assert (ready.review_state, approved.review_state) == ("in_review", "approved")

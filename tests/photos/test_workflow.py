@@ -281,9 +281,10 @@ def test_recipes_are_named_once_and_checked(workspace, editor, recipe):
 
 def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, reviewer, product):
     output = PhotoOutputFactory(workspace=workspace, product=product)
-    assert (
-        review.photo_outputs_submit(actor=actor_for(workspace, editor), output_ids=[output.pk]) == 1
+    outcome = review.photo_outputs_submit(
+        actor=actor_for(workspace, editor), output_ids=[output.pk]
     )
+    assert (outcome.done, outcome.refused) == (1, 0)
     output.refresh_from_db()
     product.refresh_from_db()
     assert (output.review_state, product.photo_status) == ("in_review", "in_review")
@@ -331,14 +332,111 @@ def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, 
 
 def test_a_copywriter_cannot_submit_photos(workspace, member):
     output = PhotoOutputFactory(workspace=workspace)
-    with pytest.raises(ServiceError, match="needs the right to process product photos"):
-        review.photo_outputs_submit(
-            actor=actor_for(workspace, member("copywriter")),
-            output_ids=[output.pk],
-        )
+    outcome = review.photo_outputs_submit(
+        actor=actor_for(workspace, member("copywriter")), output_ids=[output.pk]
+    )
+    assert (outcome.done, outcome.refused) == (0, 1)
+    assert "needs the right to process product photos" in outcome.problems[0]
+    assert outcome.problems[0].startswith(f"“{output.photo.original_name}”: ")
     output.refresh_from_db()
     assert output.review_state == "draft"
     assert not ReviewEvent.objects.for_workspace(workspace).exists()
+
+
+def test_submitting_many_sends_each_on_its_own_and_names_the_one_that_cannot_go(
+    workspace, editor, reviewer, product
+):
+    ready = PhotoOutputFactory(workspace=workspace, product=product)
+    approved = PhotoOutputFactory(workspace=workspace, product=product)
+    review.photo_outputs_submit(actor=actor_for(workspace, editor), output_ids=[approved.pk])
+    review.photo_review_decide(
+        actor=actor_for(workspace, reviewer), output_id=approved.pk, decision="approve"
+    )
+    outcome = review.photo_outputs_submit(
+        actor=actor_for(workspace, editor), output_ids=[approved.pk, ready.pk, ready.pk]
+    )
+    assert [(item.id, item.done) for item in outcome.items] == [
+        (approved.pk, False),
+        (ready.pk, True),
+    ]
+    assert outcome.problems[0].startswith(f"“{approved.photo.original_name}”: ")
+    ready.refresh_from_db()
+    approved.refresh_from_db()
+    product.refresh_from_db()
+    assert (ready.review_state, approved.review_state) == ("in_review", "approved")
+    assert product.photo_status == "in_review"
+
+
+def test_a_returned_photo_outranks_one_in_review_in_the_products_status(
+    workspace, editor, reviewer, product
+):
+    """One precedence for copy and photos: changes requested, then in review."""
+    first = PhotoOutputFactory(workspace=workspace, product=product)
+    second = PhotoOutputFactory(workspace=workspace, product=product)
+    review.photo_outputs_submit(
+        actor=actor_for(workspace, editor), output_ids=[first.pk, second.pk]
+    )
+    review.photo_review_decide(
+        actor=actor_for(workspace, reviewer),
+        output_id=first.pk,
+        decision="request_changes",
+        comment="Too dark.",
+    )
+    product.refresh_from_db()
+    assert product.photo_status == "changes_requested"
+
+
+def test_photo_review_is_told_with_the_contract_payload(
+    workspace, editor, reviewer, product, heard_events, django_capture_on_commit_callbacks
+):
+    output = PhotoOutputFactory(
+        workspace=workspace, product=product, preset="amazon-main", created_by=editor
+    )
+    author, judge = actor_for(workspace, editor), actor_for(workspace, reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        review.photo_outputs_submit(actor=author, output_ids=[output.pk])
+        assert heard_events == []  # nothing before the commit
+    with django_capture_on_commit_callbacks(execute=True):
+        review.photo_review_decide(
+            actor=judge, output_id=output.pk, decision="request_changes", comment="Too dark."
+        )
+        review.photo_review_decide(actor=author, output_id=output.pk, decision="submit")
+        review.photo_review_decide(actor=judge, output_id=output.pk, decision="reject")
+    assert [e.name for e in heard_events] == [
+        "photo.submitted",
+        "photo.returned",
+        "photo.submitted",
+        "photo.rejected",
+    ]
+    returned = heard_events[1]
+    assert returned.payload == {
+        "kind": "photo",
+        "id": output.pk,
+        "product_id": product.pk,
+        "product_handle": "linen-shirt",
+        "product_title": "Linen shirt",
+        "author_id": editor.pk,
+        "comment": "Too dark.",
+        "url": f"/w/{workspace.slug}/photos/outputs/{output.pk}/",
+        "preset": "amazon-main",
+        "image_url": f"/w/{workspace.slug}/photos/outputs/{output.pk}/image/",
+    }
+    assert (returned.workspace_id, returned.actor_user_id) == (workspace.pk, reviewer.pk)
+    assert heard_events[0].actor_user_id == editor.pk
+    assert returned.key.startswith(f"photo.returned:photo-{output.pk}:")
+    assert len({e.key for e in heard_events}) == 4
+
+
+def test_approval_is_told(
+    workspace, editor, reviewer, product, heard_events, django_capture_on_commit_callbacks
+):
+    output = PhotoOutputFactory(workspace=workspace, product=product)
+    review.photo_outputs_submit(actor=actor_for(workspace, editor), output_ids=[output.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        review.photo_review_decide(
+            actor=actor_for(workspace, reviewer), output_id=output.pk, decision="approve"
+        )
+    assert [(e.name, e.payload["id"]) for e in heard_events] == [("photo.approved", output.pk)]
 
 
 # --- Downloads and the Shopify export -----------------------------------------------------------

@@ -36,8 +36,9 @@ from apps.photos import checker, pipeline, recipes, selectors
 from apps.photos.job_kinds import PROCESS_JOB_KIND
 from apps.photos.models import Photo, PhotoOutput, PhotoRecipe, PhotoStatus
 from apps.photos.presets import PRESETS
+from apps.photos.services import review
 from apps.photos.services.recipes import recipe_steps_check
-from apps.photos.services.review import product_photo_status_refresh
+from apps.reviews.services import review_work_status_refresh
 from apps.workspaces.actors import Actor
 from apps.workspaces.models import Workspace
 from apps.workspaces.roles import Action
@@ -312,7 +313,9 @@ def _output_save(
                 created_by=job.created_by,
             )
             if photo.product_id:
-                product_photo_status_refresh(workspace, [photo.product_id])
+                review_work_status_refresh(
+                    workspace=workspace, kind=review.KIND, product_ids=[photo.product_id]
+                )
             return output
     except IntegrityError:
         # The same item finished at the same moment elsewhere: theirs stands.

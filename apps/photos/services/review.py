@@ -1,109 +1,83 @@
-"""Photo review: outputs submitted and decided through the shared review lifecycle, and the
-catalog's photo status of each product kept in step with its outputs."""
+"""Photo review: the photo studio's outputs are one kind of work on the review seam
+(:mod:`apps.reviews.services`), registered here as ``photo``.
+
+The seam locks the output, checks the move against the actor's role (the author's side needs
+``photos.edit``, the reviewer's ``review.decide``), records it, rolls the product's photo status
+up through the catalog and emits ``photo.submitted`` / ``approved`` / ``returned`` /
+``rejected`` after commit, with the shared payload plus the output's preset and image.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+from typing import Any
 
-from apps.catalog.models import Product
-from apps.core.errors import ServiceError
+from django.urls import reverse
+
+from apps.photos.events import PhotoEvent
 from apps.photos.models import PhotoOutput
-from apps.reviews.lifecycle import ReviewDecision, ReviewState
-from apps.reviews.services import review_transition
-from apps.workspaces.actors import Actor, access_for_update
-from apps.workspaces.models import Workspace
+from apps.reviews.lifecycle import ReviewDecision
+from apps.reviews.registry import register_reviewable
+from apps.reviews.services import BulkOutcome, review_decide, review_decide_many
+from apps.workspaces.actors import Actor
 from apps.workspaces.roles import Action
 
-
-def product_photo_status_refresh(workspace: Workspace, product_ids: list[int]) -> None:
-    """The catalog's photo status of each product, from its outputs' review states.
-
-    In review beats changes requested beats approved beats draft: the status says what the
-    product waits for next. Rejected outputs count for nothing.
-    """
-    for product_id in set(product_ids):
-        states = set(
-            PhotoOutput.objects.for_workspace(workspace)
-            .filter(product_id=product_id)
-            .values_list("review_state", flat=True)
-        )
-        if ReviewState.IN_REVIEW in states:
-            status = "in_review"
-        elif ReviewState.CHANGES_REQUESTED in states:
-            status = "changes_requested"
-        elif states & {ReviewState.APPROVED, ReviewState.PUBLISHED}:
-            status = "approved"
-        elif ReviewState.DRAFT in states:
-            status = "draft"
-        else:
-            status = "none"
-        Product.objects.for_workspace(workspace).filter(pk=product_id).update(photo_status=status)
+KIND = "photo"
+OUTPUT_MISSING = "This photo no longer exists."
 
 
-@transaction.atomic(durable=True)
 def photo_review_decide(
-    *,
-    actor: Actor,
-    output_id: int,
-    decision: str,
-    comment: str = "",
+    *, actor: Actor, output_id: int, decision: str, comment: str = ""
 ) -> PhotoOutput:
     """One move of the shared review lifecycle (submit, withdraw, approve, request changes,
     reject, resubmit, publish) on one output; the actor's role decides what is allowed."""
-    workspace = actor.workspace
-    output = access_for_update(
-        actor, PhotoOutput, output_id, missing="This photo no longer exists."
+    output = review_decide(
+        actor=actor, kind=KIND, object_id=output_id, decision=decision, comment=comment
     )
-    if decision == ReviewDecision.SUBMIT and output.review_state == ReviewState.CHANGES_REQUESTED:
-        decision = ReviewDecision.RESUBMIT
-    review_transition(
-        workspace=workspace,
-        actor=actor.user,
-        actor_role=actor.role,
-        subject=output,
-        decision=decision,
-        author_action=Action.EDIT_PHOTOS,
-        comment=comment,
-    )
-    if output.product_id:
-        product_photo_status_refresh(workspace, [output.product_id])
+    assert isinstance(output, PhotoOutput)
     return output
 
 
-@transaction.atomic(durable=True)
-def photo_outputs_submit(*, actor: Actor, output_ids: list[int]) -> int:
-    """Submit several outputs for review at once: all of them, or none (the message names the
-    one that cannot go)."""
-    workspace = actor.workspace  # the role is checked by each output's review transition
-    if not output_ids:
-        raise ServiceError("Tick the photos to submit first.", field="outputs")
-    outputs = list(
-        PhotoOutput.objects.for_workspace(workspace)
-        .select_for_update()
-        .filter(pk__in=output_ids)
-        .select_related("photo")
-        .order_by("pk")
+def photo_outputs_submit(*, actor: Actor, output_ids: list[int]) -> BulkOutcome:
+    """Submit several outputs for review: each on its own (one that cannot go is reported by
+    name and never holds the others back), as every bulk decision of the review seam."""
+    return review_decide_many(
+        actor=actor, kind=KIND, ids=output_ids, decision=ReviewDecision.SUBMIT
     )
-    if len(outputs) != len(set(output_ids)):
-        raise ServiceError("Some of those photos are not in this workspace.", field="outputs")
-    for output in outputs:
-        decision = (
-            ReviewDecision.RESUBMIT
-            if output.review_state == ReviewState.CHANGES_REQUESTED
-            else ReviewDecision.SUBMIT
-        )
-        try:
-            review_transition(
-                workspace=workspace,
-                actor=actor.user,
-                actor_role=actor.role,
-                subject=output,
-                decision=decision,
-                author_action=Action.EDIT_PHOTOS,
-            )
-        except ServiceError as error:
-            raise ServiceError(f"“{output.photo.original_name}”: {error.message}") from None
-    product_photo_status_refresh(
-        workspace, [output.product_id for output in outputs if output.product_id]
+
+
+def _event_payload(output: PhotoOutput) -> dict[str, Any]:
+    return {
+        "preset": output.preset,
+        "image_url": reverse(
+            "photo_output_image",
+            kwargs={"slug": output.workspace.slug, "photo_output_id": output.pk},
+        ),
+    }
+
+
+def _url_of(output: PhotoOutput) -> str:
+    return reverse(
+        "photo_output_detail", kwargs={"slug": output.workspace.slug, "photo_output_id": output.pk}
     )
-    return len(outputs)
+
+
+def _name_of(output: PhotoOutput) -> str:
+    return f"“{output.photo.original_name}”"
+
+
+def register() -> None:
+    """Called from the photo studio's ``ready()``."""
+    register_reviewable(
+        kind=KIND,
+        model=PhotoOutput,
+        author_action=Action.EDIT_PHOTOS,
+        label="photo",
+        missing=OUTPUT_MISSING,
+        work="photo",
+        event_choices=PhotoEvent.choices,
+        event_payload=_event_payload,
+        url_of=_url_of,
+        name_of=_name_of,
+        author_of=lambda output: output.created_by_id,
+        related=("product", "workspace", "photo"),
+    )

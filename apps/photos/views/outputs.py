@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.errors import ServiceError
-from apps.core.views import act
 from apps.photos import selectors
 from apps.photos.forms import ReviewDecisionForm
 from apps.photos.models import PhotoOutput
@@ -38,14 +37,22 @@ def photo_output_list(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(Action.EDIT_PHOTOS)
 @require_POST
 def photo_outputs_submit(request: WorkspaceRequest) -> HttpResponse:
-    return act(
-        request,
-        lambda: review.photo_outputs_submit(
+    """Each ticked output is submitted on its own: the ones that cannot go are named."""
+    try:
+        outcome = review.photo_outputs_submit(
             actor=request.actor, output_ids=ids_of(request.POST.getlist("outputs"))
-        ),
-        success=lambda count: f"{count} photo{'s' if count != 1 else ''} sent for review.",
-        then="photo_output_list",
-    )
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        if outcome.done:
+            count = outcome.done
+            messages.success(request, f"{count} photo{'s' if count != 1 else ''} sent for review.")
+        for problem in outcome.problems[:5]:
+            messages.error(request, problem)
+        if outcome.refused > 5:
+            messages.error(request, f"… and {outcome.refused - 5} more could not be sent.")
+    return redirect("photo_output_list", slug=request.workspace.slug)
 
 
 def _output_context(request: WorkspaceRequest, output: PhotoOutput) -> dict:
