@@ -153,6 +153,18 @@ def _decide_locked(
 ) -> ReviewEvent:
     if decision == ReviewDecision.SUBMIT and subject.review_state == ReviewState.CHANGES_REQUESTED:
         decision = ReviewDecision.RESUBMIT
+    # Whether the move is allowed at all (state, role, comment) is said before the kind's own
+    # checks, and nothing the kind's hook writes survives a refusal (the transaction rolls back).
+    try:
+        check_transition(
+            state=subject.review_state,
+            decision=decision,
+            role=actor.role,
+            author_action=entry.author_action,
+            comment=comment,
+        )
+    except TransitionRefused as refused:
+        raise ServiceError(refused.message, code="transition") from None
     if entry.prepare is not None:
         comment = entry.prepare(actor, subject, decision, comment, override)
     event = review_transition(

@@ -276,3 +276,30 @@ def test_a_member_of_no_role_for_the_side_is_refused_and_nothing_moves(workspace
     with pytest.raises(ServiceError, match="Your role may not do this"):
         review_decide(actor=photo_editor, kind="copy", object_id=draft.pk, decision="withdraw")
     assert state(draft) == "in_review"
+
+
+def test_the_lifecycle_is_asked_before_the_kinds_own_checks(workspace, writer, reviewer):
+    bare = CopyDraftFactory(workspace=workspace, author=writer.user)  # no chosen variant
+    # A reviewer may not submit: that is the answer, not the draft's missing variant.
+    with pytest.raises(ServiceError, match="Your role may not do this"):
+        review_decide(actor=reviewer, kind="copy", object_id=bare.pk, decision="submit")
+    with pytest.raises(ServiceError, match="Pick the variant to submit first"):
+        review_decide(actor=writer, kind="copy", object_id=bare.pk, decision="submit")
+
+
+def test_an_override_is_recorded_only_with_the_submission_it_allowed(workspace, writer):
+    draft = draft_for(workspace, writer)
+    draft.chosen_variant.claims = [{"kind": "name", "text": "Air technology"}]
+    draft.chosen_variant.save(update_fields=["claims"])
+    with pytest.raises(ServiceError, match="facts do not support"):
+        review_decide(actor=writer, kind="copy", object_id=draft.pk, decision="submit")
+    review_decide(actor=writer, kind="copy", object_id=draft.pk, decision="submit", override=True)
+    draft.refresh_from_db()
+    assert draft.review_state == "in_review"
+    assert (draft.claims_override_by, draft.claims_overridden) == (
+        writer.user,
+        [{"kind": "name", "text": "Air technology"}],
+    )
+    # Submitting again is refused by the lifecycle, and the override stays what it was.
+    with pytest.raises(ServiceError, match="cannot be submitted"):
+        review_decide(actor=writer, kind="copy", object_id=draft.pk, decision="submit")
