@@ -1,5 +1,5 @@
-"""The real emitter: the copy studio's decisions through the review seam reach the right people
-with the contract's payload (no event is emitted by hand here)."""
+"""The real emitters: the copy and photo studios' decisions through the review seam reach the
+right people with the contract's payload (no event is emitted by hand here)."""
 
 import pytest
 from django.core import mail
@@ -7,7 +7,14 @@ from django.core import mail
 from apps.copywriting.services import copy_review_decide
 from apps.notifications.kinds import Kind
 from apps.notifications.models import Notification
-from tests.factories import CopyDraftFactory, CopyVariantFactory, ProductFactory, actor_for
+from apps.photos.services.review import photo_outputs_submit, photo_review_decide
+from tests.factories import (
+    CopyDraftFactory,
+    CopyVariantFactory,
+    PhotoOutputFactory,
+    ProductFactory,
+    actor_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,4 +54,33 @@ def test_submitting_and_returning_copy_notifies_reviewers_then_the_author(
     (message,) = mail.outbox
     assert message.to == [writer.user.email]
     # The decision settled everyone's "waiting for review" of this draft.
+    assert not waiting.filter(read_at__isnull=True).exists()
+
+
+def test_submitting_and_approving_a_photo_notifies_reviewers_then_the_editor(
+    workspace, owner, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    editor = actor_for(workspace, role="photo_editor")
+    reviewer = actor_for(workspace, role="reviewer")
+    product = ProductFactory(workspace=workspace, title="Linen Shirt")
+    output = PhotoOutputFactory(workspace=workspace, product=product, created_by=editor.user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        photo_outputs_submit(actor=editor, output_ids=[output.pk])
+    waiting = Notification.objects.for_workspace(workspace).filter(kind=Kind.REVIEW_WAITING)
+    assert {n.recipient for n in waiting} == {owner, reviewer.user}
+    assert {n.url for n in waiting} == {f"/w/{workspace.slug}/photos/review/{output.pk}/"}
+    assert {n.title for n in waiting} == {
+        f"{editor.user.display_name} sent the photo of “Linen Shirt” for review"
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        photo_review_decide(actor=reviewer, output_id=output.pk, decision="approve")
+    (approved,) = Notification.objects.for_workspace(workspace).filter(kind=Kind.WORK_DECIDED)
+    assert approved.recipient == editor.user
+    assert approved.title == f"{reviewer.user.display_name} approved your photo of “Linen Shirt”"
+    assert approved.url == f"/w/{workspace.slug}/photos/outputs/{output.pk}/"
+    (message,) = mail.outbox
+    assert message.to == [editor.user.email]
     assert not waiting.filter(read_at__isnull=True).exists()
