@@ -37,13 +37,9 @@ def delivery_page(
     return Paginator(deliveries, per_page).get_page(page)
 
 
-def delivery_get(
-    *, workspace: Workspace, endpoint: WebhookEndpoint, delivery_id: int
-) -> WebhookDelivery:
+def delivery_get(*, workspace: Workspace, delivery_id: int) -> WebhookDelivery:
     return get_object_or_404(
-        WebhookDelivery.objects.for_workspace(workspace)
-        .filter(endpoint=endpoint)
-        .select_related("event", "endpoint"),
+        WebhookDelivery.objects.for_workspace(workspace).select_related("event", "endpoint"),
         pk=delivery_id,
     )
 

@@ -77,17 +77,17 @@ def clean_url(url: str) -> str:
             "Atelier-Signature header instead.",
             field="url",
         )
-    if parts.scheme == "http" and not _operator_allowed(parts.hostname):
-        raise ServiceError(
-            "Use an https:// address: events and their signatures must not travel in clear text.",
-            field="url",
-        )
     # Checked again on every connection (a name may resolve elsewhere later); this refuses
     # early, with the reason, what could never be reached.
     try:
         netguard.check_url(url)
     except netguard.OutboundRefused as refusal:
         raise ServiceError(refusal.message, field="url") from None
+    if parts.scheme == "http" and not _operator_allowed(parts.hostname):
+        raise ServiceError(
+            "Use an https:// address: events and their signatures must not travel in clear text.",
+            field="url",
+        )
     return url
 
 
@@ -221,16 +221,17 @@ def endpoint_delete(*, actor: Actor, endpoint_id: int) -> str:
 
 
 @transaction.atomic(durable=True)
-def delivery_redeliver(*, actor: Actor, endpoint_id: int, delivery_id: int) -> WebhookDelivery:
+def delivery_redeliver(*, actor: Actor, delivery_id: int) -> WebhookDelivery:
     """Send a delivery once more, now (one attempt; a delivery still on its schedule keeps it)."""
-    endpoint = access_endpoint_for_update(actor, endpoint_id)
     delivery = access_for_update(
         actor,
-        WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event"),
+        WebhookDelivery.objects.select_related("event", "endpoint"),
         delivery_id,
+        action=Action.MANAGE_WEBHOOKS,
         missing="This delivery is no longer in the log.",
         of=("self",),
     )
+    endpoint = delivery.endpoint
     if not endpoint.enabled:
         raise ServiceError("The endpoint is switched off: switch it on to send events again.")
     now = timezone.now()

@@ -26,12 +26,12 @@ workspace_patterns = [
         name="webhooks_endpoint_delete",
     ),
     path(
-        "webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/",
+        "webhooks/deliveries/<int:delivery_id>/",
         views.delivery_detail,
         name="webhooks_delivery",
     ),
     path(
-        "webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
+        "webhooks/deliveries/<int:delivery_id>/redeliver/",
         views.delivery_redeliver,
         name="webhooks_delivery_redeliver",
     ),

@@ -1,7 +1,7 @@
 import json
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -148,18 +148,16 @@ def endpoint_delete(request: WorkspaceRequest, endpoint_id: int) -> HttpResponse
 
 
 @workspace_view(Action.MANAGE_WEBHOOKS)
-@require_http_methods(["GET"])
-def delivery_detail(request: WorkspaceRequest, endpoint_id: int, delivery_id: int) -> HttpResponse:
-    endpoint = selectors.endpoint_get(workspace=request.workspace, endpoint_id=endpoint_id)
-    delivery = selectors.delivery_get(
-        workspace=request.workspace, endpoint=endpoint, delivery_id=delivery_id
-    )
+def delivery_detail(request: WorkspaceRequest, delivery_id: int) -> HttpResponse:
+    delivery = selectors.delivery_get(workspace=request.workspace, delivery_id=delivery_id)
+    if request.method != "GET":  # after the lookup: another workspace's delivery is a 404
+        return HttpResponseNotAllowed(["GET"])
     payload = json.dumps(event_envelope(delivery.event, request.workspace), indent=2)
     return render(
         request,
         "webhooks/delivery.html",
         {
-            "endpoint": endpoint,
+            "endpoint": delivery.endpoint,
             "delivery": delivery,
             "attempts": selectors.attempt_list(delivery=delivery),
             "payload": payload,
@@ -169,18 +167,12 @@ def delivery_detail(request: WorkspaceRequest, endpoint_id: int, delivery_id: in
 
 @workspace_view(Action.MANAGE_WEBHOOKS)
 @require_POST
-def delivery_redeliver(
-    request: WorkspaceRequest, endpoint_id: int, delivery_id: int
-) -> HttpResponse:
-    endpoint = selectors.endpoint_get(workspace=request.workspace, endpoint_id=endpoint_id)
-    selectors.delivery_get(workspace=request.workspace, endpoint=endpoint, delivery_id=delivery_id)
+def delivery_redeliver(request: WorkspaceRequest, delivery_id: int) -> HttpResponse:
+    selectors.delivery_get(workspace=request.workspace, delivery_id=delivery_id)  # or 404
     return act(
         request,
-        lambda: services.delivery_redeliver(
-            actor=request.actor, endpoint_id=endpoint_id, delivery_id=delivery_id
-        ),
+        lambda: services.delivery_redeliver(actor=request.actor, delivery_id=delivery_id),
         success="Sending it again now; the attempt appears in the log below.",
         then="webhooks_delivery",
-        endpoint_id=endpoint_id,
         delivery_id=delivery_id,
     )
