@@ -126,7 +126,7 @@ def test_events_must_be_chosen_from_the_list(workspace, public_dns):
     actor = actor_for(workspace, role="owner")
     with pytest.raises(ServiceError, match="Choose at least one event"):
         services.endpoint_create(actor=actor, url="https://hooks.example.com/", events=[])
-    with pytest.raises(ServiceError, match="“payment.failed” is not an event"):
+    with pytest.raises(ServiceError, match=r"“payment\.failed” is not an event"):
         services.endpoint_create(
             actor=actor, url="https://hooks.example.com/", events=["payment.failed"]
         )
