@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.core import trail
+from apps.core.errors import ServiceError
 from apps.core.events import Event
 from apps.webhooks import sending, services, signing, tasks
 from apps.webhooks.audit_actions import AuditAction
@@ -115,17 +116,10 @@ def event_body(event: WebhookEvent, workspace: Workspace) -> bytes:
     return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def signing_secrets(endpoint: WebhookEndpoint, now) -> list[str]:
+def signing_secrets(endpoint: WebhookEndpoint) -> list[str]:
     """The secrets that sign now: the current one, and the previous one during its grace."""
-    found = [services.endpoint_secret(endpoint)]
-    expires = endpoint.previous_secret_expires_at
-    if endpoint.previous_secret_encrypted and expires and expires > now:
-        found.append(
-            services.encryption.decrypt(
-                endpoint.previous_secret_encrypted, what=services.SECRET_WHAT
-            )
-        )
-    return found
+    previous = services.endpoint_previous_secret(endpoint)
+    return [services.endpoint_secret(endpoint), *([previous] if previous else [])]
 
 
 # --- Sending -----------------------------------------------------------------------------------
@@ -172,18 +166,28 @@ def delivery_attempt(*, workspace_id: int, delivery_id: int) -> str:
         delivery.claimed_until = now + timedelta(seconds=lease)
         delivery.save(update_fields=["claimed_until"])
         url = endpoint.url
-        secrets = signing_secrets(endpoint, now)
         body = event_body(delivery.event, delivery.workspace)
         event_type = delivery.event.type
-    # The request runs outside the transaction: no row stays locked while a receiver thinks.
-    timestamp = int(time.time())
-    headers = {
-        signing.SIGNATURE_HEADER: signing.signature_header(secrets, timestamp, body),
-        "Atelier-Event": event_type,
-        "Atelier-Delivery": delivery.public_id,
-    }
+        unsigned = ""
+        try:
+            secrets = signing_secrets(endpoint)
+        except ServiceError as error:  # ATELIER_ENCRYPTION_KEYS lost the key it was stored with
+            secrets, unsigned = [], error.message
     started_at = timezone.now()
-    outcome = sending.post(url, body=body, headers=headers)
+    if not secrets:
+        # Never send unsigned: record why, and let the schedule (or a new secret) take over.
+        outcome = sending.Outcome(
+            ok=False, status_code=None, summary=f"Not sent: {unsigned}"[:200], duration_ms=0
+        )
+    else:
+        # The request runs outside the transaction: no row stays locked while a receiver thinks.
+        timestamp = int(time.time())
+        headers = {
+            signing.SIGNATURE_HEADER: signing.signature_header(secrets, timestamp, body),
+            "Atelier-Event": event_type,
+            "Atelier-Delivery": delivery.public_id,
+        }
+        outcome = sending.post(url, body=body, headers=headers)
     return _record_attempt(
         workspace_id=workspace_id,
         delivery_id=delivery_id,

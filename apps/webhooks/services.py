@@ -30,7 +30,6 @@ from apps.workspaces.roles import Action
 MAX_ENDPOINTS = 20
 # After a rotation the old secret keeps signing (a second v1=) this long.
 ROTATION_GRACE = timedelta(hours=24)
-SECRET_WHAT = "a webhook signing secret"
 
 
 def access_endpoint_for_update(actor: Actor, endpoint_id: int) -> WebhookEndpoint:
@@ -171,18 +170,18 @@ def endpoint_rotate_secret(*, actor: Actor, endpoint_id: int) -> tuple[WebhookEn
 
 
 def cancel_pending(endpoint: WebhookEndpoint) -> int:
-    """Stop the deliveries still waiting for ``endpoint`` (it was switched off)."""
+    """Stop the deliveries still waiting for ``endpoint`` (it was switched off), and any
+    "send again" not yet made. Returns how many pending deliveries were cancelled."""
     now = timezone.now()
-    return (
-        WebhookDelivery.objects.for_workspace(endpoint.workspace_id)
-        .filter(endpoint=endpoint, status=DeliveryStatus.PENDING)
-        .update(
-            status=DeliveryStatus.CANCELLED,
-            next_attempt_at=None,
-            manual_requested=False,
-            finished_at=now,
-            last_summary="Not sent: the endpoint was switched off",
-        )
+    deliveries = WebhookDelivery.objects.for_workspace(endpoint.workspace_id).filter(
+        endpoint=endpoint
+    )
+    deliveries.filter(manual_requested=True).update(manual_requested=False)
+    return deliveries.filter(status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.CANCELLED,
+        next_attempt_at=None,
+        finished_at=now,
+        last_summary="Not sent: the endpoint was switched off",
     )
 
 
@@ -256,4 +255,43 @@ def delivery_redeliver(*, actor: Actor, delivery_id: int) -> WebhookDelivery:
 
 
 def endpoint_secret(endpoint: WebhookEndpoint) -> str:
-    return encryption.decrypt(endpoint.secret_encrypted, what=SECRET_WHAT)
+    try:
+        return encryption.decrypt(endpoint.secret_encrypted)
+    except ServiceError:
+        raise ServiceError(
+            "the signing secret cannot be decrypted with the configured ATELIER_ENCRYPTION_KEYS "
+            "(was a key removed before `manage.py webhooks_reencrypt_secrets`?). Make a new "
+            "signing secret on the endpoint's page.",
+            code="undecryptable",
+        ) from None
+
+
+def endpoint_previous_secret(endpoint: WebhookEndpoint) -> str | None:
+    """The secret before the last rotation while it still signs, else None."""
+    expires = endpoint.previous_secret_expires_at
+    if not endpoint.previous_secret_encrypted or not expires or expires <= timezone.now():
+        return None
+    try:
+        return encryption.decrypt(endpoint.previous_secret_encrypted)
+    except ServiceError:
+        return None  # an old secret lost with its key: the new one still signs
+
+
+def endpoint_reencrypt_all() -> int:
+    """Re-encrypt every endpoint's secrets under the newest ATELIER_ENCRYPTION_KEYS entry
+    (site-wide, for the management command). Returns how many endpoints were rewritten."""
+    count = 0
+    endpoints = WebhookEndpoint.objects.all_workspaces()
+    for endpoint_id in endpoints.values_list("pk", flat=True):
+        with transaction.atomic():
+            endpoint = endpoints.select_for_update().get(pk=endpoint_id)
+            endpoint.secret_encrypted = encryption.rotate(endpoint.secret_encrypted)
+            if endpoint.previous_secret_encrypted:
+                try:
+                    rotated = encryption.rotate(endpoint.previous_secret_encrypted)
+                except ServiceError:
+                    rotated = ""
+                endpoint.previous_secret_encrypted = rotated
+            endpoint.save(update_fields=["secret_encrypted", "previous_secret_encrypted"])
+            count += 1
+    return count

@@ -15,7 +15,13 @@ from apps.core.errors import ServiceError
 from apps.webhooks import delivery as engine
 from apps.webhooks import services
 from apps.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEvent
-from tests.factories import MembershipFactory, UserFactory, actor_for
+from tests.factories import (
+    MembershipFactory,
+    UserFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
+    actor_for,
+)
 from tests.webhooks.conftest import FlakyAnswer, verify_signature
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -324,3 +330,32 @@ def test_a_delivery_claimed_by_another_worker_is_left_alone(
     )
     assert engine.deliveries_queue_due() == 0
     assert len(receiver.posts) == 1
+
+
+def test_a_secret_that_cannot_be_decrypted_is_never_sent_unsigned(
+    workspace, allow_loopback, flaky_receiver
+):
+    receiver = flaky_receiver()
+    endpoint = WebhookEndpointFactory(
+        workspace=workspace, url=receiver.url(), secret_encrypted="gAAAAA-not-a-token"
+    )
+    emit(workspace)
+    [delivery] = deliveries(workspace)
+    [attempt] = attempts(delivery)
+    assert not attempt.ok and attempt.status_code is None
+    assert attempt.summary.startswith("Not sent: the signing secret cannot be decrypted")
+    assert receiver.posts == []
+    assert delivery.status == DeliveryStatus.PENDING  # a new secret lets the retries through
+    endpoint.refresh_from_db()
+    assert endpoint.last_failure_at is not None
+
+
+def test_switching_off_drops_a_send_again_not_yet_made(workspace):
+    endpoint = WebhookEndpointFactory(workspace=workspace)
+    asked = WebhookDeliveryFactory(workspace=workspace, endpoint=endpoint, manual_requested=True)
+    services.endpoint_set_enabled(
+        actor=actor_for(workspace, role="owner"), endpoint_id=endpoint.pk, enabled=False
+    )
+    asked.refresh_from_db()
+    assert not asked.manual_requested and asked.status == DeliveryStatus.FAILED
+    assert engine.deliveries_queue_due() == 0

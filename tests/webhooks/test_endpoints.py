@@ -1,6 +1,9 @@
 """Endpoints: who may manage them, which addresses are refused, secrets, audit rows."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from apps.audit.models import AuditEvent
 from apps.core.errors import ServiceError
@@ -231,3 +234,18 @@ def test_deleting_an_endpoint_deletes_its_log(workspace):
     assert _endpoints(workspace) == []
     assert not WebhookDelivery.objects.for_workspace(workspace).exists()
     assert len(_audit(workspace, "webhooks.endpoint_deleted")) == 1
+
+
+def test_secrets_are_reencrypted_under_a_new_key(workspace, settings, public_dns):
+    settings.ATELIER_ENCRYPTION_KEYS = ["old passphrase"]
+    actor = actor_for(workspace, role="owner")
+    endpoint, first = services.endpoint_create(
+        actor=actor, url="https://hooks.example.com/", events=["job.failed"]
+    )
+    endpoint, second = services.endpoint_rotate_secret(actor=actor, endpoint_id=endpoint.pk)
+    settings.ATELIER_ENCRYPTION_KEYS = ["new passphrase", "old passphrase"]
+    call_command("webhooks_reencrypt_secrets", stdout=io.StringIO())
+    settings.ATELIER_ENCRYPTION_KEYS = ["new passphrase"]
+    endpoint.refresh_from_db()
+    assert services.endpoint_secret(endpoint) == second
+    assert services.endpoint_previous_secret(endpoint) == first
