@@ -621,7 +621,13 @@ WEBHOOK_DISABLE_AFTER_FAILED_DELIVERIES = env.int(
 )
 #: Seconds between the sweeps that queue due webhook deliveries (a retry is at most this late).
 WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=30)
+#: Days a finished webhook delivery stays in its endpoint's log (pruned daily).
+WEBHOOK_LOG_RETENTION_DAYS = env.int("WEBHOOK_LOG_RETENTION_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["webhooks-queue-due"] = {
     "task": "apps.webhooks.tasks.webhook_queue_due",
     "schedule": WEBHOOK_SWEEP_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["webhooks-prune-log"] = {
+    "task": "apps.webhooks.tasks.webhook_prune_log",
+    "schedule": 24 * 60 * 60,
 }

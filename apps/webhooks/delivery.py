@@ -371,3 +371,22 @@ def deliveries_queue_due(*, limit: int = SWEEP_LIMIT) -> int:
         for delivery_id, workspace_id in due:
             _queue_after_commit(workspace_id, delivery_id)
     return len(due)
+
+
+def deliveries_prune() -> int:
+    """Delete deliveries (with their attempts) that finished more than
+    ``WEBHOOK_LOG_RETENTION_DAYS`` ago, and events no delivery refers to any more (site-wide:
+    beat runs it daily). Returns how many deliveries were deleted."""
+    cutoff = timezone.now() - timedelta(days=settings.WEBHOOK_LOG_RETENTION_DAYS)
+    finished = (
+        WebhookDelivery.objects.all_workspaces()
+        .filter(finished_at__lt=cutoff)
+        .exclude(status=DeliveryStatus.PENDING)
+        .exclude(manual_requested=True)
+    )
+    deleted = finished.filter(pk__in=list(finished.values_list("pk", flat=True)[:10_000])).delete()
+    still_used = WebhookDelivery.objects.all_workspaces().values("event_id")
+    WebhookEvent.objects.all_workspaces().filter(created_at__lt=cutoff).exclude(
+        pk__in=still_used
+    ).delete()
+    return deleted[1].get(WebhookDelivery._meta.label, 0)

@@ -15,6 +15,11 @@ def webhook_queue_due() -> int:
     return delivery.deliveries_queue_due()
 
 
+@shared_task(acks_late=True)
+def webhook_prune_log() -> int:
+    return delivery.deliveries_prune()
+
+
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def webhook_disabled_email(*, workspace_id: int, endpoint_id: int) -> int:
     # OSError covers SMTP connection failures: those can succeed on a later try.

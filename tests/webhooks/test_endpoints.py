@@ -1,15 +1,24 @@
 """Endpoints: who may manage them, which addresses are refused, secrets, audit rows."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.core.errors import ServiceError
 from apps.gateway import encryption
 from apps.webhooks import services
-from apps.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from apps.webhooks.delivery import deliveries_prune
+from apps.webhooks.models import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from apps.workspaces.actors import NotAllowed
 from tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory, actor_for
 
@@ -249,3 +258,25 @@ def test_secrets_are_reencrypted_under_a_new_key(workspace, settings, public_dns
     endpoint.refresh_from_db()
     assert services.endpoint_secret(endpoint) == second
     assert services.endpoint_previous_secret(endpoint) == first
+
+
+def test_the_log_keeps_finished_deliveries_for_the_retention_period(workspace, settings):
+    settings.WEBHOOK_LOG_RETENTION_DAYS = 30
+    endpoint = WebhookEndpointFactory(workspace=workspace)
+    now = timezone.now()
+    old = WebhookDeliveryFactory(
+        workspace=workspace, endpoint=endpoint, finished_at=now - timedelta(days=31)
+    )
+    old.attempts.create(workspace=workspace, number=1, started_at=old.created_at)
+    recent = WebhookDeliveryFactory(
+        workspace=workspace, endpoint=endpoint, finished_at=now - timedelta(days=29)
+    )
+    waiting = WebhookDeliveryFactory(workspace=workspace, endpoint=endpoint, status="pending")
+    WebhookEvent.objects.for_workspace(workspace).update(created_at=now - timedelta(days=40))
+    assert deliveries_prune() == 1
+    left = WebhookDelivery.objects.for_workspace(workspace)
+    assert sorted(left.values_list("pk", flat=True)) == sorted([recent.pk, waiting.pk])
+    assert not WebhookAttempt.objects.for_workspace(workspace).exists()
+    assert sorted(WebhookEvent.objects.for_workspace(workspace).values_list("pk", flat=True)) == (
+        sorted([recent.event_id, waiting.event_id])
+    )
