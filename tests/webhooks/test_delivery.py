@@ -12,11 +12,15 @@ from django.utils import timezone
 from apps.audit.models import AuditEvent
 from apps.core import events
 from apps.core.errors import ServiceError
+from apps.reviews.services import review_decide
 from apps.webhooks import delivery as engine
 from apps.webhooks import services
 from apps.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEvent
 from tests.factories import (
+    CopyDraftFactory,
+    CopyVariantFactory,
     MembershipFactory,
+    ProductFactory,
     UserFactory,
     WebhookDeliveryFactory,
     WebhookEndpointFactory,
@@ -359,3 +363,28 @@ def test_switching_off_drops_a_send_again_not_yet_made(workspace):
     asked.refresh_from_db()
     assert not asked.manual_requested and asked.status == DeliveryStatus.FAILED
     assert engine.deliveries_queue_due() == 0
+
+
+def test_an_approval_in_the_review_queue_reaches_the_receiver(
+    workspace, allow_loopback, flaky_receiver
+):
+    """The real emitter: the review seam's copy.approved, with the contract's payload."""
+    receiver = flaky_receiver()
+    add_endpoint(workspace, receiver.url(), ["copy.approved"])
+    writer = actor_for(workspace, role="copywriter")
+    reviewer = actor_for(workspace, role="reviewer")
+    product = ProductFactory(workspace=workspace, handle="linen-shirt", title="Linen Shirt")
+    draft = CopyDraftFactory(workspace=workspace, product=product, author=writer.user)
+    variant = CopyVariantFactory(workspace=workspace, draft=draft, data={"text": "Linen shirt"})
+    draft.chosen_variant = variant
+    draft.save(update_fields=["chosen_variant"])
+    review_decide(actor=writer, kind="copy", object_id=draft.pk, decision="submit")
+    assert receiver.posts == []  # copy.submitted was not chosen
+    review_decide(actor=reviewer, kind="copy", object_id=draft.pk, decision="approve")
+    [(_, headers, body)] = receiver.posts
+    envelope = json.loads(body)
+    assert headers["Atelier-Event"] == envelope["type"] == "copy.approved"
+    assert envelope["data"]["id"] == draft.pk
+    assert envelope["data"]["product_handle"] == "linen-shirt"
+    assert envelope["data"]["content"] == {"text": "Linen shirt"}
+    assert envelope["data"]["url"] == f"/w/{workspace.slug}/copy/drafts/{draft.pk}/"
