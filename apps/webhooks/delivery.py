@@ -238,6 +238,7 @@ def _record_attempt(
         )
         delivery.last_status_code = outcome.status_code
         delivery.last_summary = outcome.summary[:200]
+        delivery.last_duration_ms = outcome.duration_ms
         delivery.last_attempt_at = started_at
         delivery.claimed_until = None
         if manual:

@@ -109,6 +109,7 @@ class WebhookDelivery(TenantModel):
     queued_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_summary = models.CharField(max_length=200, blank=True)
+    last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

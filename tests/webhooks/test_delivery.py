@@ -107,6 +107,7 @@ def test_a_failing_receiver_gets_the_same_signed_event_until_it_succeeds(
     for attempt in attempts(delivery):
         assert FlakyAnswer.LEAK.decode() not in attempt.summary
     assert attempts(delivery)[0].summary == "500 Internal Server Error"
+    assert delivery.last_summary == "200 OK" and delivery.last_duration_ms is not None
     endpoint.refresh_from_db()
     assert endpoint.consecutive_failed_deliveries == 0 and endpoint.last_success_at
 

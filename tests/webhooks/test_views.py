@@ -61,7 +61,7 @@ def test_other_roles_get_403_and_no_nav_entry(client, workspace, role):
 
 def test_the_delivery_log_shows_codes_never_the_receivers_answer(client, workspace, owner):
     endpoint = WebhookEndpointFactory(workspace=workspace)
-    delivery = WebhookDeliveryFactory(workspace=workspace, endpoint=endpoint)
+    delivery = WebhookDeliveryFactory(workspace=workspace, endpoint=endpoint, last_duration_ms=120)
     delivery.attempts.create(
         workspace=workspace,
         number=1,
@@ -73,6 +73,7 @@ def test_the_delivery_log_shows_codes_never_the_receivers_answer(client, workspa
     client.force_login(owner)
     log = client.get(url("webhooks_endpoint", workspace, endpoint_id=endpoint.pk))
     assert "500 Internal Server Error" in log.content.decode()
+    assert "120 ms" in log.content.decode()
     page = client.get(url("webhooks_delivery", workspace, delivery_id=delivery.pk))
     html = page.content.decode()
     assert page.status_code == 200
