@@ -2,8 +2,8 @@
 
 The webhooks app owns none of them: each is registered by the app that owns the fact
 (``apps.core.events``) and reaches us through ``events.subscribe`` — never through an import of
-the emitting app. ``copy.approved`` and ``photo.approved`` come from the review seam; until the
-emitting app registers them, endpoints may still choose them (they simply never fire).
+the emitting app. ``copy.approved`` and ``photo.approved`` come from the review seam (registered
+by copywriting and photos); a name nobody registers may still be chosen and simply never fires.
 """
 
 from apps.core import events

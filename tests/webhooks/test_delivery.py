@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.audit.models import AuditEvent
 from apps.core import events
 from apps.core.errors import ServiceError
+from apps.photos.services import review as photo_review
 from apps.reviews.services import review_decide
 from apps.webhooks import delivery as engine
 from apps.webhooks import services
@@ -20,6 +21,7 @@ from tests.factories import (
     CopyDraftFactory,
     CopyVariantFactory,
     MembershipFactory,
+    PhotoOutputFactory,
     ProductFactory,
     UserFactory,
     WebhookDeliveryFactory,
@@ -389,3 +391,19 @@ def test_an_approval_in_the_review_queue_reaches_the_receiver(
     assert envelope["data"]["product_handle"] == "linen-shirt"
     assert envelope["data"]["content"] == {"text": "Linen shirt"}
     assert envelope["data"]["url"] == f"/w/{workspace.slug}/copy/drafts/{draft.pk}/"
+
+
+def test_a_photo_approval_reaches_the_receiver(workspace, allow_loopback, flaky_receiver):
+    """The real emitter: photo review on the seam, photo.approved with preset and image_url."""
+    receiver = flaky_receiver()
+    add_endpoint(workspace, receiver.url(), ["photo.approved"])
+    editor = actor_for(workspace, role="photo_editor")
+    reviewer = actor_for(workspace, role="reviewer")
+    output = PhotoOutputFactory(workspace=workspace)
+    photo_review.photo_outputs_submit(actor=editor, output_ids=[output.pk])
+    photo_review.photo_review_decide(actor=reviewer, output_id=output.pk, decision="approve")
+    [(_, headers, body)] = receiver.posts
+    data = json.loads(body)["data"]
+    assert headers["Atelier-Event"] == "photo.approved"
+    assert (data["kind"], data["id"]) == ("photo", output.pk)
+    assert data["image_url"] == f"/w/{workspace.slug}/photos/outputs/{output.pk}/image/"
