@@ -23,4 +23,6 @@ workspace_patterns = [
         name="catalog_import_errors_csv",
     ),
     path("catalog/export/", views.export_csv, name="catalog_export"),
+    path("catalog/exports/", views.export_page, name="catalog_exports"),
+    path("catalog/exports/download/", views.export_download, name="catalog_export_download"),
 ]
