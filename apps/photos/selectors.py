@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from apps.catalog.models import Product, ProductImage
 from apps.jobs.models import ACTIVE_JOB_STATUSES, Job
 from apps.photos import files, pipeline
-from apps.photos.models import Photo, PhotoOutput, PhotoRecipe
+from apps.photos.models import Photo, PhotoOutput, PhotoRecipe, PhotoStatus
 from apps.reviews.lifecycle import ReviewState
 from apps.workspaces.models import Workspace
 
@@ -257,3 +257,13 @@ def approved_zip(*, workspace: Workspace, preset: str = ""):
             archive.writestr(name, read_file(output.file))
     spool.seek(0)
     return spool, len(named)
+
+
+def ready_photo_count(*, workspace: Workspace, photo_ids: list[int]) -> int:
+    """How many of these photos a batch would process (one image operation each): those of
+    this workspace that passed their checks."""
+    return (
+        Photo.objects.for_workspace(workspace)
+        .filter(pk__in=set(photo_ids), status=PhotoStatus.READY)
+        .count()
+    )

@@ -8,6 +8,7 @@ workspace_patterns = [
     path("photos/upload/", views.photo_upload, name="photo_upload"),
     path("photos/catalog/", views.photo_catalog_pick, name="photo_catalog_pick"),
     path("photos/process/", views.photo_process, name="photo_process"),
+    path("photos/process/cost/", views.photo_batch_cost, name="photo_batch_cost"),
     path("photos/batches/<int:job_id>/", views.photo_batch, name="photo_batch"),
     path("photos/approved.zip", views.photo_approved_zip, name="photo_approved_zip"),
     path("photos/outputs/", views.photo_output_list, name="photo_output_list"),
