@@ -250,6 +250,21 @@ def _download(
     return response
 
 
+PREVIEW_MAX_CHARS = 200_000
+PREVIEW_FIELDS = ("html", "field_text", "body_html")
+
+
+@workspace_view(Action.VIEW_CATALOG)
+@require_POST
+def description_preview(request: WorkspaceRequest) -> HttpResponse:
+    """A product description as it will look, beside its editor (htmx): the HTML cleaned on
+    the server by nh3 (the ``sanitized_html`` filter), so scripts, handlers and styles never
+    reach the page."""
+    html = next((request.POST[name] for name in PREVIEW_FIELDS if name in request.POST), "")
+    context = {"html": html[:PREVIEW_MAX_CHARS]}
+    return render(request, "catalog/partials/description_preview.html", context)
+
+
 # --- the export page: every format, the catalog's own and those other apps registered --------
 
 SKIPPED_SHOWN = 100
