@@ -144,7 +144,7 @@ def test_amazon_listing_is_a_tab_delimited_flat_file_keyed_by_variant_sku(worksp
     # the brand or a store's workflow tag.
     assert row["generic_keywords"] == "breathable beach summer wear shirts"
     assert [(s.title, s.reason) for s in built.skipped] == [
-        ("Birch Mug", "no approved amazon title or amazon bullet points")
+        ("Birch Mug", "no approved Amazon title or Amazon bullet points")
     ]
     assert built.exported == 1
 
@@ -193,7 +193,7 @@ def test_google_ads_editor_csv_has_one_responsive_search_ad_per_product(workspac
     assert (row["Path 1"], row["Path 2"]) == ("shirts", "linen")
     assert row["Final URL"] == "https://shop.example.com/products/linen-shirt"
     assert [(s.title, s.reason) for s in built.skipped] == [
-        ("Birch Mug", "no approved google ads responsive search ad")
+        ("Birch Mug", "no approved Google Ads responsive search ad")
     ]
 
 
@@ -251,7 +251,7 @@ def test_meta_ad_text_csv(workspace, shirt, mug):
             "description": "Harbor",
         }
     ]
-    assert [s.reason for s in built.skipped] == ["no approved meta ad"]
+    assert [s.reason for s in built.skipped] == ["no approved Meta ad"]
 
 
 def test_social_captions_carry_hashtags_never_workflow_tags(workspace, shirt, mug):
@@ -266,7 +266,7 @@ def test_social_captions_carry_hashtags_never_workflow_tags(workspace, shirt, mu
         ("Instagram", "Meet the Linen Shirt.", "#linen #SummerWear"),
     ]
     assert [(s.title, s.reason) for s in built.skipped] == [
-        ("Birch Mug", "no approved x post or instagram caption")
+        ("Birch Mug", "no approved X post or Instagram caption")
     ]
 
 
@@ -348,7 +348,7 @@ def test_only_approved_copy_leaves_through_the_review_flow(
     headlines = channels.normalise(channels.SPECS["google_rsa"], chosen.data)["headlines"]
     assert [row[f"Headline {n}"] for n in range(1, len(headlines) + 1)] == headlines
     assert [(s.title, s.reason) for s in built.skipped] == [
-        ("Birch Mug", "no approved google ads responsive search ad")
+        ("Birch Mug", "no approved Google Ads responsive search ad")
     ]
 
 
@@ -365,7 +365,7 @@ def test_the_export_page_lists_what_is_skipped_and_downloads_the_file(
     assert page.status_code == 200
     body = page.content.decode()
     assert "<strong>1</strong> of 2 products exported" in body
-    assert "Birch Mug</a>: no approved google ads responsive search ad" in body
+    assert "Birch Mug</a>: no approved Google Ads responsive search ad" in body
     assert 'name="opt-campaign"' in body and "is required" not in body
 
     download = reverse("catalog_export_download", kwargs={"slug": workspace.slug})

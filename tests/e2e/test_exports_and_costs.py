@@ -69,7 +69,7 @@ def test_cost_preview_and_export(new_page):
     # Products with approved copy (the default filter): the beanie has none, the mug has no ad.
     expect(summary).to_contain_text("1 of 2 products exported")
     expect(page.get_by_test_id("export-skipped")).to_contain_text(
-        "Birch Mug: no approved google ads responsive search ad"
+        "Birch Mug: no approved Google Ads responsive search ad"
     )
     page.get_by_role("textbox", name="Campaign").fill("Summer")
     page.get_by_role("textbox", name="Store address").fill("https://shop.example.com")

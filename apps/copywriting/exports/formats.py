@@ -98,9 +98,18 @@ def _approved(
     return approved_channel_copy(workspace=workspace, products=products, copy_types=codes)
 
 
+COMMON_NOUN_LABELS = {"product_description", "seo_description", "email_subject"}
+
+
+def copy_name(code: str) -> str:
+    """A kind of copy in a sentence: "Amazon title", "Google Ads responsive search ad", but
+    "product description", "meta description"."""
+    label = channels.SPECS[code].label
+    return label[:1].lower() + label[1:] if code in COMMON_NOUN_LABELS else label
+
+
 def _missing(product: Product, *codes: str) -> ExportSkip:
-    labels = " or ".join(channels.SPECS[c].label.lower() for c in codes)
-    return _skip(product, f"no approved {labels}")
+    return _skip(product, f"no approved {' or '.join(copy_name(c) for c in codes)}")
 
 
 # --- Amazon listing file -----------------------------------------------------------------------
