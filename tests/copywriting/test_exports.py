@@ -15,7 +15,7 @@ from apps.copywriting import channels, services
 from apps.copywriting.exports.selectors import approved_channel_copy, parse_rendered
 from apps.copywriting.models import CopyDraft, CopyVariant
 from apps.reviews.lifecycle import ReviewState
-from tests.factories import MembershipFactory, ProductFactory
+from tests.factories import MembershipFactory, ProductFactory, actor_for
 
 pytestmark = pytest.mark.postgres
 
@@ -325,19 +325,13 @@ def test_only_approved_copy_leaves_through_the_review_flow(
     drafts = {d.product_id: d for d in CopyDraft.objects.for_workspace(workspace)}
     for draft in drafts.values():
         services.copy_review_decide(
-            workspace=workspace,
-            actor=copywriter,
-            actor_role="copywriter",
+            actor=actor_for(workspace, copywriter),
             draft_id=draft.pk,
             decision="submit",
             override_claims=True,
         )
     services.copy_review_decide(
-        workspace=workspace,
-        actor=reviewer,
-        actor_role="reviewer",
-        draft_id=drafts[shirt.pk].pk,
-        decision="approve",
+        actor=actor_for(workspace, reviewer), draft_id=drafts[shirt.pk].pk, decision="approve"
     )
     chosen = CopyVariant.objects.for_workspace(workspace).get(pk=drafts[shirt.pk].chosen_variant_id)
     built = build(
