@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "apps.photos",
     "apps.copywriting",
     "apps.brand",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [
