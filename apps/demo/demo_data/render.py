@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-SIZE = 640
+SIZE = 512
+PRODUCT_SCALE = 0.8
 SUPERSAMPLE = 2  # shapes are drawn at twice the size and reduced, for smooth edges
 BACKDROP_TOP = np.array([246.0, 244.0, 240.0])
 BACKDROP_BOTTOM = np.array([226.0, 222.0, 215.0])
@@ -161,15 +162,30 @@ def _backdrop(size: int) -> np.ndarray:
     return image * vignette[:, :, None]
 
 
+def _placed(layer: Image.Image, size: int, inner: int, offset: tuple[int, int]) -> Image.Image:
+    placed = Image.new("L", (size, size), 0)
+    placed.paste(layer.resize((inner, inner), Image.Resampling.LANCZOS), offset)
+    return placed
+
+
 def render_product(shape: str, colour: str, *, size: int = SIZE) -> Image.Image:
     """One product photo: ``shape`` (a key of :data:`SHAPES`) in ``colour`` (``#rrggbb``)."""
     draw_shape, options, round_body = SHAPES[shape]
     big = size * SUPERSAMPLE
     mask_image = Image.new("L", (big, big), 0)
     detail_image = Image.new("L", (big, big), 0)
-    box = draw_shape(ImageDraw.Draw(mask_image), ImageDraw.Draw(detail_image), big, **options)
-    mask_image = mask_image.resize((size, size), Image.Resampling.LANCZOS)
-    detail_image = detail_image.resize((size, size), Image.Resampling.LANCZOS)
+    drawn = draw_shape(ImageDraw.Draw(mask_image), ImageDraw.Draw(detail_image), big, **options)
+    # The product takes the middle of the frame, with room around it as a studio shot has.
+    inner = round(size * PRODUCT_SCALE)
+    offset = ((size - inner) // 2, round((size - inner) * 0.6))
+    box = (
+        (offset[0] + drawn[0] * inner) / size,
+        (offset[1] + drawn[1] * inner) / size,
+        (offset[0] + drawn[2] * inner) / size,
+        (offset[1] + drawn[3] * inner) / size,
+    )
+    mask_image = _placed(mask_image, size, inner, offset)
+    detail_image = _placed(detail_image, size, inner, offset)
     mask = np.asarray(mask_image, dtype=float) / 255.0
     detail = np.asarray(detail_image, dtype=float) / 255.0
 
