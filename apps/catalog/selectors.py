@@ -238,3 +238,8 @@ def workspace_copy(*, workspace: Workspace) -> list[tuple[str, str]]:
         .values_list("product__title", "content")
     )
     return [*live, *approved]
+
+
+def catalog_has_products(workspace: Workspace) -> bool:
+    """The first step "import a catalog" is done once the workspace has a product."""
+    return Product.objects.for_workspace(workspace).exists()

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -312,3 +312,18 @@ def word_diff(before: str, after: str) -> SafeString:
         if op in ("insert", "replace"):
             out.append(f"<ins>{html.escape(''.join(b[j1:j2]))}</ins>")
     return mark_safe("".join(out))
+
+
+def draft_counts_of_author(*, workspace: Workspace, author: User) -> dict[str, int]:
+    """How many of this author's drafts are in each review state (every state present)."""
+    counts = dict.fromkeys(ReviewState.values, 0)
+    rows = (
+        CopyDraft.objects.for_workspace(workspace)
+        .filter(author=author)
+        .values("review_state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["review_state"]] = row["n"]
+    return counts

@@ -8,6 +8,8 @@ class PhotosConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.catalog.registry import register_shopify_columns
+        from apps.photos import dashboard
         from apps.photos.exporting import shopify_image_columns
 
         register_shopify_columns("photos.approved_images", shopify_image_columns)
+        dashboard.register()

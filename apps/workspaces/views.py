@@ -83,6 +83,7 @@ def dashboard(request: WorkspaceRequest) -> HttpResponse:
     if role in (Role.OWNER, Role.ADMIN):
         context = selectors.workspace_overview(workspace=request.workspace)
     context["panels"] = panels_for(request)
+    context["first_steps"] = selectors.first_step_rows(actor=request.actor)
     return render(request, DASHBOARD_TEMPLATES[Role(role)], context)
 
 
