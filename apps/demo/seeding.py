@@ -60,7 +60,16 @@ DATA_DIR = Path(__file__).parent / "demo_data"
 VIA = "seed_demo"
 
 # Which products get which work (by position in products.json), so every state has some.
-PHOTO_BATCH_SIZE = 6
+# Products whose photos go through a recipe: strong colours on the light backdrop, so the
+# offline cut-out finds them (a chalk-white tee on an off-white backdrop needs a person's look).
+PHOTO_BATCH_HANDLES = (
+    "ridge-merino-jumper",
+    "deck-waxed-weekender",
+    "cedar-soy-candle",
+    "fisherman-beanie",
+    "hammam-beach-towel",
+    "recycled-water-bottle",
+)
 LIGHT_REFERENCES = 6
 COPY_PRODUCTS = 10
 
@@ -451,11 +460,13 @@ def _photo_work(
     workspace = editor.workspace
     if PhotoOutput.objects.for_workspace(workspace).exists() or not photo_ids:
         return
+    chosen = list(
+        Photo.objects.for_workspace(workspace)
+        .filter(pk__in=photo_ids, product__handle__in=PHOTO_BATCH_HANDLES)
+        .values_list("pk", flat=True)
+    )
     job = photos.photo_batch_start(
-        workspace=workspace,
-        actor=editor.user,
-        photo_ids=photo_ids[::5][:PHOTO_BATCH_SIZE],  # a mug, a tote, a candle …
-        recipe_key=recipe.pk,
+        workspace=workspace, actor=editor.user, photo_ids=chosen, recipe_key=recipe.pk
     )
     outputs = list(PhotoOutput.objects.for_workspace(workspace).filter(job=job).order_by("pk"))
     to_submit = [o.pk for o in outputs[:5]]
