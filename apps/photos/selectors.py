@@ -317,18 +317,15 @@ def batches_of(*, workspace: Workspace, user: User, limit: int = 5) -> list[Batc
         .filter(kind=PROCESS_JOB_KIND, created_by=user)
         .order_by("-created_at", "-pk")[:limit]
     )
-    counts = {
-        row["job_id"]: row
+    counts: dict[int, tuple[int, int]] = {
+        row["job_id"]: (row["n"], row["approved"])
         for row in PhotoOutput.objects.for_workspace(workspace)
         .filter(job__in=jobs)
         .values("job_id")
         .annotate(n=Count("pk"), approved=Count("pk", filter=Q(review_state__in=APPROVED_STATES)))
         .order_by()
     }
-    return [
-        BatchRow(job, counts.get(job.pk, {}).get("n", 0), counts.get(job.pk, {}).get("approved", 0))
-        for job in jobs
-    ]
+    return [BatchRow(job, *counts.get(job.pk, (0, 0))) for job in jobs]
 
 
 def review_queue_queryset(*, workspace: Workspace) -> QuerySet[PhotoOutput]:

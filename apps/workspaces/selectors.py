@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -85,7 +86,7 @@ def invitation_get(*, workspace: Workspace, invitation_id: int) -> Invitation:
     return get_object_or_404(Invitation.objects.for_workspace(workspace), pk=invitation_id)
 
 
-def _open_invitations(workspace: Workspace):
+def _open_invitations(workspace: Workspace) -> QuerySet[Invitation]:
     return Invitation.objects.for_workspace(workspace).filter(
         accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
     )
