@@ -83,7 +83,8 @@ def owner(page):
     expect(page.get_by_test_id("plan-card")).to_contain_text("6 seats used")
     page.get_by_role("link", name="Invite teammates").click()
     form = page.get_by_test_id("invite-form")
-    form.get_by_label("Email").fill("new.colleague@example.com")
+    form.get_by_label("E-mail address").fill("new.colleague@example.com")
+    form.get_by_label("Role").select_option("copywriter")
     form.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_text("Invitation sent to new.colleague@example.com")).to_be_visible()
 
