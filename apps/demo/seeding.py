@@ -91,15 +91,19 @@ def jobs_run_here() -> Iterator[None]:
     mode), so the seed ends with its jobs finished rather than waiting for a worker."""
     was = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
-    # Each task would log a line as it finishes; the seed reports its own steps instead.
-    trace_logger = logging.getLogger("celery.app.trace")
-    level = trace_logger.level
-    trace_logger.setLevel(logging.WARNING)
+    # Each task would log a line as it finishes, and kombu warns about the broker's host name
+    # while Celery prepares a producer it never uses in eager mode; the seed reports its own
+    # steps instead.
+    quieted = {name: logging.getLogger(name) for name in ("celery.app.trace", "kombu.connection")}
+    levels = {name: logger.level for name, logger in quieted.items()}
+    for logger in quieted.values():
+        logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
         celery_app.conf.task_always_eager = was
-        trace_logger.setLevel(level)
+        for name, logger in quieted.items():
+            logger.setLevel(levels[name])
 
 
 def demo_products() -> list[dict[str, Any]]:
@@ -394,8 +398,7 @@ def _copy_work(
         return
     chosen = products[:COPY_PRODUCTS]
     job = copywriting.copy_generation_start(
-        workspace=workspace,
-        actor=writer.user,
+        actor=writer,
         product_ids=[p.pk for p in chosen],
         brief=copywriting.CopyBrief(
             copy_types=("product_description",), variants=2, brand_profile_id=profile.pk
@@ -411,9 +414,7 @@ def _copy_work(
     for n, draft in enumerate(submitted[:4]):
         returning = n % 2 == 1
         copywriting.copy_review_decide(
-            workspace=workspace,
-            actor=reviewer.user,
-            actor_role=reviewer.role,
+            actor=reviewer,
             draft_id=draft.pk,
             decision=ReviewDecision.REQUEST_CHANGES if returning else ReviewDecision.APPROVE,
             comment=RETURN_COMMENTS[n % len(RETURN_COMMENTS)] if returning else "",
@@ -427,20 +428,13 @@ def _copy_work(
 def _copy_submit(writer: Actor, draft: CopyDraft) -> bool:
     """Submit the first variant the rules let through (one stating nothing the facts do not
     support); a draft with none stays a draft."""
-    workspace = writer.workspace
     for variant in draft.variants.order_by("position"):
         if variant.claims:
             continue
-        copywriting.copy_variant_choose(
-            workspace=workspace, actor=writer.user, actor_role=writer.role, variant_id=variant.pk
-        )
+        copywriting.copy_variant_choose(actor=writer, variant_id=variant.pk)
         try:
             copywriting.copy_review_decide(
-                workspace=workspace,
-                actor=writer.user,
-                actor_role=writer.role,
-                draft_id=draft.pk,
-                decision=ReviewDecision.SUBMIT,
+                actor=writer, draft_id=draft.pk, decision=ReviewDecision.SUBMIT
             )
         except ServiceError:
             continue
