@@ -42,8 +42,11 @@ from apps.copywriting import services as copywriting
 from apps.copywriting.models import CopyDraft
 from apps.core.errors import ServiceError
 from apps.demo.demo_data import render
-from apps.photos import services as photos
 from apps.photos.models import Photo, PhotoOutput, PhotoRecipe, PhotoStatus
+from apps.photos.services import processing as photo_processing
+from apps.photos.services import recipes as photo_recipes
+from apps.photos.services import review as photo_review
+from apps.photos.services import uploads as photo_uploads
 from apps.reviews.lifecycle import ReviewDecision, ReviewState
 from apps.workspaces import services as workspaces
 from apps.workspaces.actors import Actor
@@ -288,9 +291,7 @@ def _photos(actor: Actor, products: list[Product], step: Callable[[str], None]) 
         spec = shapes[product.handle]
         content = render.render_jpeg(spec["shape"], spec["colours"][0][1])
         upload = SimpleUploadedFile(_photo_name(product), content, "image/jpeg")
-        outcome = photos.photo_upload(
-            workspace=actor.workspace, actor=actor.user, uploads=[upload], product_id=product.pk
-        )
+        outcome = photo_uploads.photo_upload(actor=actor, uploads=[upload], product_id=product.pk)
         if outcome.errors:
             raise ServiceError(" ".join(outcome.errors))
         added += 1
@@ -349,8 +350,7 @@ def _light(actor: Actor, profile: BrandProfile, step: Callable[[str], None]) -> 
         for n, spec in enumerate(demo_products()[::5][:LIGHT_REFERENCES], start=1)
     ]
     lighting_services.lighting_profile_train(
-        workspace=workspace,
-        actor=actor.user,
+        actor=actor,
         brand_id=profile.pk,
         uploads=references,
         name="Studio daylight",
@@ -368,7 +368,7 @@ def _recipes(actor: Actor, step: Callable[[str], None]) -> PhotoRecipe:
     ):
         found = PhotoRecipe.objects.for_workspace(workspace).filter(name__startswith=name).first()
         if found is None:
-            found = photos.recipe_copy_builtin(workspace=workspace, actor=actor.user, code=code)
+            found = photo_recipes.recipe_copy_builtin(actor=actor, code=code)
             step(f"Saved the recipe “{found.name}”.")
         recipe = recipe or found
     assert recipe is not None
@@ -459,21 +459,15 @@ def _photo_work(
         .filter(pk__in=photo_ids, product__handle__in=PHOTO_BATCH_HANDLES)
         .values_list("pk", flat=True)
     )
-    job = photos.photo_batch_start(
-        workspace=workspace, actor=editor.user, photo_ids=chosen, recipe_key=recipe.pk
-    )
+    job = photo_processing.photo_batch_start(actor=editor, photo_ids=chosen, recipe_key=recipe.pk)
     outputs = list(PhotoOutput.objects.for_workspace(workspace).filter(job=job).order_by("pk"))
     to_submit = [o.pk for o in outputs[:5]]
     if to_submit:
-        photos.photo_outputs_submit(
-            workspace=workspace, actor=editor.user, actor_role=editor.role, output_ids=to_submit
-        )
+        photo_review.photo_outputs_submit(actor=editor, output_ids=to_submit)
     for n, output_id in enumerate(to_submit[:4]):
         returning = n % 2 == 1
-        photos.photo_review_decide(
-            workspace=workspace,
-            actor=reviewer.user,
-            actor_role=reviewer.role,
+        photo_review.photo_review_decide(
+            actor=reviewer,
             output_id=output_id,
             decision=ReviewDecision.REQUEST_CHANGES if returning else ReviewDecision.APPROVE,
             comment="The shadow is too heavy for our listings; soften it." if returning else "",
