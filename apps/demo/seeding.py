@@ -27,7 +27,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 
 from apps.accounts.models import User
 from apps.billing.plans import PlanCode
@@ -343,7 +343,7 @@ def _light(actor: Actor, profile: BrandProfile, step: Callable[[str], None]) -> 
     workspace = actor.workspace
     if lighting_selectors.lighting_profile_list(workspace=workspace, brand=profile):
         return
-    references = [
+    references: list[UploadedFile] = [
         SimpleUploadedFile(
             f"reference-{n}.jpg", render.render_jpeg(spec["shape"], spec["colours"][-1][1])
         )
