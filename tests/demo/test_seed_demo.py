@@ -111,7 +111,7 @@ def test_seed_demo_fills_every_desk_and_runs_again_without_duplicates(client, se
     draft = CopyDraft.objects.for_workspace(workspace).filter(review_state="approved").first()
     assert ApprovedCopy.objects.for_workspace(workspace).filter(product=draft.product).exists()
     assert draft.chosen_variant.gen_provider == "local"
-    assert draft.chosen_variant.gen_brand_profile_version == version.number
+    assert draft.chosen_variant.gen_brand_profile_version == version.pk  # written in its voice
     assert all(o.file and o.width for o in PhotoOutput.objects.for_workspace(workspace))
 
     out = io.StringIO()
