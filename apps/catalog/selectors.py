@@ -240,6 +240,18 @@ def workspace_copy(*, workspace: Workspace) -> list[tuple[str, str]]:
     return [*live, *approved]
 
 
+def export_product_ids(
+    *, workspace: Workspace, filters: ProductFilters, approved_only: bool = False
+) -> list[int]:
+    """The products an export covers: the list's filters, and with ``approved_only`` only
+    those that have some approved copy."""
+    products = product_queryset(workspace=workspace, filters=filters)
+    if approved_only:
+        approved = ApprovedCopy.objects.for_workspace(workspace).values("product_id")
+        products = products.filter(pk__in=approved)
+    return list(products.values_list("pk", flat=True))
+
+
 def catalog_has_products(workspace: Workspace) -> bool:
     """The first step "import a catalog" is done once the workspace has a product."""
     return Product.objects.for_workspace(workspace).exists()

@@ -340,6 +340,29 @@ def word_diff(before: str, after: str) -> SafeString:
     return mark_safe("".join(out))
 
 
+def copy_run_units(
+    *,
+    workspace: Workspace,
+    product_ids: list[int],
+    copy_types: list[str],
+    variants: int,
+    skip_approved: bool,
+) -> int:
+    """Copy variants a run would write (each one unit of credit): products × kinds of copy ×
+    variants, less the products the run will skip because their copy of that kind is already
+    approved."""
+    ids = set(product_ids)
+    kinds = [code for code in dict.fromkeys(copy_types) if code in channels.SPECS]
+    items = Product.objects.for_workspace(workspace).filter(pk__in=ids).count() * len(kinds)
+    if skip_approved and items:
+        items -= (
+            ApprovedCopy.objects.for_workspace(workspace)
+            .filter(product_id__in=ids, copy_type__in=kinds)
+            .count()
+        )
+    return max(0, items) * max(0, variants)
+
+
 def draft_counts_of_author(*, workspace: Workspace, author: User) -> dict[str, int]:
     """How many of this author's drafts are in each review state (every state present)."""
     counts = dict.fromkeys(ReviewState.values, 0)

@@ -24,7 +24,7 @@ from apps.imaging import files, onnx_segmenter
 from apps.jobs.models import ACTIVE_JOB_STATUSES, Job
 from apps.photos import pipeline, recipes
 from apps.photos.job_kinds import INGEST_JOB_KIND, PROCESS_JOB_KIND
-from apps.photos.models import Photo, PhotoOutput, PhotoRecipe
+from apps.photos.models import Photo, PhotoOutput, PhotoRecipe, PhotoStatus
 from apps.reviews.lifecycle import ReviewDecision, ReviewState
 from apps.reviews.selectors import review_histories
 from apps.workspaces.models import Workspace
@@ -316,6 +316,16 @@ def recipe_resolve(*, workspace: Workspace, key: str | int | None) -> ChosenReci
     if recipe is None:
         raise ServiceError("Choose a recipe.", field="recipe")
     return ChosenRecipe(recipe, recipe.name, list(recipe.steps), recipe.preset)
+
+
+def ready_photo_count(*, workspace: Workspace, photo_ids: list[int]) -> int:
+    """How many of these photos a batch would process (one image operation each): those of
+    this workspace that passed their checks."""
+    return (
+        Photo.objects.for_workspace(workspace)
+        .filter(pk__in=set(photo_ids), status=PhotoStatus.READY)
+        .count()
+    )
 
 
 # --- the role dashboards --------------------------------------------------------------------

@@ -19,6 +19,7 @@ NAV_SECTIONS: list[tuple[str, str, Action]] = [
     ("Usage", "gateway_usage", Action.MANAGE_MODELS),
     ("Billing", "billing_overview", Action.MANAGE_BILLING),
     ("Audit trail", "audit_event_list", Action.VIEW_AUDIT),
+    ("Webhooks", "webhooks_list", Action.MANAGE_WEBHOOKS),
     ("Settings", "workspace_settings", Action.MANAGE_WORKSPACE),
 ]
 
