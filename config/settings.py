@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "apps.brand",
     "apps.webhooks",
     "apps.notifications",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

@@ -12,7 +12,7 @@ class BillingRefusal(ServiceError):
     """
 
     def __init__(self, message: str, *, upgrade_url: str = "", code: str = "billing") -> None:
-        super().__init__(message, code=code)
+        super().__init__(message, code=code, fix_url=upgrade_url, fix_label="See the plans")
         self.upgrade_url = upgrade_url
 
 

@@ -269,7 +269,11 @@ def billing_summary(*, workspace: Workspace) -> dict[str, Any]:
         "account": account,
         "renewal_date": None if plan.unlimited else account.current_period_end,
         "credits_left": None if plan.unlimited else account.credit_balance,
+        "credits_used": credits_used_since(workspace=workspace, since=account.current_period_start),
         "seats": seat_usage(workspace=workspace, plan=plan),
+        # The next step the card offers: a plan to choose while on the trial or short of credits.
+        "needs_plan": plan.code == PlanCode.TRIAL
+        or (not plan.unlimited and account.credit_balance <= 0 and not plan.overage),
     }
 
 

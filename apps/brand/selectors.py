@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from apps.brand import exemplars, registry, rules, scoring, text
+from apps.brand import exemplars, registry, rules, scoring, text, training
 from apps.brand.models import (
     BrandProfile,
     FineTuneRun,
@@ -301,3 +301,51 @@ def version_runtime(*, workspace: Workspace, version: ProfileVersion) -> Version
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
     return runtime
+
+
+def brand_material_exists(workspace: Workspace) -> bool:
+    """The first step "add brand material" is done once any profile has some of its copy."""
+    return MaterialText.objects.for_workspace(workspace).exists()
+
+
+@dataclass(frozen=True)
+class ProfileDeskRow:
+    """One brand profile on the brand manager's desk."""
+
+    profile: BrandProfile
+    version_number: int | None  # the active version
+    score: float | None  # its mean score of held-out material (0–100)
+    previous_score: float | None  # the version before it, for the trend
+    material: int
+    new_material: int  # added or changed since the active version was trained
+    training: bool
+
+    @property
+    def may_train(self) -> bool:
+        return not self.training and self.material >= training.MIN_TEXTS and self.new_material > 0
+
+
+def profile_desk(*, workspace: Workspace) -> list[ProfileDeskRow]:
+    rows = []
+    for profile in profile_list(workspace=workspace).order_by("name", "pk"):
+        ready = [
+            v
+            for v in ProfileVersion.objects.for_workspace(workspace)
+            .filter(profile_id=profile.pk, status=VersionStatus.READY)
+            .only("number", "evaluation", "status")
+            .order_by("-number")[:2]
+        ]
+        active = profile.active_version
+        scores = [(v.evaluation or {}).get("mean_heldout_score") for v in ready]
+        rows.append(
+            ProfileDeskRow(
+                profile=profile,
+                version_number=active.number if active else None,
+                score=(active.evaluation or {}).get("mean_heldout_score") if active else None,
+                previous_score=scores[1] if len(scores) > 1 else None,
+                material=profile.material_count,  # type: ignore[attr-defined]
+                new_material=material_new_since(workspace=workspace, profile=profile),
+                training=version_training(workspace=workspace, profile=profile) is not None,
+            )
+        )
+    return rows

@@ -250,3 +250,8 @@ def export_product_ids(
         approved = ApprovedCopy.objects.for_workspace(workspace).values("product_id")
         products = products.filter(pk__in=approved)
     return list(products.values_list("pk", flat=True))
+
+
+def catalog_has_products(workspace: Workspace) -> bool:
+    """The first step "import a catalog" is done once the workspace has a product."""
+    return Product.objects.for_workspace(workspace).exists()

@@ -2,18 +2,26 @@
 
 from apps.copywriting import selectors
 from apps.reviews.lifecycle import ReviewState
+from apps.reviews.selectors import waiting_by_age
 from apps.workspaces.access import WorkspaceRequest
 from apps.workspaces.dashboards import register_panel
-from apps.workspaces.roles import PERMISSIONS, Action
+from apps.workspaces.roles import PERMISSIONS, Action, Role
 
 
 def writer_panel(request: WorkspaceRequest) -> dict:
+    workspace, user = request.workspace, request.user
+    returned = selectors.drafts_returned_to(workspace=workspace, author=user)
+    drafts = selectors.drafts_of_author(
+        workspace=workspace, author=user, states=(ReviewState.DRAFT,)
+    )
     return {
-        "returned": selectors.drafts_returned_to(workspace=request.workspace, author=request.user),
-        "drafts": selectors.drafts_of_author(
-            workspace=request.workspace, author=request.user, states=(ReviewState.DRAFT,)
-        )[:8],
-        "runs": selectors.copy_runs(workspace=request.workspace, user=request.user, limit=5),
+        "returned": returned[:6],
+        "drafts": drafts[:8],
+        "counts": selectors.draft_counts_of_author(workspace=workspace, author=user),
+        "runs": selectors.copy_runs(workspace=workspace, user=user, limit=5),
+        # What to do next: fix what came back first, then finish drafts, else write more.
+        "next_returned": returned[0][0] if returned else None,
+        "next_draft": drafts[0] if drafts else None,
     }
 
 
@@ -21,13 +29,14 @@ def reviewer_panel(request: WorkspaceRequest) -> dict:
     queue = selectors.review_queue_queryset(
         workspace=request.workspace, filters=selectors.QueueFilters()
     )
-    return {"count": queue.count(), "oldest": list(queue.select_related("product")[:6])}
+    oldest = list(queue.select_related("product")[:6])
+    return {"count": queue.count(), "ages": waiting_by_age(queue), "oldest": oldest}
 
 
 def register() -> None:
     register_panel(
         key="copy.writer",
-        roles={"copywriter", "brand_manager"},
+        roles={Role.COPYWRITER, Role.BRAND_MANAGER},
         template="copywriting/panels/writer.html",
         context=writer_panel,
         order=10,

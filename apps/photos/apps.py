@@ -8,6 +8,7 @@ class PhotosConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.catalog.registry import register_shopify_columns
+        from apps.photos import dashboard
         from apps.photos.exporting import shopify_image_columns
         from apps.photos.services import review
 
@@ -15,3 +16,4 @@ class PhotosConfig(AppConfig):
         # Photo outputs are reviewed through the one review seam, which also registers the
         # photo.* events (apps/photos/events.py).
         review.register()
+        dashboard.register()

@@ -12,9 +12,10 @@ from typing import IO
 
 import numpy as np
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from apps.accounts.models import User
 from apps.brand.lighting_services import LEARN_JOB_KIND
 from apps.brand.models import LightingProfile
 from apps.catalog.models import Product, ProductImage
@@ -24,7 +25,8 @@ from apps.jobs.models import ACTIVE_JOB_STATUSES, Job
 from apps.photos import pipeline, recipes
 from apps.photos.job_kinds import INGEST_JOB_KIND, PROCESS_JOB_KIND
 from apps.photos.models import Photo, PhotoOutput, PhotoRecipe, PhotoStatus
-from apps.reviews.lifecycle import ReviewState
+from apps.reviews.lifecycle import ReviewDecision, ReviewState
+from apps.reviews.selectors import review_histories
 from apps.workspaces.models import Workspace
 
 APPROVED_STATES = (ReviewState.APPROVED, ReviewState.PUBLISHED)
@@ -323,4 +325,78 @@ def ready_photo_count(*, workspace: Workspace, photo_ids: list[int]) -> int:
         Photo.objects.for_workspace(workspace)
         .filter(pk__in=set(photo_ids), status=PhotoStatus.READY)
         .count()
+    )
+
+
+# --- the role dashboards --------------------------------------------------------------------
+
+
+def output_counts_of(*, workspace: Workspace, user: User) -> dict[str, int]:
+    """How many of this member's processed photos are in each review state (every state)."""
+    counts = dict.fromkeys(ReviewState.values, 0)
+    rows = (
+        PhotoOutput.objects.for_workspace(workspace)
+        .filter(created_by=user)
+        .values("review_state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["review_state"]] = row["n"]
+    return counts
+
+
+def outputs_returned_to(*, workspace: Workspace, user: User) -> list[tuple[PhotoOutput, str]]:
+    """This member's photos a reviewer sent back, latest first, each with the latest comment."""
+    outputs = list(
+        PhotoOutput.objects.for_workspace(workspace)
+        .filter(created_by=user, review_state=ReviewState.CHANGES_REQUESTED)
+        .select_related("photo", "product")
+        .order_by("-decided_at", "-pk")[:20]
+    )
+    histories = review_histories(
+        workspace=workspace, model=PhotoOutput, ids=[o.pk for o in outputs]
+    )
+    result = []
+    for output in outputs:
+        comments = [
+            e.comment
+            for e in histories.get(output.pk, [])
+            if e.decision == ReviewDecision.REQUEST_CHANGES and e.comment
+        ]
+        result.append((output, comments[-1] if comments else ""))
+    return result
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    job: Job
+    outputs: int
+    approved: int
+
+
+def batches_of(*, workspace: Workspace, user: User, limit: int = 5) -> list[BatchRow]:
+    """This member's latest recipe batches with how many photos each made and got approved."""
+    jobs = list(
+        Job.objects.for_workspace(workspace)
+        .filter(kind=PROCESS_JOB_KIND, created_by=user)
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    counts: dict[int, tuple[int, int]] = {
+        row["job_id"]: (row["n"], row["approved"])
+        for row in PhotoOutput.objects.for_workspace(workspace)
+        .filter(job__in=jobs)
+        .values("job_id")
+        .annotate(n=Count("pk"), approved=Count("pk", filter=Q(review_state__in=APPROVED_STATES)))
+        .order_by()
+    }
+    return [BatchRow(job, *counts.get(job.pk, (0, 0))) for job in jobs]
+
+
+def review_queue_queryset(*, workspace: Workspace) -> QuerySet[PhotoOutput]:
+    """Photos waiting for review, oldest first."""
+    return (
+        PhotoOutput.objects.for_workspace(workspace)
+        .filter(review_state=ReviewState.IN_REVIEW)
+        .order_by("submitted_at", "pk")
     )

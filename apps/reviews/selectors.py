@@ -1,4 +1,10 @@
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from apps.reviews.models import Reviewable, ReviewEvent
 from apps.workspaces.models import Workspace
@@ -25,3 +31,35 @@ def review_histories(
     for event in events:
         histories[event.object_id].append(event)
     return histories
+
+
+# Ages of work waiting for review, as the review desks group them (upper bounds in hours).
+AGE_BUCKETS: tuple[tuple[str, float | None], ...] = (
+    ("under a day", 24),
+    ("1–3 days", 72),
+    ("over 3 days", None),
+)
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    label: str
+    count: int
+
+
+def waiting_by_age(queue: QuerySet[Any], *, now: datetime | None = None) -> list[AgeBucket]:
+    """How much of ``queue`` (reviewable work in review) has waited how long since it was
+    submitted, youngest bucket first; counted in the database, one query."""
+    now = now or timezone.now()
+    aggregates: dict[str, Any] = {}
+    lower: float = 0
+    for n, (_, upper) in enumerate(AGE_BUCKETS):
+        condition = Q(submitted_at__lte=now - timedelta(hours=lower))
+        if upper is not None:
+            condition &= Q(submitted_at__gt=now - timedelta(hours=upper))
+        if n == 0:
+            condition |= Q(submitted_at__isnull=True)  # never stamped: count it as fresh
+        aggregates[f"b{n}"] = Count("pk", filter=condition)
+        lower = upper or 0
+    counts = queue.aggregate(**aggregates)
+    return [AgeBucket(label, counts[f"b{n}"]) for n, (label, _) in enumerate(AGE_BUCKETS)]

@@ -1,10 +1,13 @@
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.workspaces.actors import Actor
+from apps.workspaces.dashboards import first_steps
 from apps.workspaces.models import Invitation, Membership, Workspace
 from apps.workspaces.rules import assignable_roles, member_change_refusal
 
@@ -83,10 +86,49 @@ def invitation_get(*, workspace: Workspace, invitation_id: int) -> Invitation:
     return get_object_or_404(Invitation.objects.for_workspace(workspace), pk=invitation_id)
 
 
+def _open_invitations(workspace: Workspace) -> QuerySet[Invitation]:
+    return Invitation.objects.for_workspace(workspace).filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
 def workspace_overview(*, workspace: Workspace) -> dict:
     """Figures for the owner's and admin's dashboard."""
     members = Membership.objects.for_workspace(workspace)
-    open_invitations = Invitation.objects.for_workspace(workspace).filter(
-        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    return {
+        "member_count": members.count(),
+        "open_invitation_count": _open_invitations(workspace).count(),
+    }
+
+
+def team_invited(workspace: Workspace) -> bool:
+    """The first step "invite the team": someone besides the creator is in it or invited."""
+    return (
+        Membership.objects.for_workspace(workspace).count() > 1
+        or _open_invitations(workspace).exists()
     )
-    return {"member_count": members.count(), "open_invitation_count": open_invitations.count()}
+
+
+@dataclass(frozen=True)
+class FirstStepRow:
+    label: str
+    hint: str
+    done: bool
+    url: str  # empty when this member may not take the step
+
+
+def first_step_rows(*, actor: Actor) -> list[FirstStepRow]:
+    """The new workspace's checklist, each step ticked from the workspace's own data; an empty
+    list once every step is done (the dashboard then shows only the work)."""
+    rows = [
+        FirstStepRow(
+            label=step.label,
+            hint=step.hint,
+            done=step.done(actor.workspace),
+            url=reverse(step.url_name, kwargs={"slug": actor.workspace.slug})
+            if actor.can(step.action)
+            else "",
+        )
+        for step in first_steps()
+    ]
+    return [] if all(row.done for row in rows) else rows

@@ -84,6 +84,7 @@ def dashboard(request: WorkspaceRequest) -> HttpResponse:
     if role in (Role.OWNER, Role.ADMIN):
         context = selectors.workspace_overview(workspace=request.workspace)
     context["panels"] = panels_for(request)
+    context["first_steps"] = selectors.first_step_rows(actor=request.actor)
     return render(request, DASHBOARD_TEMPLATES[Role(role)], context)
 
 
@@ -111,6 +112,7 @@ def members(request: WorkspaceRequest) -> HttpResponse:
 def invitation_create(request: WorkspaceRequest) -> HttpResponse:
     may_invite_owner = request.actor.can(Action.MANAGE_OWNERS)
     form = InvitationForm(request.POST, may_invite_owner=may_invite_owner)
+    refusal = None
     if form.is_valid():
         try:
             invitation = services.invitation_create(
@@ -121,10 +123,13 @@ def invitation_create(request: WorkspaceRequest) -> HttpResponse:
             )
         except ServiceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
+            refusal = error
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("workspace_members", slug=request.workspace.slug)
-    return render(request, "workspaces/members.html", _members_context(request, form), status=400)
+    context = _members_context(request, form)
+    context["refusal"] = refusal
+    return render(request, "workspaces/members.html", context, status=400)
 
 
 @workspace_view(Action.INVITE_MEMBERS)

@@ -39,9 +39,11 @@ def test_trial_seats_count_members_and_open_invitations(workspace, owner):
 
     message = refusal.value.message
     assert "The Free trial plan includes 3 seats and all are taken" in message
-    assert "(1 member, 2 open invitations)" in message
-    assert f"/w/{workspace.slug}/billing/plans/" in message
+    assert "(1 member, 2 open invitations). Withdraw an open invitation, or upgrade" in message
+    # The plans page is a link beside the message, never its text.
+    assert "/billing/plans/" not in message
     assert refusal.value.upgrade_url == f"/w/{workspace.slug}/billing/plans/"
+    assert refusal.value.fix_url == refusal.value.upgrade_url
     # Nothing happened: no invitation, no audit event, no e-mail.
     assert not Invitation.objects.for_workspace(workspace).filter(email="c@example.com").exists()
     assert AuditEvent.objects.for_workspace(workspace).count() == audit_before
@@ -88,5 +90,20 @@ def test_the_members_page_shows_the_refusal(client, workspace, owner):
         {"email": "c@example.com", "role": "copywriter"},
     )
     assert response.status_code == 400
-    assert "all are taken" in response.content.decode()
+    page = response.content.decode()
+    assert "all are taken" in page
+    assert (
+        f'href="/w/{workspace.slug}/billing/plans/" data-testid="refusal-fix">See the plans' in page
+    )
     assert Invitation.objects.for_workspace(workspace).count() == 2
+
+
+def test_a_full_workspace_without_invitations_is_not_told_to_withdraw_one(workspace, owner):
+    MembershipFactory(workspace=workspace)
+    MembershipFactory(workspace=workspace)  # 3 members on the 3-seat trial, nobody invited
+    with pytest.raises(SeatLimitReached) as refusal:
+        invite(workspace, owner, "d@example.com")
+    assert refusal.value.message == (
+        "The Free trial plan includes 3 seats and all are taken (3 members). "
+        "Upgrade for more seats."
+    )

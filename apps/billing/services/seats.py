@@ -31,10 +31,13 @@ def seats_check_can_invite(*, workspace: Workspace, email: str = "") -> None:
         url = upgrade_url(workspace)
         members, invited = usage.members, usage.invitations
         taken = f"{members} member{'s' if members != 1 else ''}"
+        way_out = "Upgrade for more seats"
         if invited:
             taken += f", {invited} open invitation{'s' if invited != 1 else ''}"
+            way_out = "Withdraw an open invitation, or upgrade for more seats"
+        # The plans page is a link beside the message (``fix_url``), not text inside it.
         raise SeatLimitReached(
             f"The {plan.name} plan includes {plan.seats} seats and all are taken "
-            f"({taken}). Withdraw an invitation, or upgrade for more seats: {url}",
+            f"({taken}). {way_out}.",
             upgrade_url=url,
         )
