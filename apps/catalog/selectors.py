@@ -1,12 +1,13 @@
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.catalog.columns import guess_mapping
@@ -17,6 +18,8 @@ from apps.catalog.models import (
     ImportBatch,
     ImportRowError,
     Product,
+    ProductImage,
+    ProductVariant,
 )
 from apps.workspaces.models import Workspace
 
@@ -238,3 +241,65 @@ def workspace_copy(*, workspace: Workspace) -> list[tuple[str, str]]:
         .values_list("product__title", "content")
     )
     return [*live, *approved]
+
+
+def product_keyset_page(
+    *,
+    workspace: Workspace,
+    filters: ProductFilters,
+    after_id: int = 0,
+    limit: int = 100,
+    updated_since: datetime | None = None,
+) -> list[Product]:
+    """Up to ``limit`` products after ``after_id``, in id order (the API's cursor pages: each
+    page is an index range scan however deep, and rows added meanwhile never shift a page)."""
+    products = product_queryset(workspace=workspace, filters=filters)
+    if updated_since is not None:
+        products = products.filter(updated_at__gte=updated_since)
+    return list(
+        products.filter(pk__gt=after_id)
+        .order_by("pk")
+        .prefetch_related(
+            Prefetch(
+                "variants",
+                ProductVariant.objects.for_workspace(workspace).order_by("position", "pk"),
+            ),
+            Prefetch(
+                "images", ProductImage.objects.for_workspace(workspace).order_by("position", "pk")
+            ),
+        )[:limit]
+    )
+
+
+def product_get_full(*, workspace: Workspace, product_id: int) -> Product:
+    """One product with its variants and images, or 404 (another workspace's is not found)."""
+    return get_object_or_404(
+        Product.objects.for_workspace(workspace).prefetch_related(
+            Prefetch(
+                "variants",
+                ProductVariant.objects.for_workspace(workspace).order_by("position", "pk"),
+            ),
+            Prefetch(
+                "images", ProductImage.objects.for_workspace(workspace).order_by("position", "pk")
+            ),
+        ),
+        pk=product_id,
+    )
+
+
+def approved_copy_changed(
+    *,
+    workspace: Workspace,
+    since: datetime | None = None,
+    copy_type: str = "",
+    after_id: int = 0,
+    limit: int = 100,
+) -> list[ApprovedCopy]:
+    """Approved copy approved (or approved again) at or after ``since``, of one type when
+    given, in id order from ``after_id``."""
+    rows = ApprovedCopy.objects.for_workspace(workspace).select_related("product")
+    if since is not None:
+        rows = rows.filter(approved_at__gte=since)
+    if copy_type:
+        rows = rows.filter(copy_type=copy_type)
+    return list(rows.filter(pk__gt=after_id).order_by("pk")[:limit])

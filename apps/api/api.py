@@ -1,0 +1,102 @@
+"""The REST API, ``/api/v1/`` (Django Ninja). The gate in :mod:`apps.api.middleware` has
+already authenticated the key, counted the request and handled ``Idempotency-Key`` before a
+route runs; here every refusal becomes RFC 9457 problem details (:mod:`apps.api.problems`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.docs import Swagger
+from ninja.security import HttpBearer
+
+from apps.api.problems import field_errors_from_pydantic, problem
+from apps.api.routes import platform, products
+from apps.billing.errors import BillingRefusal
+from apps.core.errors import ServiceError
+from apps.workspaces.actors import NotAllowed
+
+# ServiceError codes and the status each answers with; any other code is 422.
+STATUS_BY_CODE = {"not_found": 404, "forbidden": 403, "conflict": 409}
+
+
+class ApiKeyAuth(HttpBearer):
+    """Declares the bearer key in the OpenAPI document; the gate checked it already."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return getattr(request, "actor", None)
+
+
+class VendoredSwagger(Swagger):
+    """Swagger UI from our static files (static/vendor/swagger-ui), started by our own script
+    so the page keeps the strict content security policy (no inline script, no CDN)."""
+
+    template = "api/docs.html"
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
+        return render(
+            request,
+            self.template,
+            {"openapi_url": self.get_openapi_url(api, kwargs), "api": api},
+        )
+
+
+api = NinjaAPI(
+    title="Atelier API",
+    version="1",
+    description=(
+        "Products, copy, photos, reviews and brand profiles of one workspace. Authenticate with "
+        "`Authorization: Bearer atk_…` (a key made on the workspace's API keys page). Errors "
+        "are RFC 9457 problem details; every POST takes an `Idempotency-Key`."
+    ),
+    urls_namespace="api-v1",
+    auth=ApiKeyAuth(),
+    docs=VendoredSwagger(),
+    docs_url=None,  # served at /api/docs (config/urls.py)
+)
+api.add_router("", products.router)
+api.add_router("", platform.router)
+
+
+@api.exception_handler(ServiceError)
+def _service_error(request: HttpRequest, error: ServiceError) -> HttpResponse:
+    if isinstance(error, BillingRefusal):
+        upgrade_url = error.upgrade_url
+        if upgrade_url.startswith("/"):
+            upgrade_url = request.build_absolute_uri(upgrade_url)
+        return problem(request, 402, error.message, slug=error.code, upgrade_url=upgrade_url)
+    if isinstance(error, NotAllowed):
+        return problem(request, 403, error.message)
+    status = STATUS_BY_CODE.get(error.code, 422)
+    errors = [{"field": error.field, "message": error.message}] if error.field else None
+    return problem(request, status, error.message, errors=errors)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    errors = field_errors_from_pydantic(error.errors)
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return problem(request, 422, detail or "The request is not valid.", errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    return problem(request, 401, "Send a live API key as “Authorization: Bearer atk_…”.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    return problem(request, error.status_code, str(error))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+    return problem(request, 404, "There is nothing with this id in the key's workspace.")
+
+
+def docs(request: HttpRequest) -> HttpResponse:
+    """The interactive documentation (Swagger UI), at /api/docs."""
+    return api.docs.render_page(request, api)
