@@ -13,8 +13,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
 
-from apps.api.problems import field_errors_from_pydantic, problem
+from apps.api.problems import PROBLEM_CONTENT_TYPE, field_errors_from_pydantic, problem
 from apps.api.routes import platform, products
+from apps.api.schemas import Problem
 from apps.billing.errors import BillingRefusal
 from apps.core.errors import ServiceError
 from apps.workspaces.actors import NotAllowed
@@ -36,7 +37,7 @@ class VendoredSwagger(Swagger):
 
     template = "api/docs.html"
 
-    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
         return render(
             request,
             self.template,
@@ -44,7 +45,51 @@ class VendoredSwagger(Swagger):
         )
 
 
-api = NinjaAPI(
+PROBLEM_RESPONSES = {
+    401: "No live API key",
+    402: "Not enough credits, or billing inactive (work that costs credits)",
+    403: "The key's role may not do this",
+    404: "Not found in the key's workspace",
+    422: "Invalid input (`errors` names each field), or an Idempotency-Key reused",
+    429: "Rate limit reached; see Retry-After",
+}
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": (
+        "Any unique string (a UUID). A retry with the same key and the same body gets the "
+        "first answer again, and the work is done once; the same key with another body is 422."
+    ),
+}
+
+
+class AtelierAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):  # type: ignore[no-untyped-def]
+        """Ninja's document, plus what the gate adds to every operation: the problem details
+        a request may get, and the Idempotency-Key header of every POST."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem_schema.pop("$defs", {}))
+        schemas["Problem"] = problem_schema
+        content = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                for status, description in PROBLEM_RESPONSES.items():
+                    operation["responses"].setdefault(
+                        status, {"description": description, "content": content}
+                    )
+                parameters = operation.setdefault("parameters", [])
+                if method == "post" and IDEMPOTENCY_PARAMETER not in parameters:
+                    parameters.append(IDEMPOTENCY_PARAMETER)
+                if not parameters:
+                    del operation["parameters"]
+        return schema
+
+
+api = AtelierAPI(
     title="Atelier API",
     version="1",
     description=(

@@ -22,8 +22,10 @@ class ApiKeyForm(forms.Form):
 
     def __init__(self, *args, roles: list[Role], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(r.value, r.label) for r in roles]
-        self.fields["role"].initial = Role.COPYWRITER
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)
+        role.choices = [(r.value, r.label) for r in roles]
+        role.initial = Role.COPYWRITER
 
     def expires_at(self) -> datetime | None:
         day = self.cleaned_data.get("expires_on")

@@ -13,6 +13,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from http import HTTPStatus
 
 from django.conf import settings
 from django.db import connection
@@ -69,7 +70,7 @@ class ApiGateMiddleware:
         if request.method == "POST" and idempotency_key:
             response = self._idempotent(request, actor.workspace.pk, key_id, idempotency_key)
         else:
-            response = self.get_response(request)
+            response = _as_problem(request, self.get_response(request))
         response["RateLimit-Limit"] = str(settings.API_RATE_LIMIT_PER_MINUTE)
         response["RateLimit-Remaining"] = str(max(left, 0))
         return response
@@ -113,7 +114,7 @@ class ApiGateMiddleware:
                 workspace_id=workspace_id, api_key_id=key_id, key=key, fingerprint=fingerprint
             )
             try:
-                response = self.get_response(request)
+                response = _as_problem(request, self.get_response(request))
             except BaseException:
                 services.idempotent_request_forget(record=record)
                 raise
@@ -129,6 +130,26 @@ class ApiGateMiddleware:
             return response
 
 
+def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Django's own refusals (no such route, method not allowed, an unreadable body) as
+    problem details too: an API client never gets an HTML page."""
+    content_type = response.get("Content-Type", "")
+    if response.status_code < 400 or "json" in content_type:
+        return response
+    if response.status_code == 405:
+        allowed = response.get("Allow", "")
+        return problem(
+            request,
+            405,
+            f"{request.method} is not allowed here; allowed: {allowed}.",
+            headers={"Allow": allowed},
+        )
+    if response.status_code == 404:
+        return problem(request, 404, "There is no such route in this API; see /api/docs.")
+    status = response.status_code
+    return problem(request, status, HTTPStatus(status).phrase + ".")
+
+
 def _bearer(request: HttpRequest) -> str:
     scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     return value.strip() if scheme.lower() == "bearer" else ""
@@ -138,7 +159,7 @@ def _fingerprint(request: HttpRequest) -> str:
     """What the request asks: method, path with query, and body (for uploads, the form fields
     and each file's name and content, read in pieces from disk)."""
     digest = hashlib.sha256(f"{request.method} {request.get_full_path()}\n".encode())
-    if request.content_type.startswith("multipart/"):
+    if (request.content_type or "").startswith("multipart/"):
         for name in sorted(request.POST):
             for value in request.POST.getlist(name):
                 digest.update(f"field {name}={value}\n".encode())

@@ -73,7 +73,7 @@ def job_get(request: HttpRequest, job_id: int) -> JobOut:
 
 
 @router.get("/usage", response=UsageOut, tags=["usage"], summary="Plan, credits and usage")
-def usage(request: HttpRequest, days: int = Query(30, ge=1, le=90)) -> UsageOut:  # type: ignore[type-arg]
+def usage(request: HttpRequest, days: int = Query(30, ge=1, le=90)) -> UsageOut:
     actor = actor_of(request)
     actor.require(Action.MANAGE_BILLING)
     summary = billing_selectors.billing_summary(workspace=actor.workspace)
