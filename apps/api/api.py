@@ -4,6 +4,7 @@ route runs; here every refusal becomes RFC 9457 problem details (:mod:`apps.api.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -69,7 +70,10 @@ class AtelierAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):  # type: ignore[no-untyped-def]
         """Ninja's document, plus what the gate adds to every operation: the problem details
         a request may get, and the Idempotency-Key header of every POST."""
-        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        # A copy: ninja may hand out the same dict again.
+        schema = copy.deepcopy(
+            super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        )
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(problem_schema.pop("$defs", {}))
@@ -81,11 +85,8 @@ class AtelierAPI(NinjaAPI):
                     operation["responses"].setdefault(
                         status, {"description": description, "content": content}
                     )
-                parameters = operation.setdefault("parameters", [])
-                if method == "post" and IDEMPOTENCY_PARAMETER not in parameters:
-                    parameters.append(IDEMPOTENCY_PARAMETER)
-                if not parameters:
-                    del operation["parameters"]
+                if method == "post":
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
         return schema
 
 
