@@ -154,8 +154,8 @@ def main() -> None:
             f"batch_max_ms={max(batch_ms):.0f}"
         )
         print(
-            f"pages={len(read_ms)} page_size={args.page} read_p50_ms={percentile(read_ms, 0.5):.1f} "
-            f"read_max_ms={max(read_ms):.1f}"
+            f"pages={len(read_ms)} page_size={args.page} "
+            f"read_p50_ms={percentile(read_ms, 0.5):.1f} read_max_ms={max(read_ms):.1f}"
         )
         print(f"upsert_per_s={upsert_per_s:.0f} read_p95_ms={percentile(read_ms, 0.95):.1f}")
 
