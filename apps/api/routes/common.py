@@ -34,4 +34,8 @@ def cursor_after(cursor: str) -> int:
 
 
 def next_cursor(rows: list, limit: int) -> str | None:
-    return encode_cursor(rows[-1].pk) if len(rows) == limit and rows else None
+    """The cursor after a full page (rows are model instances or dicts with an ``id``)."""
+    if not rows or len(rows) < limit:
+        return None
+    last = rows[-1]
+    return encode_cursor(last["id"] if isinstance(last, dict) else last.pk)

@@ -13,18 +13,15 @@ from apps.api.routes.common import PAGE_LIMIT_MAX, actor_of, cursor_after, next_
 from apps.api.schemas import (
     BulkUpsertIn,
     BulkUpsertOut,
-    ImageOut,
     ProductFieldsIn,
     ProductOut,
     ProductPage,
     ProductUpsertIn,
     RefusedProduct,
     UpsertedProduct,
-    VariantOut,
 )
 from apps.catalog import selectors
 from apps.catalog.importing import ParsedImage, ParsedProduct, ParsedVariant
-from apps.catalog.models import Product
 from apps.catalog.services import products_upsert_by_handle
 from apps.core.errors import ServiceError
 from apps.workspaces.roles import Action
@@ -54,46 +51,9 @@ class ProductQuery(Schema):
     limit: int = Field(100, ge=1, le=PAGE_LIMIT_MAX)
 
 
-def product_out(product: Product) -> ProductOut:
-    return ProductOut(
-        id=product.pk,
-        handle=product.handle,
-        title=product.title,
-        body_html=product.body_html,
-        vendor=product.vendor,
-        product_type=product.product_type,
-        category=product.category,
-        tags=list(product.tags or []),
-        seo_title=product.seo_title,
-        seo_description=product.seo_description,
-        status=product.status,
-        published=product.published,
-        option_names=list(product.option_names or []),
-        copy_status=product.copy_status,
-        photo_status=product.photo_status,
-        price_min=product.price_min,
-        price_max=product.price_max,
-        created_at=product.created_at,
-        updated_at=product.updated_at,
-        variants=[
-            VariantOut(
-                id=v.pk,
-                position=v.position,
-                option_values=list(v.option_values or []),
-                sku=v.sku,
-                barcode=v.barcode,
-                price=v.price,
-                compare_at_price=v.compare_at_price,
-                grams=v.grams,
-                inventory_quantity=v.inventory_quantity,
-            )
-            for v in product.variants.all()
-        ],
-        images=[
-            ImageOut(position=i.position, url=i.url, alt_text=i.alt_text)
-            for i in product.images.all()
-        ],
-    )
+def product_out(row: dict) -> ProductOut:
+    """A product from :func:`apps.catalog.selectors.product_keyset_page`'s dicts."""
+    return ProductOut.model_validate(row)
 
 
 def _parsed(item: ProductUpsertIn) -> tuple[ParsedProduct, set[str]]:
