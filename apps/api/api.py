@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from ninja import NinjaAPI
@@ -15,6 +16,7 @@ from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
 
 from apps.api.problems import PROBLEM_CONTENT_TYPE, field_errors_from_pydantic, problem
+from apps.api.routes import copy as copy_routes
 from apps.api.routes import platform, products
 from apps.api.schemas import Problem
 from apps.billing.errors import BillingRefusal
@@ -105,6 +107,7 @@ api = AtelierAPI(
 )
 api.add_router("", products.router)
 api.add_router("", platform.router)
+api.add_router("", copy_routes.router)
 
 
 @api.exception_handler(ServiceError)
@@ -117,7 +120,12 @@ def _service_error(request: HttpRequest, error: ServiceError) -> HttpResponse:
     if isinstance(error, NotAllowed):
         return problem(request, 403, error.message)
     status = STATUS_BY_CODE.get(error.code, 422)
-    errors = [{"field": error.field, "message": error.message}] if error.field else None
+    errors = None
+    if error.field:  # the services name their form's field; in the API it is in the body
+        located = error.field.startswith(("body.", "query.", "path."))
+        errors = [
+            {"field": error.field if located else f"body.{error.field}", "message": error.message}
+        ]
     return problem(request, status, error.message, errors=errors)
 
 
@@ -138,8 +146,9 @@ def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     return problem(request, error.status_code, str(error))
 
 
+@api.exception_handler(ObjectDoesNotExist)
 @api.exception_handler(Http404)
-def _not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+def _not_found(request: HttpRequest, error: Exception) -> HttpResponse:
     return problem(request, 404, "There is nothing with this id in the key's workspace.")
 
 

@@ -187,7 +187,7 @@ class ApprovedCopyOut(Out):
     id: int
     product_id: int
     product_handle: str
-    channel: str = Field(description="The kind of copy (channel), e.g. description")
+    channel: str = Field(description="The kind of copy (channel), e.g. product_description")
     content: str
     approved_at: datetime
 

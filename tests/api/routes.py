@@ -2,18 +2,47 @@
 tenancy walk and the permission matrix walk read this table, and a route missing from it fails
 both (so a new route is covered the day it is added)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from apps.api.api import api
-from apps.workspaces.roles import Action
+from apps.workspaces.roles import Action, Role
+from tests import factories as f
+from tests.core.test_url_tenancy import URL_KWARG_OBJECTS
 
 
 @dataclass(frozen=True)
 class Route:
-    actions: tuple[Action, ...]  # any one of them lets a role in
-    body: dict[str, Any] | None = None
-    files: dict[str, Any] = field(default_factory=dict)
+    actions: tuple[Action, ...] = ()  # any one of them lets a role in
+    # A body the route accepts, made for a workspace (its ids must be that workspace's).
+    body: Callable[[Any], dict] | None = None
+    # Path parameters made differently from tests/core/test_url_tenancy.py's table.
+    params: dict[str, Callable[[Any], int]] = field(default_factory=dict)
+    roles: frozenset[str] | None = None  # instead of actions: exactly these roles
+
+    def allows(self, role: str) -> bool:
+        from apps.workspaces.roles import role_can
+
+        if self.roles is not None:
+            return role in self.roles
+        return any(role_can(role, action) for action in self.actions)
+
+    def param(self, name: str, workspace) -> int:
+        make = self.params.get(name) or URL_KWARG_OBJECTS.get(name)
+        assert make is not None, f"tests/core/test_url_tenancy.py has no {name!r}; add it"
+        return make(workspace)
+
+
+def _copy_run(ws) -> int:
+    return f.JobFactory(workspace=ws, kind="copy.generate", status="running", total=1).pk
+
+
+def _run_body(ws) -> dict:
+    return {
+        "product_ids": [f.ProductFactory(workspace=ws).pk],
+        "copy_types": ["product_description"],
+    }
 
 
 ROUTES: dict[tuple[str, str], Route] = {
@@ -21,10 +50,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/products"): Route((Action.VIEW_CATALOG,)),
     ("GET", "/api/v1/products/{product_id}"): Route((Action.VIEW_CATALOG,)),
     ("PUT", "/api/v1/products/by-handle/{handle}"): Route(
-        (Action.IMPORT_CATALOG,), {"title": "Linen shirt"}
+        (Action.IMPORT_CATALOG,), lambda ws: {"title": "Linen shirt"}
     ),
     ("POST", "/api/v1/products/bulk"): Route(
-        (Action.IMPORT_CATALOG,), {"products": [{"handle": "linen-shirt", "title": "Linen"}]}
+        (Action.IMPORT_CATALOG,),
+        lambda ws: {"products": [{"handle": "linen-shirt", "title": "Linen"}]},
     ),
     ("GET", "/api/v1/jobs/{job_id}"): Route((Action.VIEW_WORKSPACE,)),
     ("GET", "/api/v1/usage"): Route((Action.MANAGE_BILLING,)),
@@ -32,9 +62,28 @@ ROUTES: dict[tuple[str, str], Route] = {
         (Action.WRITE_COPY, Action.MANAGE_BRAND, Action.REVIEW)
     ),
     ("POST", "/api/v1/brand/profiles/{profile_id}/score"): Route(
-        (Action.WRITE_COPY, Action.MANAGE_BRAND, Action.REVIEW), {"text": "Soft linen."}
+        (Action.WRITE_COPY, Action.MANAGE_BRAND, Action.REVIEW), lambda ws: {"text": "Soft."}
     ),
     ("GET", "/api/v1/approved-copy"): Route((Action.VIEW_CATALOG,)),
+    ("POST", "/api/v1/copy/runs"): Route((Action.WRITE_COPY,), _run_body),
+    ("GET", "/api/v1/copy/runs/{job_id}"): Route(
+        (Action.VIEW_WORKSPACE,), params={"job_id": _copy_run}
+    ),
+    # The jobs rule: the person who started a run, owners and admins (this run is another
+    # member's).
+    ("POST", "/api/v1/copy/runs/{job_id}/cancel"): Route(
+        roles=frozenset({Role.OWNER, Role.ADMIN}), params={"job_id": _copy_run}
+    ),
+    ("GET", "/api/v1/copy/drafts"): Route((Action.VIEW_CATALOG,)),
+    ("GET", "/api/v1/copy/drafts/{draft_id}"): Route((Action.VIEW_CATALOG,)),
+    ("GET", "/api/v1/copy/variants/{variant_id}"): Route((Action.VIEW_CATALOG,)),
+    ("POST", "/api/v1/copy/drafts/{draft_id}/review"): Route(
+        (Action.REVIEW,),
+        lambda ws: {"decision": "reject", "comment": "Off-brand."},
+        params={
+            "draft_id": lambda ws: f.CopyDraftFactory(workspace=ws, review_state="in_review").pk
+        },
+    ),
 }
 
 
