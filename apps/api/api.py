@@ -69,7 +69,7 @@ IDEMPOTENCY_PARAMETER = {
 
 
 class AtelierAPI(NinjaAPI):
-    def get_openapi_schema(self, *, path_prefix=None, path_params=None):  # type: ignore[no-untyped-def]
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         """Ninja's document, plus what the gate adds to every operation: the problem details
         a request may get, and the Idempotency-Key header of every POST."""
         # A copy: ninja may hand out the same dict again.

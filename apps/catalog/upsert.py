@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from apps.catalog import importing
@@ -198,7 +198,9 @@ def _write(workspace: Workspace, plans: dict, variants: dict, images: dict) -> N
     ProductImage.objects.bulk_create(new_images, batch_size=1000)
 
 
-def _update_rows(workspace: Workspace, model: type, rows: list, fields: list[str]) -> None:
+def _update_rows(
+    workspace: Workspace, model: type[models.Model], rows: list, fields: list[str]
+) -> None:
     """One parameterised UPDATE per row, sent together: ``bulk_update``'s CASE expressions
     cost far more than the database work (500 products took 20 s of Python to build the
     query). The rows are locked by the caller."""
