@@ -286,6 +286,7 @@ def main() -> None:
         from apps.billing.services.accounts import billing_account_ensure
         from apps.copywriting.services import CopyBrief, copy_generation_start
         from apps.jobs.models import Job
+        from apps.workspaces.actors import Actor
         from apps.workspaces.models import Membership, Workspace
 
         started = time.monotonic()
@@ -321,8 +322,11 @@ def main() -> None:
         ):
             warm_up(port, cookies, workspace.slug, product_ids, args.web_workers * args.web_threads)
             job = copy_generation_start(
-                workspace=workspace,
-                actor=users[0],
+                actor=Actor(
+                    membership=Membership.objects.for_workspace(workspace)
+                    .select_related("workspace", "user")
+                    .get(user=users[0])
+                ),
                 product_ids=product_ids[: args.copy_items],
                 brief=CopyBrief(copy_types=("product_description",), variants=1),
             )

@@ -524,7 +524,8 @@ STRIPE_PRICE_GROWTH = env.str("STRIPE_PRICE_GROWTH", default="")
 STRIPE_PRICE_SCALE = env.str("STRIPE_PRICE_SCALE", default="")
 # Overage (Growth and Scale): a metered price on a billing meter with this event name; work
 # beyond the monthly credits is reported as meter events. Empty price: no overage line.
-#: A metered Stripe price billing credits used past the monthly grant (Growth and Scale).
+#: A metered Stripe price billing credits used past the monthly grant (Growth and Scale). Empty:
+#: no overage — work stops when the credits run out.
 STRIPE_PRICE_OVERAGE = env.str("STRIPE_PRICE_OVERAGE", default="")
 #: The event name of the billing meter behind `STRIPE_PRICE_OVERAGE`.
 STRIPE_METER_EVENT_NAME = env.str("STRIPE_METER_EVENT_NAME", default="atelier_credits")

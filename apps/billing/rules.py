@@ -114,11 +114,13 @@ def work_refusal(account: BillingAccount, now: datetime | None = None) -> str | 
 
 def overage_allowed(account: BillingAccount) -> bool:
     """Work past the balance is billed through the Stripe meter: only for plans that allow it,
-    with a live Stripe subscription to bill and a meter to report to."""
+    with a live Stripe subscription to bill, a meter to report to and the metered price that
+    puts the meter on the subscription (without it Stripe would record usage nobody pays)."""
     return bool(
         account.plan_obj.overage
         and stripe_adapter.stripe_configured()
         and settings.STRIPE_METER_EVENT_NAME
+        and settings.STRIPE_PRICE_OVERAGE
         and account.stripe_customer_id
         and account.stripe_subscription_id
         and account.status

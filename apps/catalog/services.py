@@ -30,6 +30,7 @@ from apps.catalog.models import (
     ImportFormat,
     ImportRowError,
     Product,
+    WorkStatus,
 )
 from apps.catalog.selectors import facets_cache_key
 from apps.core.csvfiles import CsvFileError
@@ -314,6 +315,35 @@ def product_facts_reset(*, actor: Actor, product_id: int) -> Product:
     product.description_facts_edited = False
     product.save(update_fields=["description_facts", "description_facts_edited", "updated_at"])
     return product
+
+
+WORK_STATUS_FIELDS = {"copy": "copy_status", "photo": "photo_status"}
+
+
+def product_work_status_set(*, workspace: Workspace, work: str, statuses: dict[int, str]) -> int:
+    """Set where each product's ``work`` ("copy" or "photo") stands, ``{product_id: status}``.
+
+    The review seam (``apps.reviews``) rolls the status up from the work's review states and
+    calls this inside its transaction; no other app writes these fields. Products of another
+    workspace, or deleted meanwhile, are left alone. Returns how many products changed."""
+    if work not in WORK_STATUS_FIELDS:
+        raise ValueError(f"No work status {work!r}; choose from {sorted(WORK_STATUS_FIELDS)}.")
+    unknown = set(statuses.values()) - set(WorkStatus.values)
+    if unknown:
+        raise ValueError(f"Not a work status: {sorted(unknown)}.")
+    name = WORK_STATUS_FIELDS[work]
+    by_status: dict[str, list[int]] = {}
+    for product_id, status in statuses.items():
+        by_status.setdefault(status, []).append(product_id)
+    changed = 0
+    for status, product_ids in by_status.items():
+        changed += (
+            Product.objects.for_workspace(workspace)
+            .filter(pk__in=product_ids)
+            .exclude(**{name: status})
+            .update(**{name: status})
+        )
+    return changed
 
 
 @dataclasses.dataclass(frozen=True)

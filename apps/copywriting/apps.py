@@ -9,6 +9,7 @@ class CopywritingConfig(AppConfig):
     def ready(self) -> None:
         from apps.brand.registry import register_fine_tune_source
         from apps.copywriting import dashboard, fine_tuning, writer
+        from apps.copywriting.services import review
         from apps.gateway.providers.local import register_text_writer
 
         dashboard.register()
@@ -16,3 +17,6 @@ class CopywritingConfig(AppConfig):
         # offers the slot; the copy studio, which owns the knowledge, fills it).
         register_text_writer(writer.WRITER_NAME, writer.write_copy)
         register_fine_tune_source("copy", fine_tuning.fine_tune_examples)
+        # Copy drafts are reviewed through the one review seam, which also registers the
+        # copy.* events (apps/copywriting/events.py).
+        review.register()

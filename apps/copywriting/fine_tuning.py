@@ -26,6 +26,8 @@ def fine_tune_examples(*, workspace: Workspace, profile: BrandProfile) -> list[d
     settings_row = selectors.copy_settings_for(workspace=workspace)
     examples = []
     for draft in selectors.drafts_taught_to(workspace=workspace, profile=profile):
+        if draft.chosen_variant is None:
+            continue
         spec = selectors.spec_for_workspace(workspace=workspace, code=draft.copy_type)
         facts = product_facts(draft.product)
         brief = prompting.Brief(

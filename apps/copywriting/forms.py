@@ -42,6 +42,7 @@ class BriefForm(forms.Form):
                 label += " (not trained yet)"
             choices.append((p.pk, label))
         field = self.fields["brand_profile"]
+        assert isinstance(field, forms.ChoiceField)
         field.choices = choices
         # Only a profile a brand manager marked as the default is applied without choosing.
         field.initial = default_profile.pk if default_profile is not None else 0
@@ -97,7 +98,9 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, authors=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["author"].choices = [("", "Anyone"), *[(u.pk, u.email) for u in authors]]
+        author = self.fields["author"]
+        assert isinstance(author, forms.ChoiceField)
+        author.choices = [("", "Anyone"), *[(u.pk, u.email) for u in authors]]
 
 
 class CopySettingsForm(forms.Form):

@@ -103,7 +103,8 @@ def setting_for(
         voice = brand_voice(workspace=workspace, version=version, query=query, copy_type=spec.code)
     own = voice.own_names if voice is not None else ()
     support = claims.Support(facts, own_names=own, foreign_names=foreign_names)
-    usable, left_out = [], []
+    usable: list[str] = []
+    left_out: list[str] = []
     for keyword in brief.keywords:
         (left_out if support.unsupported(keyword) else usable).append(keyword)
     brief = prompting.Brief(**{**brief.__dict__, "keywords": tuple(usable)})

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,7 +220,7 @@ def local_hints(
 # --- what comes back ----------------------------------------------------------------------
 
 
-def description_html(data: dict[str, Any]) -> str:
+def description_html(data: Mapping[str, Any]) -> str:
     paragraphs = [p.strip() for p in str(data.get("description", "")).split("\n") if p.strip()]
     features = [
         str(f).strip().lstrip("•-* ").strip() for f in data.get("features") or [] if str(f).strip()

@@ -18,6 +18,7 @@ from apps.copywriting.models import CopyDraft, CopySettings, CopyVariant, CopyVe
 from apps.copywriting.morph import parts_of_speech
 from apps.jobs.models import Job
 from apps.reviews.lifecycle import ReviewDecision, ReviewState
+from apps.reviews.models import ReviewEvent
 from apps.reviews.selectors import review_histories, review_history
 from apps.workspaces.models import Workspace
 
@@ -33,6 +34,31 @@ def copy_settings_for(*, workspace: Workspace) -> CopySettings:
 def spec_for_workspace(*, workspace: Workspace, code: str) -> channels.CopySpec:
     settings_row = copy_settings_for(workspace=workspace)
     return channels.spec_for(code, bullet_max=settings_row.amazon_bullet_max_chars)
+
+
+def product_for_copy(*, workspace: Workspace, product_id: int) -> Product:
+    """The product with what writing copy about it reads (its variants); DoesNotExist when it
+    is gone."""
+    return Product.objects.for_workspace(workspace).prefetch_related("variants").get(pk=product_id)
+
+
+def products_to_write(*, workspace: Workspace, product_ids: list[int]) -> list[Product]:
+    """The chosen products of a run, in the order its items are made."""
+    return list(
+        Product.objects.for_workspace(workspace)
+        .filter(pk__in=product_ids)
+        .only("pk", "handle")
+        .order_by("title", "pk")
+    )
+
+
+def products_with_approved_copy(
+    *, workspace: Workspace, product_ids: list[int], copy_type: str = ""
+) -> set[int]:
+    rows = ApprovedCopy.objects.for_workspace(workspace).filter(product_id__in=product_ids)
+    if copy_type:
+        rows = rows.filter(copy_type=copy_type)
+    return set(rows.values_list("product_id", flat=True))
 
 
 FOREIGN_NAMES_LIMIT = 300
@@ -182,7 +208,7 @@ def variant_view(*, spec: channels.CopySpec, variant: CopyVariant, chosen: bool)
     return VariantView(variant=variant, fields=fields, check=result, chosen=chosen)
 
 
-def draft_history(*, workspace: Workspace, draft: CopyDraft):
+def draft_history(*, workspace: Workspace, draft: CopyDraft) -> list[ReviewEvent]:
     return review_history(workspace=workspace, subject=draft)
 
 

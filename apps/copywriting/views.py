@@ -16,14 +16,17 @@ from apps.copywriting.forms import (
     FeedbackForm,
     QueueFilterForm,
 )
+from apps.copywriting.models import CopyDraft
 from apps.core.errors import ServiceError
+from apps.core.views import act
 from apps.jobs.selectors import job_progress
 from apps.reviews.lifecycle import ReviewDecision, ReviewState, decisions_available
+from apps.reviews.services import review_decide_many
 from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action, role_can
 
 
-def _selected_product_ids(request: HttpRequest) -> list[int]:
+def _selected_product_ids(request: WorkspaceRequest) -> list[int]:
     """Products chosen on the catalog list (ticked, or all matching its filters), the product
     page (one), or "the whole catalog"."""
     data = request.POST if request.method == "POST" else request.GET
@@ -48,7 +51,7 @@ def studio(request: WorkspaceRequest) -> HttpResponse:
             workspace=request.workspace, author=request.user, states=(ReviewState.IN_REVIEW,)
         ),
         "product_count": selectors.product_count(workspace=request.workspace),
-        "may_configure": role_can(request.membership.role, Action.MANAGE_BRAND),
+        "may_configure": request.actor.can(Action.MANAGE_BRAND),
     }
     return render(request, "copywriting/studio.html", context)
 
@@ -66,9 +69,7 @@ def copy_settings(request: WorkspaceRequest) -> HttpResponse:
     form = CopySettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.copy_settings_update(
-                workspace=request.workspace, actor=request.user, **form.cleaned_data
-            )
+            services.copy_settings_update(actor=request.actor, **form.cleaned_data)
         except ServiceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -93,8 +94,7 @@ def run_new(request: WorkspaceRequest) -> HttpResponse:
     if confirming and form.is_valid():
         try:
             job = services.copy_generation_start(
-                workspace=request.workspace,
-                actor=request.user,
+                actor=request.actor,
                 product_ids=product_ids,
                 brief=form.brief(),
             )
@@ -127,8 +127,8 @@ def run_detail(request: WorkspaceRequest, job_id: int) -> HttpResponse:
     return render(request, "copywriting/run_detail.html", context)
 
 
-def _draft_context(request: HttpRequest, draft) -> dict:
-    role = request.membership.role
+def _draft_context(request: WorkspaceRequest, draft: CopyDraft) -> dict:
+    role = request.actor.role
     variants = selectors.variant_views(workspace=request.workspace, draft=draft)
     chosen = next((v.variant for v in variants if v.chosen), None)
     return {
@@ -168,9 +168,7 @@ def variant_autosave(request: WorkspaceRequest, variant_id: int) -> HttpResponse
     status = 200
     try:
         variant = services.copy_variant_edit(
-            workspace=request.workspace,
-            actor=request.user,
-            actor_role=request.membership.role,
+            actor=request.actor,
             variant_id=variant.pk,
             data=_variant_field_data(request, spec),
         )
@@ -196,36 +194,29 @@ def variant_regenerate(request: WorkspaceRequest, variant_id: int) -> HttpRespon
     form = FeedbackForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Say what should change (for example “shorter”).")
-    else:
-        try:
-            services.copy_variant_regenerate(
-                workspace=request.workspace,
-                actor=request.user,
-                actor_role=request.membership.role,
-                variant_id=variant.pk,
-                feedback=form.cleaned_data["feedback"],
-            )
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"Variant {variant.position} was rewritten.")
-    return redirect("copy_draft_detail", slug=request.workspace.slug, draft_id=variant.draft_id)
+        return redirect("copy_draft_detail", slug=request.workspace.slug, draft_id=variant.draft_id)
+    return act(
+        request,
+        lambda: services.copy_variant_regenerate(
+            actor=request.actor, variant_id=variant.pk, feedback=form.cleaned_data["feedback"]
+        ),
+        success=f"Variant {variant.position} was rewritten.",
+        then="copy_draft_detail",
+        draft_id=variant.draft_id,
+    )
 
 
 @workspace_view(Action.WRITE_COPY)
 @require_POST
 def variant_choose(request: WorkspaceRequest, variant_id: int) -> HttpResponse:
     variant = selectors.copy_variant_get(workspace=request.workspace, variant_id=variant_id)
-    try:
-        services.copy_variant_choose(
-            workspace=request.workspace,
-            actor=request.user,
-            actor_role=request.membership.role,
-            variant_id=variant.pk,
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    return redirect("copy_draft_detail", slug=request.workspace.slug, draft_id=variant.draft_id)
+    return act(
+        request,
+        lambda: services.copy_variant_choose(actor=request.actor, variant_id=variant.pk),
+        success=f"Variant {variant.position} is the one to submit.",
+        then="copy_draft_detail",
+        draft_id=variant.draft_id,
+    )
 
 
 @workspace_view(Action.VIEW_CATALOG)
@@ -240,9 +231,7 @@ def draft_decide(request: WorkspaceRequest, draft_id: int) -> HttpResponse:
     decision = form.cleaned_data["decision"]
     try:
         services.copy_review_decide(
-            workspace=request.workspace,
-            actor=request.user,
-            actor_role=request.membership.role,
+            actor=request.actor,
             draft_id=draft.pk,
             decision=decision,
             comment=form.cleaned_data["comment"],
@@ -269,7 +258,7 @@ def draft_decide(request: WorkspaceRequest, draft_id: int) -> HttpResponse:
 # --- review ------------------------------------------------------------------------------------
 
 
-def _queue_form(request: HttpRequest) -> QueueFilterForm:
+def _queue_form(request: WorkspaceRequest) -> QueueFilterForm:
     authors = selectors.review_authors(workspace=request.workspace)
     return QueueFilterForm(request.GET or None, authors=authors)
 
@@ -315,7 +304,7 @@ def review_item(request: WorkspaceRequest, draft_id: int) -> HttpResponse:
             t
             for t in decisions_available(
                 state=draft.review_state,
-                role=request.membership.role,
+                role=request.actor.role,
                 author_action=Action.WRITE_COPY,
             )
             if t.side == "reviewer"
@@ -332,37 +321,38 @@ def review_edit(request: WorkspaceRequest, draft_id: int) -> HttpResponse:
     if draft.chosen_variant_id is None:
         raise PermissionDenied("Nothing to edit.")
     spec = selectors.spec_for_workspace(workspace=request.workspace, code=draft.copy_type)
-    try:
-        services.copy_variant_edit(
-            workspace=request.workspace,
-            actor=request.user,
-            actor_role=request.membership.role,
-            variant_id=draft.chosen_variant_id,
+    chosen_id = draft.chosen_variant_id
+    return act(
+        request,
+        lambda: services.copy_variant_edit(
+            actor=request.actor,
+            variant_id=chosen_id,
             data=_variant_field_data(request, spec),
             reviewer_edit=True,
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Your edit is saved (and kept as a version).")
-    return redirect("review_item", slug=request.workspace.slug, draft_id=draft.pk)
+        ),
+        success="Your edit is saved (and kept as a version).",
+        then="review_item",
+        draft_id=draft.pk,
+    )
 
 
 @workspace_view(Action.REVIEW)
 @require_POST
 def review_bulk_approve(request: WorkspaceRequest) -> HttpResponse:
     ids = [int(v) for v in request.POST.getlist("draft") if v.isdigit()]
-    if not ids:
-        messages.error(request, "Tick the drafts to approve first.")
-    else:
-        approved, problems = services.copy_review_bulk_approve(
-            workspace=request.workspace,
-            actor=request.user,
-            actor_role=request.membership.role,
-            draft_ids=ids,
+    try:
+        outcome = review_decide_many(
+            actor=request.actor, kind="copy", ids=ids, decision=ReviewDecision.APPROVE
         )
-        if approved:
-            messages.success(request, f"Approved {approved} draft{'s' if approved != 1 else ''}.")
-        for problem in problems[:5]:
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        if outcome.done:
+            messages.success(
+                request, f"Approved {outcome.done} draft{'s' if outcome.done != 1 else ''}."
+            )
+        for problem in outcome.problems[:5]:
             messages.error(request, problem)
+        if outcome.refused > 5:
+            messages.error(request, f"… and {outcome.refused - 5} more could not be approved.")
     return redirect(reverse("review_queue", kwargs={"slug": request.workspace.slug}))

@@ -10,6 +10,8 @@ to a dead worker (killed, out of memory, the machine gone). Such items are *stal
   waiting for the broker's visibility timeout (an hour);
 * *Retry* on the job's page queues them again at once (``apps.jobs.services.job_retry_stalled``,
   through :func:`requeue`);
+* with them it queues again the job's pending items, whose messages the dead worker may have
+  fetched without starting them;
 * the same sweep queues again the pending items of a job that made no progress for
   ``JOB_LOST_MESSAGES_SECONDS`` (its broker messages were lost: a flushed or restarted broker).
 
@@ -94,9 +96,10 @@ def job_recover_stalled(*, now: datetime | None = None) -> int:
     )
     picked = 0
     for workspace_id, job_id in sorted(with_stalled | silent):
-        condition = stale_claim(now)
-        if (workspace_id, job_id) in silent:
-            condition |= Q(status=JobItemStatus.PENDING)
+        # A dead worker also held messages it had fetched but not started: their items are
+        # still pending and their messages stay with the broker until its visibility timeout.
+        # Queue the job's pending items again too; claims make the duplicates harmless.
+        condition = stale_claim(now) | Q(status=JobItemStatus.PENDING)
         if requeue(workspace_id, job_id, condition, now=now, why="stalled"):
             picked += 1
     return picked

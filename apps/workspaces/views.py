@@ -1,4 +1,5 @@
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -96,6 +97,7 @@ def _members_context(
         "invitation_form": invitation_form
         or InvitationForm(may_invite_owner=actor.can(Action.MANAGE_OWNERS)),
         "may_invite": actor.can(Action.INVITE_MEMBERS),
+        "invitation_days": settings.INVITATION_MAX_AGE_DAYS,
     }
 
 

@@ -99,3 +99,11 @@ def test_model_route_and_key_changes_are_recorded_without_the_key(workspace, own
     ]
     assert events[1].details["key"] == "••••1234"
     assert "sk-secret" not in str([e.details for e in events])
+
+
+def test_the_trail_names_the_time_zone_its_times_are_shown_in(client, workspace, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    reader = MembershipFactory(workspace=workspace, role="owner").user
+    client.force_login(reader)
+    html = client.get(reverse("audit_event_list", kwargs={"slug": workspace.slug})).content
+    assert "When (Europe/Paris)" in html.decode()

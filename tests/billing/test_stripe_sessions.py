@@ -197,6 +197,17 @@ def test_no_overage_without_a_plan_that_allows_it(workspace, subscribed, stripe_
     assert balance_of(workspace) == 2
 
 
+def test_no_overage_without_the_metered_price_on_the_subscription(
+    workspace, subscribed, stripe_on, settings
+):
+    settings.STRIPE_PRICE_OVERAGE = ""
+    subscribed("growth", balance=2)
+    with pytest.raises(Exception, match="Not enough credits"):
+        credits.credits_reserve(workspace=workspace, key="img-1", kind="image_operation")
+    assert stripe_on.sent("/v1/billing/meter_events") == []
+    assert balance_of(workspace) == 2
+
+
 def test_a_failed_meter_report_is_retried_by_the_sweep(workspace, subscribed, stripe_on):
     subscribed("growth", balance=0)
     stripe_on.fail["/v1/billing/meter_events"] = 500

@@ -54,8 +54,7 @@ def run_job(django_capture_on_commit_callbacks):
         brief.setdefault("copy_types", ("product_description",))
         with django_capture_on_commit_callbacks(execute=True):
             job = services.copy_generation_start(
-                workspace=workspace,
-                actor=actor,
+                actor=actor_for(workspace, actor),
                 product_ids=product_ids,
                 brief=services.CopyBrief(**brief),
             )

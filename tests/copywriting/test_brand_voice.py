@@ -37,16 +37,12 @@ def test_variants_are_scored_ranked_and_carry_the_profile_version(
     assert variants[0].score_explanation["summary"].startswith("On-brand score")
 
     services.copy_review_decide(
-        workspace=workspace,
-        actor=copywriter,
-        actor_role="copywriter",
+        actor=actor_for(workspace, copywriter),
         draft_id=draft.pk,
         decision="submit",
     )
     services.copy_review_decide(
-        workspace=workspace,
-        actor=reviewer,
-        actor_role="reviewer",
+        actor=actor_for(workspace, reviewer),
         draft_id=draft.pk,
         decision="approve",
     )

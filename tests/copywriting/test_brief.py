@@ -9,6 +9,7 @@ import pytest
 from apps.brand.models import MaterialText
 from apps.copywriting import brief, channels, fine_tuning, services
 from apps.copywriting.models import CopyDraft
+from tests.factories import actor_for
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +42,7 @@ def test_a_rewrite_follows_its_feedback_or_says_why_not(workspace, copywriter, p
     variant = draft.variants.get()
     before = channels.html_text(variant.data["text"])
     services.copy_variant_regenerate(
-        workspace=workspace,
-        actor=copywriter,
-        actor_role="copywriter",
+        actor=actor_for(workspace, copywriter),
         variant_id=variant.pk,
         feedback="shorter, mention the removable straps",
     )
@@ -88,14 +87,12 @@ def test_fine_tuning_examples_are_one_per_draft_with_their_own_kinds_instruction
         variants=1,
     )
     for draft in CopyDraft.objects.for_workspace(workspace):
-        for actor, role, decision in (
-            (copywriter, "copywriter", "submit"),
-            (reviewer, "reviewer", "approve"),
+        for actor, decision in (
+            (copywriter, "submit"),
+            (reviewer, "approve"),
         ):
             services.copy_review_decide(
-                workspace=workspace,
-                actor=actor,
-                actor_role=role,
+                actor=actor_for(workspace, actor),
                 draft_id=draft.pk,
                 decision=decision,
             )

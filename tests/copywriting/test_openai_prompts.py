@@ -80,8 +80,7 @@ def test_the_prompt_carries_brand_facts_description_practice_and_a_strict_schema
     ]
     route = httpx2_mock.post(CHAT).mock(return_value=reply(json=chat_json(*answers)))
     draft = services.copy_draft_create(
-        workspace=workspace,
-        actor=copywriter,
+        actor=actor_for(workspace, copywriter),
         product_id=product.pk,
         brief=brief("product_description", openai_route, keywords=("timeless",)),
     )
@@ -119,8 +118,7 @@ def test_an_unsupported_claim_that_cannot_be_cut_flags_the_draft_and_needs_an_ov
     title = json.dumps({"text": "Nike Air Linen Shirt with Camp Collar | Harbor"})
     route = httpx2_mock.post(CHAT).mock(return_value=reply(json=chat_json(title, title)))
     draft = services.copy_draft_create(
-        workspace=workspace,
-        actor=copywriter,
+        actor=actor_for(workspace, copywriter),
         product_id=product.pk,
         brief=brief("seo_title", openai_route),
     )
@@ -135,18 +133,14 @@ def test_an_unsupported_claim_that_cannot_be_cut_flags_the_draft_and_needs_an_ov
 
     with pytest.raises(ServiceError, match=r"do not support.*Nike"):
         services.copy_review_decide(
-            workspace=workspace,
-            actor=copywriter,
-            actor_role="copywriter",
+            actor=actor_for(workspace, copywriter),
             draft_id=draft.pk,
             decision="submit",
         )
     draft.refresh_from_db()
     assert draft.review_state == "draft" and draft.claims_override_at is None
     services.copy_review_decide(
-        workspace=workspace,
-        actor=copywriter,
-        actor_role="copywriter",
+        actor=actor_for(workspace, copywriter),
         draft_id=draft.pk,
         decision="submit",
         override_claims=True,
@@ -167,25 +161,20 @@ def test_editing_out_the_claim_clears_the_flag(
     title = json.dumps({"text": "Nike Linen Shirt with Camp Collar | Harbor"})
     httpx2_mock.post(CHAT).mock(return_value=reply(json=chat_json(title, title)))
     draft = services.copy_draft_create(
-        workspace=workspace,
-        actor=copywriter,
+        actor=actor_for(workspace, copywriter),
         product_id=product.pk,
         brief=brief("seo_title", openai_route),
     )
     variant = draft.variants.get()
     services.copy_variant_edit(
-        workspace=workspace,
-        actor=copywriter,
-        actor_role="copywriter",
+        actor=actor_for(workspace, copywriter),
         variant_id=variant.pk,
         data={"text": "Harbour Linen Shirt with Camp Collar | Harbor"},
     )
     variant.refresh_from_db()
     assert variant.claims == []
     services.copy_review_decide(
-        workspace=workspace,
-        actor=copywriter,
-        actor_role="copywriter",
+        actor=actor_for(workspace, copywriter),
         draft_id=draft.pk,
         decision="submit",
     )

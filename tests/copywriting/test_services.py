@@ -9,6 +9,8 @@ from apps.gateway.errors import GatewayError
 from apps.gateway.models import UsageRecord
 from apps.jobs.models import JobItem
 from apps.reviews.models import ReviewEvent
+from apps.reviews.services import review_decide_many
+from tests.factories import WorkspaceFactory, actor_for
 
 pytestmark = pytest.mark.django_db
 
@@ -129,8 +131,7 @@ def test_starting_a_run_checks_its_input(workspace, copywriter, products):
     def start(**brief):
         brief.setdefault("copy_types", ("seo_title",))
         return services.copy_generation_start(
-            workspace=workspace,
-            actor=copywriter,
+            actor=actor_for(workspace, copywriter),
             product_ids=brief.pop("ids", [products[0].pk]),
             brief=services.CopyBrief(**brief),
         )
@@ -150,9 +151,7 @@ def test_editing_keeps_versions_and_checks_the_state(workspace, copywriter, prod
     variant = CopyVariant.objects.for_workspace(workspace).get()
     for text in ("Linen Shirt for warm days", "Linen Shirt for warm days | Harbor"):
         services.copy_variant_edit(
-            workspace=workspace,
-            actor=copywriter,
-            actor_role="copywriter",
+            actor=actor_for(workspace, copywriter),
             variant_id=variant.pk,
             data={"text": text},
         )
@@ -162,17 +161,13 @@ def test_editing_keeps_versions_and_checks_the_state(workspace, copywriter, prod
     assert versions[-1][1] == {"text": "Linen Shirt for warm days | Harbor"}
     draft = variant.draft
     services.copy_review_decide(
-        workspace=workspace,
-        actor=copywriter,
-        actor_role="copywriter",
+        actor=actor_for(workspace, copywriter),
         draft_id=draft.pk,
         decision="submit",
     )
     with pytest.raises(ServiceError, match="This copy is in review"):
         services.copy_variant_edit(
-            workspace=workspace,
-            actor=copywriter,
-            actor_role="copywriter",
+            actor=actor_for(workspace, copywriter),
             variant_id=variant.pk,
             data={"text": "sneaky change"},
         )
@@ -187,9 +182,7 @@ def test_regenerating_with_feedback_rewrites_one_variant(workspace, copywriter, 
     first, second = CopyVariant.objects.for_workspace(workspace).order_by("position")
     before = first.data["text"]
     services.copy_variant_regenerate(
-        workspace=workspace,
-        actor=copywriter,
-        actor_role="copywriter",
+        actor=actor_for(workspace, copywriter),
         variant_id=first.pk,
         feedback="shorter please",
     )
@@ -211,15 +204,11 @@ def test_the_review_round_trip(workspace, copywriter, reviewer, products, run_jo
     )
     draft = drafts(workspace).get()
     second = draft.variants.get(position=2)
-    services.copy_variant_choose(
-        workspace=workspace, actor=copywriter, actor_role="copywriter", variant_id=second.pk
-    )
+    services.copy_variant_choose(actor=actor_for(workspace, copywriter), variant_id=second.pk)
 
     def decide(actor, role, decision, comment=""):
         return services.copy_review_decide(
-            workspace=workspace,
-            actor=actor,
-            actor_role=role,
+            actor=actor_for(workspace, actor),
             draft_id=draft.pk,
             decision=decision,
             comment=comment,
@@ -261,17 +250,13 @@ def test_submitting_copy_that_breaks_a_hard_limit_is_refused(
     run_job(workspace, copywriter, [products[0].pk], copy_types=("amazon_title",), variants=1)
     variant = CopyVariant.objects.for_workspace(workspace).get()
     services.copy_variant_edit(
-        workspace=workspace,
-        actor=copywriter,
-        actor_role="copywriter",
+        actor=actor_for(workspace, copywriter),
         variant_id=variant.pk,
         data={"text": "Linen Shirt - Best Seller!"},
     )
     with pytest.raises(ServiceError, match="Fix the chosen variant first"):
         services.copy_review_decide(
-            workspace=workspace,
-            actor=copywriter,
-            actor_role="copywriter",
+            actor=actor_for(workspace, copywriter),
             draft_id=variant.draft_id,
             decision="submit",
         )
@@ -285,17 +270,18 @@ def test_bulk_approve_reports_what_it_could_not_approve(
     ids = list(drafts(workspace).order_by("pk").values_list("pk", flat=True))
     for draft_id in ids[:2]:
         services.copy_review_decide(
-            workspace=workspace,
-            actor=copywriter,
-            actor_role="copywriter",
+            actor=actor_for(workspace, copywriter),
             draft_id=draft_id,
             decision="submit",
         )
-    approved, problems = services.copy_review_bulk_approve(
-        workspace=workspace, actor=reviewer, actor_role="reviewer", draft_ids=ids
+    outcome = review_decide_many(
+        actor=actor_for(workspace, reviewer), kind="copy", ids=ids, decision="approve"
     )
-    assert approved == 2
-    assert problems == ["Work that is draft cannot be approved; it can be: submitted for review."]
+    assert (outcome.done, outcome.refused) == (2, 1)
+    assert outcome.problems == [
+        "SEO title for Wool Beanie: Work that is draft cannot be approved; "
+        "it can be: submitted for review."
+    ]
     assert ApprovedCopy.objects.for_workspace(workspace).count() == 2
 
 
@@ -311,8 +297,7 @@ def test_an_item_redelivered_after_its_draft_was_saved_settles_its_reservation(
     from apps.billing.services import credits as billing
 
     job = services.copy_generation_start(  # not run: on_commit callbacks are not executed
-        workspace=workspace,
-        actor=copywriter,
+        actor=actor_for(workspace, copywriter),
         product_ids=[products[0].pk],
         brief=services.CopyBrief(copy_types=("product_description",), variants=2),
     )
@@ -337,3 +322,42 @@ def test_an_item_redelivered_after_its_draft_was_saved_settles_its_reservation(
     # And again: nothing changes, nothing more is charged.
     services.copy_generate_item(workspace=workspace, job=job, item=item)
     assert CreditEntry.objects.for_workspace(workspace).filter(entry_type="debit").count() == 1
+
+
+def test_the_services_check_the_role_themselves(workspace, copywriter, products, run_job):
+    from apps.workspaces.actors import NotAllowed
+
+    run_job(workspace, copywriter, [products[0].pk], copy_types=("seo_title",), variants=1)
+    variant = CopyVariant.objects.for_workspace(workspace).get()
+    photo_editor = actor_for(workspace, role="photo_editor")
+    reviewer = actor_for(workspace, role="reviewer")
+    with pytest.raises(NotAllowed):
+        services.copy_generation_start(
+            actor=reviewer,
+            product_ids=[products[0].pk],
+            brief=services.CopyBrief(copy_types=("seo_title",)),
+        )
+    with pytest.raises(NotAllowed):
+        services.copy_variant_edit(actor=photo_editor, variant_id=variant.pk, data={"text": "x"})
+    with pytest.raises(NotAllowed):  # a copywriter is not a reviewer
+        services.copy_variant_edit(
+            actor=actor_for(workspace, copywriter),
+            variant_id=variant.pk,
+            data={"text": "x"},
+            reviewer_edit=True,
+        )
+    with pytest.raises(NotAllowed):
+        services.copy_variant_choose(actor=reviewer, variant_id=variant.pk)
+    with pytest.raises(NotAllowed):
+        services.copy_settings_update(
+            actor=actor_for(workspace, copywriter),
+            description_target_words=100,
+            amazon_bullet_max_chars=250,
+        )
+    # Another workspace's variant is gone to this writer, however the id was learnt.
+    with pytest.raises(ServiceError, match="That variant is gone"):
+        services.copy_variant_choose(
+            actor=actor_for(WorkspaceFactory(), role="copywriter"), variant_id=variant.pk
+        )
+    variant.refresh_from_db()
+    assert variant.data["text"] != "x"

@@ -192,3 +192,28 @@ def test_copy_settings_change_the_amazon_bullet_limit(client, workspace, owner, 
     )
     assert bad.status_code == 400
     assert spec_for_workspace(workspace=workspace, code="amazon_bullets").fields[0].limit.max == 500
+
+
+def test_bulk_approve_names_what_it_could_not_approve(
+    client, workspace, copywriter, reviewer, products, run_job
+):
+    run_job(workspace, copywriter, [p.pk for p in products[:2]], copy_types=("seo_title",))
+    shirt = CopyDraft.objects.for_workspace(workspace).get(product=products[0])
+    beanie = CopyDraft.objects.for_workspace(workspace).get(product=products[1])
+    client.force_login(copywriter)
+    client.post(url("copy_draft_decide", workspace, draft_id=shirt.pk), {"decision": "submit"})
+    client.force_login(reviewer)
+    response = client.post(
+        url("review_bulk_approve", workspace), {"draft": [beanie.pk, shirt.pk]}, follow=True
+    )
+    said = [str(m) for m in response.context["messages"]]
+    assert said[-2:] == [
+        "Approved 1 draft.",
+        "SEO title for Wool Beanie: Work that is draft cannot be approved; "
+        "it can be: submitted for review.",
+    ]
+    assert list(
+        ApprovedCopy.objects.for_workspace(workspace).values_list("product", flat=True)
+    ) == [products[0].pk]
+    nothing = client.post(url("review_bulk_approve", workspace), {}, follow=True)
+    assert [str(m) for m in nothing.context["messages"]] == ["Tick the drafts first."]

@@ -100,6 +100,8 @@ def test_docker_compose_runs_the_whole_stack_from_the_same_variables():
         assert env["REDIS_URL"].startswith("redis://redis:")
         assert env["DJANGO_ENV"] == "production"
         assert "SECRET_KEY" in env and "ALLOWED_HOSTS" in env
+        # Every other setting reaches the containers from the operator's .env file.
+        assert {"path": ".env", "required": False} in services[name]["env_file"]
     assert "gunicorn" in services["web"]["command"]
     assert "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]

@@ -94,6 +94,27 @@ def test_the_sweep_requeues_stalled_items_while_the_rest_of_the_job_moves(
     assert scripted_kind.calls == ["c"]
 
 
+def test_the_sweep_also_requeues_what_the_dead_worker_had_fetched_but_not_started(
+    workspace, owner, scripted_kind, settings, django_capture_on_commit_callbacks
+):
+    """A killed worker holds prefetched messages too: their items are still pending, and the
+    broker keeps the messages for its visibility timeout. The job is moving, so "no progress"
+    would not fire for minutes; the dead worker's stale claim is what gives them away."""
+    job = make_job(workspace, owner, ["a", "b", "c"])
+    Job.objects.for_workspace(workspace).filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, done=1, progressed_at=timezone.now()
+    )
+    JobItem.objects.for_workspace(workspace).filter(job=job, key="a").update(
+        status=JobItemStatus.DONE
+    )
+    strand(job, "b", seconds_ago=settings.JOB_ITEM_LEASE_SECONDS + 5)  # "c" stays pending
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recovery.job_recover_stalled() == 1
+    job.refresh_from_db()
+    assert (job.status, job.done) == (JobStatus.SUCCEEDED, 3)
+    assert sorted(scripted_kind.calls) == ["b", "c"]
+
+
 def test_defaults_recover_a_dead_workers_items_within_minutes():
     lease = django_settings.JOB_ITEM_LEASE_SECONDS
     sweep = django_settings.CELERY_BEAT_SCHEDULE["jobs-recover-stalled"]["schedule"]

@@ -273,3 +273,12 @@ def test_the_address_help_says_what_an_address_looks_like(client, user):
     client.force_login(user)
     html = client.get(reverse("workspace_list")).content.decode()
     assert "Used in links, as /w/your-address/." in html
+
+
+def test_the_members_page_says_how_long_an_invitation_link_works(
+    client, workspace, owner, settings
+):
+    settings.INVITATION_MAX_AGE_DAYS = 3
+    client.force_login(owner)
+    html = client.get(reverse("workspace_members", kwargs={"slug": workspace.slug})).content
+    assert "The link works for 3 days" in html.decode()

@@ -3,8 +3,6 @@ get), review decisions. Everything through the copy studio's and the jobs' servi
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
@@ -20,7 +18,6 @@ from apps.copywriting.models import CopyDraft, CopyVariant
 from apps.core.errors import ServiceError
 from apps.jobs import selectors as job_selectors
 from apps.jobs.services import job_cancel
-from apps.workspaces.actors import Actor
 from apps.workspaces.roles import Action
 
 router = Router(tags=["copy"])
@@ -133,18 +130,6 @@ def draft_out(draft: CopyDraft) -> DraftOut:
     )
 
 
-def _service(service: Callable[..., Any], actor: Actor, **kwargs: Any) -> Any:
-    """Call a copy service with the acting member. Until the copy services take ``actor:
-    Actor`` (issue 14's i14-copy) they take the workspace, the user and the role."""
-    accepted = inspect.signature(service).parameters
-    if "workspace" in accepted:
-        kwargs.update(workspace=actor.workspace, actor=actor.user)
-        if "actor_role" in accepted:
-            kwargs["actor_role"] = actor.role
-        return service(**kwargs)
-    return service(actor=actor, **kwargs)
-
-
 def _copy_run(request: HttpRequest, job_id: int):
     actor = actor_of(request)
     job = job_selectors.job_get(workspace=actor.workspace, job_id=job_id)
@@ -169,8 +154,8 @@ def copy_run_start(request: HttpRequest, payload: CopyRunIn):
         skip_approved=payload.skip_approved,
         brand_profile_id=payload.brand_profile_id,
     )
-    job = _service(
-        copy_services.copy_generation_start, actor, product_ids=payload.product_ids, brief=brief
+    job = copy_services.copy_generation_start(
+        actor=actor, product_ids=payload.product_ids, brief=brief
     )
     return Status(202, job_out(job))
 
@@ -237,10 +222,9 @@ def copy_draft_review(request: HttpRequest, draft_id: int, payload: ReviewIn) ->
             raise ServiceError(
                 f"Variant {variant.pk} belongs to another draft.", field="body.variant_id"
             )
-        _service(copy_services.copy_variant_choose, actor, variant_id=variant.pk)
-    _service(
-        copy_services.copy_review_decide,
-        actor,
+        copy_services.copy_variant_choose(actor=actor, variant_id=variant.pk)
+    copy_services.copy_review_decide(
+        actor=actor,
         draft_id=draft_id,
         decision=payload.decision,
         comment=payload.comment,

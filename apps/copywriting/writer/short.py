@@ -286,7 +286,7 @@ def headlines(ctx: Ctx, limit: int = 30) -> list[str]:
     if noun:
         out.append(f"Shop the {noun}")
     out += ["Shop Now", "Order Online Today"]
-    fitting = []
+    fitting: list[str] = []
     for headline in out:
         headline = " ".join(headline.split())
         if (
