@@ -496,6 +496,11 @@ API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
 #: How long a retry waits, in seconds, for the first request with the same `Idempotency-Key`
 #: to be answered before it gets 409.
 API_IDEMPOTENCY_WAIT_SECONDS = env.int("API_IDEMPOTENCY_WAIT_SECONDS", default=30)
+# Stored answers of idempotent requests are kept a day (as Stripe does), then forgotten.
+CELERY_BEAT_SCHEDULE["api-idempotency-expire"] = {
+    "task": "apps.api.tasks.idempotent_requests_expire",
+    "schedule": 3600,
+}
 
 # --- Uploads (apps/core/uploads.py) -----------------------------------------------------------
 # Every uploaded file streams to a temporary file on disk, never into memory, and services read

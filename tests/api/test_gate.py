@@ -177,3 +177,23 @@ def test_the_docs_page_uses_our_own_files_and_no_inline_script(client):
     assert "https://" not in html and "<script>" not in html and "style=" not in html
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_stored_answers_are_forgotten_after_a_day(api_for, workspace):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.api.tasks import idempotent_requests_expire
+
+    api = api_for(workspace)
+    api.post(BULK, BODY, headers={"Idempotency-Key": "old"})
+    api.post(BULK, BODY, headers={"Idempotency-Key": "new"})
+    IdempotentRequest.objects.for_workspace(workspace).filter(key="old").update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+    assert idempotent_requests_expire() == 1
+    assert list(
+        IdempotentRequest.objects.for_workspace(workspace).values_list("key", flat=True)
+    ) == ["new"]

@@ -12,6 +12,7 @@ from apps.api.models import ApiKey
 from apps.api.services import api_key_create, api_key_revoke
 from apps.audit.models import AuditEvent
 from apps.core.errors import ServiceError
+from apps.workspaces.roles import Action
 from tests import factories as f
 from tests.api.conftest import ApiClient
 
@@ -156,3 +157,22 @@ def test_the_keys_page_is_for_owners_and_admins(client, workspace, role):
     assert client.get(url).status_code == 403
     assert client.post(url, {"name": "x", "role": "reviewer"}).status_code == 403
     assert not ApiKey.objects.for_workspace(workspace).exists()
+
+
+def test_a_keys_actor_has_the_keys_role_and_audits_via_the_key(workspace, make_key):
+    from apps.api.services import api_key_authenticate
+    from apps.core.trail import RequestOrigin
+
+    issued, creator = make_key(workspace, role="reviewer", creator_role="admin")
+    _, actor = api_key_authenticate(
+        secret=issued.secret, origin=RequestOrigin(ip_address="192.0.2.7")
+    )
+    assert (actor.role, actor.user, actor.workspace) == ("reviewer", creator.user, workspace)
+    assert actor.can(Action.REVIEW) and not actor.can(Action.WRITE_COPY)
+    # The member's own role is untouched: the key's role lives on the acting copy only.
+    creator.refresh_from_db()
+    assert creator.role == "admin"
+    actor.record("api.key_revoked", target="test")
+    event = AuditEvent.objects.for_workspace(workspace).get(action="api.key_revoked")
+    assert event.user == creator.user and event.details["via"] == issued.key.label
+    assert event.ip_address == "192.0.2.7"
