@@ -39,7 +39,8 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from apps.photos import confidence, files, pipeline  # noqa: E402
+from apps.imaging import confidence, files  # noqa: E402
+from apps.photos import pipeline  # noqa: E402
 
 TRUTH = ROOT / "bench" / "cutout_truth"
 OUT = ROOT / "bench" / "out"

@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 cv2.setNumThreads(1)
 
 from apps.brand import lighting  # noqa: E402
-from apps.photos import checker, files, pipeline, segmentation  # noqa: E402
+from apps.imaging import files, matting, segmentation  # noqa: E402
+from apps.photos import checker, pipeline  # noqa: E402
 
 
 def product_shot(width: int, height: int, *, seed: int, warm: float) -> np.ndarray:
@@ -80,7 +81,7 @@ def main(runs: int) -> None:
     for seed in range(2, 7):
         shot = product_shot(1200, 900, seed=seed, warm=0.0).astype(np.float32) / 255.0
         mask = segmentation.subject_mask(segmentation.proxy(shot))
-        references.append(lighting.measure(shot, segmentation.refine_alpha(shot, mask)))
+        references.append(lighting.measure(shot, matting.refine_alpha(shot, mask)))
     context = pipeline.Context(profile=lighting.learn(references))
     # The Amazon recipe (cut-out, auto exposure, white, shadow) with a relight to the light.
     steps = pipeline.validate_steps(

@@ -42,7 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from apps.brand import lighting  # noqa: E402
-from apps.photos import checker, colour, files, pipeline, segmentation  # noqa: E402
+from apps.imaging import colour, files, segmentation  # noqa: E402
+from apps.photos import checker, pipeline  # noqa: E402
 from apps.photos.recipes import BUILTIN_RECIPES  # noqa: E402
 
 REFERENCE_LABEL = "white_or_light_plain"

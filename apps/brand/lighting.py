@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from apps.photos import colour
+from apps.imaging import colour
 
 PERCENTILES = (5, 25, 50, 75, 95)
 MIN_REFERENCES = 5
@@ -410,4 +410,4 @@ def _stats_size(rgb: np.ndarray) -> tuple[int, int]:
 def product_mean_lab(rgb: np.ndarray, subject: np.ndarray) -> tuple[float, float, float] | None:
     """Mean CIELAB of the product region (for ΔE against a profile)."""
     stats = measure(rgb, subject)["product"]
-    return tuple(stats["mean"]) if stats else None  # type: ignore[return-value]
+    return (stats["mean"][0], stats["mean"][1], stats["mean"][2]) if stats else None

@@ -4,30 +4,40 @@ A lighting profile hangs off a brand profile: a workspace with two brands has tw
 with its own versions, one active. Learning takes the quick checks of an upload while the
 person waits (at least :data:`~apps.brand.lighting.MIN_REFERENCES` usable files, or nothing is
 saved), then a job normalises and measures every reference and activates the new version.
+
+A person learns or activates a light (``actor=``, ``brand.manage`` checked here); the job that
+learns it is system work and takes the workspace. Every activation, by a person or by a finished
+learning run, is written to the audit trail.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from functools import partial
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
-from apps.accounts.models import User
 from apps.brand import lighting
+from apps.brand.audit_actions import AuditAction
 from apps.brand.models import BrandProfile, LightingProfile, LightingReference, LightingStatus
+from apps.core import trail
 from apps.core.errors import ServiceError
+from apps.imaging import files, matting, segmentation
 from apps.jobs.models import Job, JobItem
 from apps.jobs.registry import SkipItem
 from apps.jobs.services import job_create
-from apps.photos import files, segmentation
-from apps.photos.selectors import read_file
+from apps.workspaces.actors import Actor, access_for_update
 from apps.workspaces.models import Workspace
+from apps.workspaces.roles import Action
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +45,7 @@ LEARN_JOB_KIND = "brand.lighting_learn"
 PROFILE_LONG_SIDE = 1024  # reference photos are measured at this size
 
 
-def measure_reference(content: bytes) -> dict:
+def measure_reference(content: bytes) -> dict[str, Any]:
     """The lighting statistics of one (normalised) reference photo."""
     pixels = files.decode(content, max_long_side=PROFILE_LONG_SIDE)
     rgb = segmentation.proxy(pixels[..., :3], PROFILE_LONG_SIDE).astype(np.float32) / 255.0
@@ -43,43 +53,43 @@ def measure_reference(content: bytes) -> dict:
         alpha = segmentation.proxy(pixels[..., 3], PROFILE_LONG_SIDE).astype(np.float32) / 255
     else:
         mask = segmentation.subject_mask(segmentation.proxy(rgb))
-        alpha = segmentation.refine_alpha(rgb, mask, matte=False)
+        alpha = matting.refine_alpha(rgb, mask, matte=False)
     return lighting.measure(rgb, alpha)
 
 
-def _read_checked(upload) -> File:
+def _read_checked(upload: UploadedFile) -> File:
     """A reference photo after the quick checks, which read its header only: the file stays
     on disk and is stored from there (many large photos are never held in memory)."""
     name = getattr(upload, "name", "") or "photo"
-    files.inspect_file(upload, name=name, size=upload.size)
+    files.inspect_file(upload, name=name, size=upload.size or 0)
     return File(upload, name=f"{uuid.uuid4().hex}.upload")
 
 
-def _storage_delete(name: str) -> None:
-    from django.core.files.storage import default_storage
-
+def _storage_delete(name: str | None) -> None:
+    if not name:
+        return
     try:
         default_storage.delete(name)
     except OSError:
         logger.warning("Could not delete the stored reference %s", name)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def lighting_profile_train(
-    *, workspace: Workspace, actor: User | None, brand_id: int, uploads: list, name: str = ""
+    *, actor: Actor, brand_id: int, uploads: list[UploadedFile], name: str = ""
 ) -> LightingProfile:
     """Start learning a new light version of brand ``brand_id`` from reference photos (a job).
     The quick checks run now: at least five files must pass them, or nothing is saved and the
     message says what was wrong with each refused file. The new version becomes the brand's
     active light once it is learned."""
-    brand = (
-        BrandProfile.objects.for_workspace(workspace)
-        .select_for_update()
-        .filter(pk=brand_id)
-        .first()
+    brand = access_for_update(
+        actor,
+        BrandProfile,
+        brand_id,
+        action=Action.MANAGE_BRAND,
+        missing="This brand profile no longer exists.",
     )
-    if brand is None:
-        raise ServiceError("This brand profile no longer exists.", code="not_found")
+    workspace = actor.workspace
     limit = settings.PHOTOS_MAX_FILES_PER_UPLOAD
     if len(uploads) > limit:
         raise ServiceError(
@@ -111,7 +121,7 @@ def lighting_profile_train(
         version=version,
         name=(name or "").strip()[:120],
         status=LightingStatus.TRAINING,
-        created_by=actor,
+        created_by=actor.user,
     )
     for position, (file_name, content) in enumerate(accepted, start=1):
         LightingReference.objects.create(
@@ -123,18 +133,17 @@ def lighting_profile_train(
         )
     profile.job = job_create(
         workspace=workspace,
-        created_by=actor,
+        created_by=actor.user,
         kind=LEARN_JOB_KIND,
         items=[(f"lighting-profile-{profile.pk}", {"profile_id": profile.pk})],
         label=f"Learn the light of {brand.name}, v{version}",
         chunk_size=1,
     )
     profile.save(update_fields=["job"])
-    profile.reference_count = len(accepted)  # for the caller's message, without a query
     return profile
 
 
-def lighting_profile_learn_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict:
+def lighting_profile_learn_item(*, workspace: Workspace, job: Job, item: JobItem) -> dict[str, Any]:
     """The job item: normalise and measure each reference, pool them, activate the version.
     Safe to run twice: a version already learned (or failed) is left alone."""
     profile = (
@@ -146,12 +155,12 @@ def lighting_profile_learn_item(*, workspace: Workspace, job: Job, item: JobItem
         raise SkipItem("The profile was deleted before it was learned.")
     if profile.status != LightingStatus.TRAINING:
         return {"profile_id": profile.pk, "again": True}
-    measured: list[tuple[LightingReference, files.NormalisedImage, dict]] = []
+    measured: list[tuple[LightingReference, files.NormalisedImage, dict[str, Any]]] = []
     problems: list[str] = []
     for reference in profile.references.all():
         try:
             normalised = files.normalise_upload(
-                read_file(reference.file), name=reference.original_name
+                files.read_stored(reference.file), name=reference.original_name
             )
             stats = measure_reference(normalised.content)
             if not stats["product"]:
@@ -174,9 +183,13 @@ def lighting_profile_learn_item(*, workspace: Workspace, job: Job, item: JobItem
     return {"profile_id": profile.pk, "references": len(measured), "refused": problems}
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _lighting_profile_finish(
-    *, workspace: Workspace, profile: LightingProfile, stats: dict, measured: list
+    *,
+    workspace: Workspace,
+    profile: LightingProfile,
+    stats: dict[str, Any],
+    measured: list[tuple[LightingReference, files.NormalisedImage, dict[str, Any]]],
 ) -> None:
     versions = (
         LightingProfile.objects.for_workspace(workspace)
@@ -197,27 +210,29 @@ def _lighting_profile_finish(
         reference.stats = reference_stats
         reference.save(update_fields=["file", "stats"])
         used.add(reference.pk)
-        transaction.on_commit(lambda name=raw_name: _storage_delete(name))
+        transaction.on_commit(partial(_storage_delete, raw_name))
     for reference in profile.references.exclude(pk__in=used):
-        transaction.on_commit(lambda name=reference.file.name: _storage_delete(name))
+        transaction.on_commit(partial(_storage_delete, reference.file.name))
         reference.delete()
-    versions.filter(is_active=True).update(is_active=False)
     profile.stats = stats
     profile.status = LightingStatus.READY
-    profile.is_active = True
-    profile.save(update_fields=["stats", "status", "is_active"])
+    profile.save(update_fields=["stats", "status"])
+    _activate(versions, profile, record=None)
 
 
-@transaction.atomic
-def lighting_profile_activate(
-    *, workspace: Workspace, actor: User | None, profile_id: int
-) -> LightingProfile:
+@transaction.atomic(durable=True)
+def lighting_profile_activate(*, actor: Actor, profile_id: int) -> LightingProfile:
     """Make a learned light version its brand's active one (an older one: a rollback)."""
-    profile = LightingProfile.objects.for_workspace(workspace).filter(pk=profile_id).first()
-    if profile is None:
-        raise ServiceError("This lighting profile no longer exists.", code="not_found")
+    profile = access_for_update(
+        actor,
+        LightingProfile,
+        profile_id,
+        action=Action.MANAGE_BRAND,
+        missing="This lighting profile no longer exists.",
+    )
+    # Every version of the brand is locked, so two activations cannot both win.
     versions = (
-        LightingProfile.objects.for_workspace(workspace)
+        LightingProfile.objects.for_workspace(actor.workspace)
         .filter(brand_id=profile.brand_id)
         .select_for_update()
     )
@@ -226,7 +241,34 @@ def lighting_profile_activate(
         raise ServiceError(f"{profile} is already the brand's active light.")
     if profile.status != LightingStatus.READY:
         raise ServiceError(f"{profile} is not learned yet ({profile.get_status_display()}).")
+    _activate(versions, profile, record=actor)
+    return profile
+
+
+def _activate(
+    versions: QuerySet[LightingProfile], profile: LightingProfile, *, record: Actor | None
+) -> None:
+    """Make ``profile`` the only active one of ``versions`` (its brand's, locked) and write it to
+    the audit trail: a rollback when it is older than the one it replaces, in ``record``'s name
+    (a learned version's own activation has no person behind it)."""
+    previous = versions.filter(is_active=True).exclude(pk=profile.pk).first()
     versions.filter(is_active=True).update(is_active=False)
     profile.is_active = True
     profile.save(update_fields=["is_active"])
-    return profile
+    rollback = previous is not None and previous.version > profile.version
+    action = AuditAction.LIGHTING_ROLLED_BACK if rollback else AuditAction.LIGHTING_ACTIVATED
+    target = f"{profile.brand.name}: light v{profile.version}"
+    details: dict[str, Any] = {
+        "from": previous.version if previous else None,
+        "to": profile.version,
+    }
+    if record is not None:
+        record.record(action, target=target, details=details)
+    else:
+        trail.record(
+            workspace=profile.workspace,
+            user=None,
+            action=action,
+            target=target,
+            details={**details, "by": "learning"},
+        )

@@ -7,23 +7,17 @@ the photo editors who use them.
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.brand import lighting_selectors, lighting_services, selectors
 from apps.brand.lighting import MIN_REFERENCES
-from apps.core.errors import ServiceError
+from apps.core.views import act
+from apps.imaging import files
 from apps.jobs.selectors import job_progress
-from apps.photos import files
-from apps.photos.selectors import read_file
 from apps.workspaces.access import WorkspaceRequest, workspace_view
 from apps.workspaces.roles import Action
-
-
-def _to_lighting(request: HttpRequest, brand_id: int) -> HttpResponse:
-    return redirect("brand_lighting", slug=request.workspace.slug, profile_id=brand_id)
 
 
 @workspace_view(Action.MANAGE_BRAND)
@@ -31,23 +25,21 @@ def _to_lighting(request: HttpRequest, brand_id: int) -> HttpResponse:
 def brand_lighting(request: WorkspaceRequest, profile_id: int) -> HttpResponse:
     brand = selectors.profile_get(workspace=request.workspace, profile_id=profile_id)
     if request.method == "POST":
-        try:
-            light = lighting_services.lighting_profile_train(
-                workspace=request.workspace,
-                actor=request.user,
+        return act(
+            request,
+            lambda: lighting_services.lighting_profile_train(
+                actor=request.actor,
                 brand_id=brand.pk,
                 uploads=request.FILES.getlist("files"),
                 name=request.POST.get("name", ""),
-            )
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                f"Learning {light} of {brand.name} from {light.reference_count} reference "
-                "photos. It becomes the brand's active light when it is done.",
-            )
-        return _to_lighting(request, brand.pk)
+            ),
+            success=lambda light: (
+                f"Learning {light} of {brand.name} from {light.references.count()} reference "
+                "photos. It becomes the brand's active light when it is done."
+            ),
+            then="brand_lighting",
+            profile_id=brand.pk,
+        )
     versions = lighting_selectors.lighting_profile_list(workspace=request.workspace, brand=brand)
     active = next((v for v in versions if v.is_active), None)
     context = {
@@ -71,15 +63,15 @@ def lighting_activate(request: WorkspaceRequest, lighting_profile_id: int) -> Ht
     light = lighting_selectors.lighting_profile_get(
         workspace=request.workspace, profile_id=lighting_profile_id
     )
-    try:
-        lighting_services.lighting_profile_activate(
-            workspace=request.workspace, actor=request.user, profile_id=light.pk
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"{light} is now the active light of {light.brand.name}.")
-    return _to_lighting(request, light.brand_id)
+    return act(
+        request,
+        lambda: lighting_services.lighting_profile_activate(
+            actor=request.actor, profile_id=light.pk
+        ),
+        success=f"{light} is now the active light of {light.brand.name}.",
+        then="brand_lighting",
+        profile_id=light.brand_id,
+    )
 
 
 @workspace_view(Action.VIEW_WORKSPACE)
@@ -88,7 +80,7 @@ def lighting_reference_image(request: WorkspaceRequest, lighting_reference_id: i
         workspace=request.workspace, reference_id=lighting_reference_id
     )
     response = HttpResponse(
-        files.thumbnail(read_file(reference.file), size=320), content_type="image/jpeg"
+        files.thumbnail(files.read_stored(reference.file), size=320), content_type="image/jpeg"
     )
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"

@@ -289,7 +289,7 @@ def version_runtime(*, workspace: Workspace, version: ProfileVersion) -> Version
         pool = json.loads(pool)
     runtime = VersionRuntime(
         version_id=version.pk,
-        scorer=scoring.ScorerModel.from_bytes(stored["scorer"]),
+        scorer=scoring.ScorerModel.from_bytes(bytes(stored["scorer"] or b"")),
         index=exemplars.ExemplarIndex(pool),
         shingles=text.shingle_index(entry[1] for entry in pool),
         lexicon=[entry["term"] for entry in stored["lexicon"] or []],

@@ -6,7 +6,7 @@ as it will be downloaded (after JPEG compression). Text, watermarks and overlays
 detected; the report says so rather than pretending.
 
 A report has three outcomes: *meets*, *does not meet* (a rule failed), and *needs a look*:
-the cut-out's confidence (:mod:`apps.photos.confidence`) is below its threshold, so rules
+the cut-out's confidence (:mod:`apps.imaging.confidence`) is below its threshold, so rules
 measured on that cut-out (fill, purity around the product) cannot be believed, and the report
 never says "meets".
 """
@@ -229,7 +229,7 @@ def check(
                 f"RGB{tuple(preset.background)}",
             )
         )
-        background = preset.background
+        background: tuple[int, int, int] | np.ndarray = preset.background
     else:
         background = backdrop_colour(pixels)
 
@@ -245,7 +245,7 @@ def check(
                 f"the product spans {ratio:.0%} of the frame; needs {low:.0%}–{high:.0%}",
             )
         )
-    if subject == "measure":
+    if isinstance(subject, str):  # "measure": find it in the pixels
         found = content_bbox(pixels, background)
         subject = None
         if found is not None:

@@ -76,6 +76,8 @@ def approved_image_urls(products: Iterable) -> dict[int, list[ApprovedImage]]:
         workspace=products[0].workspace_id, product_ids=[p.pk for p in products]
     )
     for output in outputs:
+        if output.product_id is None:
+            continue  # asked for by product: every output here has one
         photos = by_product.setdefault(output.product_id, {})
         current = photos.get(output.photo_id)
         if current is None or rank.get(output.preset, 99) < rank.get(current.preset, 99):

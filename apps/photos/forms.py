@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 
 from apps.brand import lighting
-from apps.photos import colour
+from apps.imaging import colour
 from apps.photos.pipeline import BACKGROUND_KINDS, SHADOW_KINDS
 from apps.photos.presets import preset_choices
 from apps.reviews.lifecycle import ReviewDecision
@@ -127,8 +129,14 @@ class RecipeForm(forms.Form):
 
     def __init__(self, *args, photos: list[tuple[int, str]] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["preset"].choices = [("", "None (keep the frame)"), *preset_choices()]
-        self.fields["background_photo"].choices = [("", "—"), *(photos or [])]
+        cast(forms.ChoiceField, self.fields["preset"]).choices = [
+            ("", "None (keep the frame)"),
+            *preset_choices(),
+        ]
+        cast(forms.ChoiceField, self.fields["background_photo"]).choices = [
+            ("", "—"),
+            *(photos or []),
+        ]
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
@@ -163,8 +171,8 @@ class RecipeForm(forms.Form):
             raise forms.ValidationError("Between -4 and +4 stops.")
         return number
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         for name in ("background_colour", "gradient_top", "gradient_bottom"):
             value = data.get(name) or self.fields[name].initial
             try:

@@ -12,7 +12,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from apps.photos import checker, segmentation
+from apps.imaging import backdrop, segmentation
+from apps.photos import checker
 from apps.photos.layers import Context, Layers, RecipeError, _bbox, flatten
 from apps.photos.presets import PRESETS, ChannelPreset
 
@@ -27,7 +28,7 @@ def _transform(
     """Scale the photo and alpha by ``scale`` and place them at ``offset`` in a ``size`` frame.
 
     Outside the photo: its edge pixels repeated, or the colour ``pad``."""
-    matrix = np.float32([[scale, 0, offset[0]], [0, scale, offset[1]]])
+    matrix = np.array([[scale, 0, offset[0]], [0, scale, offset[1]]], np.float32)
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     if scale < 0.5:
         # warpAffine has no area filter: shrink first, then place.
@@ -42,7 +43,9 @@ def _transform(
             else None
         )
         real = (small.shape[1] / layers.size[0], small.shape[0] / layers.size[1])
-        matrix = np.float32([[scale / real[0], 0, offset[0]], [0, scale / real[1], offset[1]]])
+        matrix = np.array(
+            [[scale / real[0], 0, offset[0]], [0, scale / real[1], offset[1]]], np.float32
+        )
         source, source_alpha = small, small_alpha
         interpolation = cv2.INTER_LINEAR
     else:
@@ -75,16 +78,21 @@ def _measure_content(
     partly outside the photo, but not outside the preset's frame) at a quarter of the size
     (a box needs no detail), then mapped back to the layers' pixels.
     """
+    if layers.alpha is None or layers.background is None:
+        return None  # nothing cut out or drawn: the caller fits the photo as it is
     width, height = layers.size
     factor = int(np.clip(max(width, height) // 500, 1, 4))
     small_w, small_h = max(1, width // factor), max(1, height // factor)
     pad_x, pad_y = small_w // 3, small_h // 3
     rgb = cv2.resize(layers.rgb, (small_w, small_h), interpolation=cv2.INTER_AREA)
     alpha = cv2.resize(layers.alpha, (small_w, small_h), interpolation=cv2.INTER_AREA)
+    padded_alpha = np.asarray(
+        cv2.copyMakeBorder(alpha, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=0)
+    )
     padded = replace(
         layers,
         rgb=cv2.copyMakeBorder(rgb, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_REPLICATE),
-        alpha=cv2.copyMakeBorder(alpha, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=0),
+        alpha=padded_alpha,
     )
     drawn = flatten(padded, context)
     backdrop = preset.background or (
@@ -92,7 +100,7 @@ def _measure_content(
     )
     box = checker.content_bbox(drawn, backdrop) if backdrop else None
     if box is None:
-        box = _bbox(padded.alpha)
+        box = _bbox(padded_alpha)
     if box is None:
         return None
     scale_x, scale_y = width / small_w, height / small_h
@@ -225,5 +233,6 @@ def _fit_photo(
 
 def _edge_colour(layers: Layers) -> tuple[float, float, float]:
     """The median colour of the photo's outermost pixels (what padding should look like)."""
-    ring = segmentation.border_mask(*layers.rgb.shape[:2], 2)
+    height, width = layers.rgb.shape[:2]
+    ring = backdrop.border_mask(height, width, 2)
     return tuple(float(v) for v in np.median(layers.rgb[ring], axis=0))  # type: ignore[return-value]

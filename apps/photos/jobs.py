@@ -1,19 +1,20 @@
 from apps.jobs.registry import register_job_kind
-from apps.photos import services
+from apps.photos.job_kinds import INGEST_JOB_KIND, PROCESS_JOB_KIND
+from apps.photos.services import processing, uploads
 
 
 def ingest_photo(workspace, job, item) -> dict:
-    return services.photo_ingest_item(workspace=workspace, job=job, item=item)
+    return uploads.photo_ingest_item(workspace=workspace, job=job, item=item)
 
 
 def process_photo(workspace, job, item) -> dict:
-    return services.photo_process_item(workspace=workspace, job=job, item=item)
+    return processing.photo_process_item(workspace=workspace, job=job, item=item)
 
 
-register_job_kind(services.INGEST_JOB_KIND, ingest_photo, label="Check uploaded photos")
+register_job_kind(INGEST_JOB_KIND, ingest_photo, label="Check uploaded photos")
 register_job_kind(
-    services.PROCESS_JOB_KIND,
+    PROCESS_JOB_KIND,
     process_photo,
     label="Process photos",
-    on_cancelled=services.photo_batch_release,
+    on_cancelled=processing.photo_batch_release,
 )

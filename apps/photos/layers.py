@@ -113,9 +113,12 @@ def render_shadow(alpha: np.ndarray, spec: dict) -> np.ndarray:
     else:
         radians = np.radians(spec["angle"])
         distance = spec["distance"] * subject_height * scale
-        shift = np.float32([[1, 0, np.cos(radians) * distance], [0, 1, np.sin(radians) * distance]])
+        shift = np.array(
+            [[1, 0, np.cos(radians) * distance], [0, 1, np.sin(radians) * distance]], np.float32
+        )
         shape = cv2.warpAffine(small_alpha, shift, (small_w, small_h), borderValue=0)
         shape = cv2.GaussianBlur(shape, (0, 0), sigma)
+    shape = np.asarray(shape, np.float32)
     peak = float(shape.max())
     if peak > 0:
         shape *= 1.0 / peak if spec["kind"] == "contact" else 1.0

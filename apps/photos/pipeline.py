@@ -7,7 +7,7 @@ order of the steps that change geometry (the preset's crop, pad and resize) does
 gradient or a shadow. The operations:
 
 ==================  =============================================================================
-``remove_background``  offline cut-out (:mod:`apps.photos.segmentation`), or a routed image model
+``remove_background``  offline cut-out (:mod:`apps.imaging.segmentation`), or a routed image model
 ``white_balance``   neutralise the colour cast (white-patch on bright near-neutral pixels)
 ``exposure``        brighten or darken (EV stops), or "auto": lift dull whites, never darken
 ``relight``         correct the light to a brand's; the product moves at most the fidelity cap
@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from apps.brand import lighting
-from apps.photos import colour, confidence, matting, segmentation
+from apps.imaging import colour, confidence, matting, segmentation
 from apps.photos.framing import fit_preset
 from apps.photos.layers import (  # noqa: F401 (the pipeline's public names)
     Context,
@@ -83,7 +83,7 @@ def remove_background(layers: Layers, params: dict, context: Context) -> Layers:
         notes = (
             f"Check the cut-out (confidence {trust.score:.2f}): " + "; ".join(trust.reasons) + ".",
         )
-    alpha = segmentation.refine_alpha(layers.rgb, detail)
+    alpha = matting.refine_alpha(layers.rgb, detail)
     rgb = matting.decontaminate(layers.rgb, alpha)
     return replace(layers, rgb=rgb, alpha=alpha).noted(
         *notes, cutout=context.segmenter_label, cutout_confidence=trust.as_dict()
@@ -136,6 +136,7 @@ def relight(layers: Layers, params: dict, context: Context) -> Layers:
         )
     cut = layers if layers.alpha is not None else remove_background(layers, {}, context)
     subject = cut.alpha
+    assert subject is not None  # remove_background always leaves an alpha
     trust = cut.report.get("cutout_confidence") or {}
     notes: tuple[str, ...] = ()
     weight, match_backdrop = subject, not context.backdrop_replaced

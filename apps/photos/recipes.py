@@ -8,6 +8,12 @@ workspace's own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from apps.core.errors import ServiceError
+
+if TYPE_CHECKING:
+    from apps.brand.models import LightingProfile
 
 BUILTIN_PREFIX = "builtin:"
 
@@ -86,3 +92,26 @@ def builtin_for_key(key: str) -> BuiltinRecipe | None:
     if not str(key).startswith(BUILTIN_PREFIX):
         return None
     return BUILTIN_RECIPES.get(str(key)[len(BUILTIN_PREFIX) :])
+
+
+def uses_light(steps: list[dict[str, Any]]) -> bool:
+    """Whether a recipe's steps need a brand's light (relight, its backdrop, its shadow)."""
+    for step in steps:
+        if step["op"] == "relight":
+            return True
+        if step["op"] == "background" and step["params"].get("kind") == "profile":
+            return True
+        if step["op"] == "shadow" and step["params"].get("from_profile"):
+            return True
+    return False
+
+
+def require_light(steps: list[dict[str, Any]], profile: LightingProfile | None) -> None:
+    """Refuse a recipe that needs a brand's light when there is none to use."""
+    if uses_light(steps) and profile is None:
+        raise ServiceError(
+            "This recipe uses a brand's light, and the chosen brand has none yet (or no brand "
+            "was chosen): a brand manager learns one from five or more reference photos on the "
+            "brand profile's page.",
+            field="brand",
+        )

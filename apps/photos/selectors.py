@@ -4,16 +4,25 @@ previews, the review queue, approved photos for the ZIP and for the Shopify expo
 from __future__ import annotations
 
 import re
+import tempfile
+import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from apps.brand.lighting_services import LEARN_JOB_KIND
+from apps.brand.models import LightingProfile
 from apps.catalog.models import Product, ProductImage
+from apps.core.errors import ServiceError
+from apps.imaging import files, onnx_segmenter
 from apps.jobs.models import ACTIVE_JOB_STATUSES, Job
-from apps.photos import files, pipeline
+from apps.photos import pipeline, recipes
+from apps.photos.job_kinds import INGEST_JOB_KIND, PROCESS_JOB_KIND
 from apps.photos.models import Photo, PhotoOutput, PhotoRecipe
 from apps.reviews.lifecycle import ReviewState
 from apps.workspaces.models import Workspace
@@ -23,7 +32,7 @@ PREVIEW_LONG_SIDE = 900
 
 
 def photo_page(
-    *, workspace: Workspace, page: int | str = 1, product_id: int | None = None, per_page=24
+    *, workspace: Workspace, page: int | str = 1, product_id: int | None = None, per_page: int = 24
 ) -> Page:
     photos = Photo.objects.for_workspace(workspace).select_related("product")
     if product_id:
@@ -33,9 +42,6 @@ def photo_page(
 
 def photo_jobs_active(*, workspace: Workspace) -> list[Job]:
     """The studio's jobs still running (uploads being checked, profiles learned, batches)."""
-    from apps.brand.lighting_services import LEARN_JOB_KIND
-    from apps.photos.services import INGEST_JOB_KIND, PROCESS_JOB_KIND
-
     return list(
         Job.objects.for_workspace(workspace)
         .filter(
@@ -120,11 +126,6 @@ def approved_output_by_link(*, workspace_id: int, output_id: int) -> PhotoOutput
     )
 
 
-def read_file(field) -> bytes:
-    with field.open("rb") as handle:
-        return handle.read()
-
-
 # --- Catalog images to pick from ----------------------------------------------------------------
 
 
@@ -173,7 +174,7 @@ def photo_preview(
     The preset's frame is scaled down with it; the offline cut-out is always used, so a
     preview never calls a paid model.
     """
-    pixels = files.decode(read_file(photo.file), max_long_side=PREVIEW_LONG_SIDE)
+    pixels = files.decode(files.read_stored(photo.file), max_long_side=PREVIEW_LONG_SIDE)
     pixels = _shrink(pixels, PREVIEW_LONG_SIDE)
     steps = [
         {**step, "params": {**step["params"], "scale": 0.4}} if step["op"] == "fit_preset" else step
@@ -227,7 +228,7 @@ def file_stem(output: PhotoOutput) -> str:
     return _UNSAFE.sub("-", base.lower()).strip("-") or f"photo-{output.photo_id}"
 
 
-def approved_download_names(outputs) -> list[tuple[PhotoOutput, str]]:
+def approved_download_names(outputs: Iterable[PhotoOutput]) -> list[tuple[PhotoOutput, str]]:
     """``<handle>-<preset>-<n>.jpg``: n counts from 1 per handle and preset."""
     counters: dict[tuple[str, str], int] = {}
     named = []
@@ -235,25 +236,81 @@ def approved_download_names(outputs) -> list[tuple[PhotoOutput, str]]:
         stem = file_stem(output)
         preset = output.preset or "custom"
         counters[(stem, preset)] = counters.get((stem, preset), 0) + 1
-        extension = "png" if output.file.name.lower().endswith(".png") else "jpg"
+        extension = "png" if (output.file.name or "").lower().endswith(".png") else "jpg"
         named.append((output, f"{stem}-{preset}-{counters[(stem, preset)]}.{extension}"))
     return named
 
 
-def approved_zip(*, workspace: Workspace, preset: str = ""):
+def approved_zip(*, workspace: Workspace, preset: str = "") -> tuple[IO[bytes], int]:
     """The approved outputs as a ZIP under their download names, and how many there are.
 
     Written to a spooled temporary file (memory up to 32 MB, then disk); JPEGs are stored,
     not recompressed.
     """
-    import tempfile
-    import zipfile
-
     named = approved_download_names(approved_outputs(workspace=workspace, preset=preset))
     # Handed to the response, which closes it once sent: no context manager here.
     spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
         for output, name in named:
-            archive.writestr(name, read_file(output.file))
+            archive.writestr(name, files.read_stored(output.file))
     spool.seek(0)
     return spool, len(named)
+
+
+# --- Recipes to run ----------------------------------------------------------------------------
+
+
+def recipe_context(
+    *,
+    workspace: Workspace,
+    steps: list[dict],
+    profile: LightingProfile | None,
+    segmenter: pipeline.Segmenter | None = None,
+    segmenter_label: str = "offline cut-out",
+) -> pipeline.Context:
+    """What a recipe needs besides the photo: the profile and the brand background image."""
+    recipes.require_light(steps, profile)
+    background_image = None
+    for step in steps:
+        if step["op"] == "background" and step["params"].get("kind") == "image":
+            photo = (
+                Photo.objects.for_workspace(workspace)
+                .filter(pk=step["params"].get("photo_id"))
+                .first()
+            )
+            if photo is None:
+                raise ServiceError("The recipe's brand background image was deleted.")
+            background_image = files.decode(files.read_stored(photo.file), max_long_side=4096)[
+                ..., :3
+            ]
+    if segmenter is None and (model := onnx_segmenter.configured()) is not None:
+        # The operator's model, when one is configured: previews and batches alike.
+        segmenter, segmenter_label = model, model.label
+    return pipeline.Context(
+        profile=profile.stats if profile else None,
+        background_image=background_image,
+        segmenter=segmenter,
+        segmenter_label=segmenter_label,
+    )
+
+
+@dataclass(frozen=True)
+class ChosenRecipe:
+    recipe: PhotoRecipe | None  # None: a built-in recipe
+    name: str
+    steps: list[dict]
+    preset: str
+
+
+def recipe_resolve(*, workspace: Workspace, key: str | int | None) -> ChosenRecipe:
+    """A recipe by its key: ``builtin:<code>`` or a saved recipe's id in this workspace."""
+    builtin = recipes.builtin_for_key(str(key or ""))
+    if builtin is not None:
+        return ChosenRecipe(None, builtin.name, [dict(s) for s in builtin.steps], builtin.preset)
+    recipe = None
+    text = str(key or "")
+    if text.isdigit():
+        recipe = PhotoRecipe.objects.for_workspace(workspace).filter(pk=int(text)).first()
+    if recipe is None:
+        raise ServiceError("Choose a recipe.", field="recipe")
+    return ChosenRecipe(recipe, recipe.name, list(recipe.steps), recipe.preset)

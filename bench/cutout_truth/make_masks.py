@@ -26,7 +26,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from apps.photos import colour, files, matting  # noqa: E402
+from apps.imaging import colour, files, matting  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 LONG_SIDE = 1200

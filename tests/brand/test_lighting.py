@@ -7,11 +7,14 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
+from apps.audit.models import AuditEvent
 from apps.brand import lighting_selectors, lighting_services
 from apps.brand.models import LightingProfile
 from apps.core.errors import ServiceError
 from apps.jobs.models import Job
+from apps.workspaces.actors import NotAllowed
 from tests import factories as f
+from tests.factories import actor_for
 from tests.photos.conftest import encode, product_pixels, upload
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +32,7 @@ def learn(django_capture_on_commit_callbacks):
     def run(workspace, actor, brand, uploads, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
             light = lighting_services.lighting_profile_train(
-                workspace=workspace, actor=actor, brand_id=brand.pk, uploads=uploads, **kwargs
+                actor=actor_for(workspace, actor), brand_id=brand.pk, uploads=uploads, **kwargs
             )
         light.refresh_from_db()
         return light
@@ -55,7 +58,7 @@ def test_each_brand_has_its_own_light_and_versions(workspace, brand_manager, lea
     assert (second.version, second.is_active, first.is_active) == (2, True, False)
     # Rolling back is one call, and touches only that brand.
     lighting_services.lighting_profile_activate(
-        workspace=workspace, actor=brand_manager, profile_id=first.pk
+        actor=actor_for(workspace, brand_manager), profile_id=first.pk
     )
     assert lighting_selectors.lighting_profile_active(workspace=workspace, brand_id=harbor.pk) == (
         first
@@ -67,7 +70,7 @@ def test_each_brand_has_its_own_light_and_versions(workspace, brand_manager, lea
     assert lighting_selectors.lighting_profile_active(workspace=workspace) == first
     with pytest.raises(ServiceError, match="already the brand's active light"):
         lighting_services.lighting_profile_activate(
-            workspace=workspace, actor=brand_manager, profile_id=first.pk
+            actor=actor_for(workspace, brand_manager), profile_id=first.pk
         )
 
 
@@ -86,7 +89,7 @@ def test_too_few_usable_references_save_nothing(workspace, brand_manager):
     uploads.append(upload("broken.jpg", b"\xff\xd8\xff\xe0 not really"))
     with pytest.raises(ServiceError) as refused:
         lighting_services.lighting_profile_train(
-            workspace=workspace, actor=brand_manager, brand_id=brand.pk, uploads=uploads
+            actor=actor_for(workspace, brand_manager), brand_id=brand.pk, uploads=uploads
         )
     assert refused.value.message.startswith(
         "A lighting profile needs at least 5 usable reference photos; 4 of 5 could be used. "
@@ -117,7 +120,7 @@ def test_a_reference_that_fails_in_the_job_fails_the_version_and_says_why(
     )
     with pytest.raises(ServiceError, match="is not learned yet"):
         lighting_services.lighting_profile_activate(
-            workspace=workspace, actor=brand_manager, profile_id=light.pk
+            actor=actor_for(workspace, brand_manager), profile_id=light.pk
         )
 
 
@@ -227,8 +230,8 @@ def test_the_migration_hangs_existing_lighting_profiles_off_a_brand_profile():
 def test_a_batch_relights_in_the_chosen_brands_light(
     workspace, brand_manager, learn, django_capture_on_commit_callbacks
 ):
-    from apps.photos import services as photos
     from apps.photos.models import Photo, PhotoOutput
+    from apps.photos.services import processing, recipes, uploads
     from tests.billing.support import set_balance
 
     set_balance(workspace, 100)
@@ -237,35 +240,31 @@ def test_a_batch_relights_in_the_chosen_brands_light(
     learn(workspace, brand_manager, harbor, references())
     dune_light = learn(workspace, brand_manager, dune, references(backdrop=(235, 200, 150)))
     with django_capture_on_commit_callbacks(execute=True):
-        photos.photo_upload(
-            workspace=workspace,
-            actor=brand_manager,
+        uploads.photo_upload(
+            actor=actor_for(workspace, brand_manager),
             uploads=[upload("shoe.jpg", encode(product_pixels(240, 180)))],
         )
     photo = Photo.objects.for_workspace(workspace).get()
-    relit = photos.recipe_save(
-        workspace=workspace,
-        actor=brand_manager,
+    relit = recipes.recipe_save(
+        actor=actor_for(workspace, brand_manager),
         name="Relit",
         steps=[{"op": "remove_background"}, {"op": "relight"}],
     )
     # Two brands with a light and no default: the person must choose.
     with pytest.raises(ServiceError, match="the chosen brand has none yet"):
-        photos.photo_batch_start(
-            workspace=workspace, actor=brand_manager, photo_ids=[photo.pk], recipe_key=relit.pk
+        processing.photo_batch_start(
+            actor=actor_for(workspace, brand_manager), photo_ids=[photo.pk], recipe_key=relit.pk
         )
     with django_capture_on_commit_callbacks(execute=True):
-        photos.photo_batch_start(
-            workspace=workspace,
-            actor=brand_manager,
+        processing.photo_batch_start(
+            actor=actor_for(workspace, brand_manager),
             photo_ids=[photo.pk],
             recipe_key=relit.pk,
             brand_id=dune.pk,
         )
         # A built-in recipe that does not relight keeps no light with its output.
-        photos.photo_batch_start(
-            workspace=workspace,
-            actor=brand_manager,
+        processing.photo_batch_start(
+            actor=actor_for(workspace, brand_manager),
             photo_ids=[photo.pk],
             recipe_key="builtin:google-merchant",
             brand_id=dune.pk,
@@ -276,3 +275,68 @@ def test_a_batch_relights_in_the_chosen_brands_light(
         ("Google Merchant Center", None),
     ]
     assert outputs[0].report["relight"]["colour_shift_applied"] <= 3.0 + 0.01
+
+
+def _trail(workspace):
+    return list(
+        AuditEvent.objects.for_workspace(workspace)
+        .filter(action__startswith="brand.lighting")
+        .order_by("created_at", "id")
+        .values_list("action", "actor_email", "target", "details")
+    )
+
+
+def test_activations_by_learning_and_by_a_person_are_audited(workspace, brand_manager, learn):
+    harbor = f.BrandProfileFactory(workspace=workspace, name="Harbor")
+    first = learn(workspace, brand_manager, harbor, references())
+    second = learn(workspace, brand_manager, harbor, references())
+    manager = actor_for(workspace, brand_manager)
+    lighting_services.lighting_profile_activate(actor=manager, profile_id=first.pk)
+    lighting_services.lighting_profile_activate(actor=manager, profile_id=second.pk)
+    email = brand_manager.email
+    assert _trail(workspace) == [
+        (
+            "brand.lighting_activated",
+            "",
+            "Harbor: light v1",
+            {"from": None, "to": 1, "by": "learning"},
+        ),
+        (
+            "brand.lighting_activated",
+            "",
+            "Harbor: light v2",
+            {"from": 1, "to": 2, "by": "learning"},
+        ),
+        ("brand.lighting_rolled_back", email, "Harbor: light v1", {"from": 2, "to": 1}),
+        ("brand.lighting_activated", email, "Harbor: light v2", {"from": 1, "to": 2}),
+    ]
+
+
+def test_a_role_without_brand_management_is_refused_by_the_services(workspace):
+    brand = f.BrandProfileFactory(workspace=workspace, name="Harbor")
+    active = f.LightingProfileFactory(workspace=workspace, brand=brand, version=1, is_active=True)
+    spare = f.LightingProfileFactory(workspace=workspace, brand=brand, version=2, is_active=False)
+    editor = actor_for(workspace, role="photo_editor")
+    with pytest.raises(NotAllowed, match=r"Your role \(Photo editor\) may not do this"):
+        lighting_services.lighting_profile_activate(actor=editor, profile_id=spare.pk)
+    with pytest.raises(NotAllowed):
+        lighting_services.lighting_profile_train(
+            actor=editor, brand_id=brand.pk, uploads=references()
+        )
+    active.refresh_from_db()
+    spare.refresh_from_db()
+    assert (active.is_active, spare.is_active) == (True, False)
+    assert LightingProfile.objects.for_workspace(workspace).count() == 2
+    assert not Job.objects.for_workspace(workspace).exists()
+    assert _trail(workspace) == []
+
+
+def test_another_workspaces_light_is_not_found_by_the_service(workspace, other_workspace):
+    brand = f.BrandProfileFactory(workspace=workspace)
+    light = f.LightingProfileFactory(workspace=workspace, brand=brand, is_active=False)
+    stranger = actor_for(other_workspace, role="owner")
+    with pytest.raises(ServiceError, match="This lighting profile no longer exists") as caught:
+        lighting_services.lighting_profile_activate(actor=stranger, profile_id=light.pk)
+    assert caught.value.code == "not_found"
+    light.refresh_from_db()
+    assert light.is_active is False

@@ -78,7 +78,8 @@ def test_upload_recipe_batch_review_and_zip(new_page, settings, tmp_path):
         page.get_by_role("button", name="Download approved (ZIP)").click()
     archive = zipfile.ZipFile(io.BytesIO(download.value.path().read_bytes()))
     assert archive.namelist() == ["mug-amazon-main-1.jpg"]
-    from apps.photos import checker, files
+    from apps.imaging import files
+    from apps.photos import checker
 
     pixels = files.decode(archive.read("mug-amazon-main-1.jpg"))
     assert pixels.shape[:2] == (2000, 2000)

@@ -15,8 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from apps.brand import lighting
-from apps.photos import segmentation
-from tests.factories import MembershipFactory
+from apps.imaging import matting, segmentation
+from apps.photos.services import uploads as photo_uploads
+from tests.factories import MembershipFactory, actor_for
 
 BACKDROP = (236, 230, 218)
 PRODUCT = (40, 90, 160)
@@ -139,7 +140,7 @@ def studio_profile(count: int = 5) -> dict:
             backdrop=(250, 250, 250), product=(150, 150, 150), light=1.0, seed=seed
         )
         rgb = pixels.astype(np.float32) / 255.0
-        alpha = segmentation.refine_alpha(rgb, segmentation.subject_mask(rgb))
+        alpha = matting.refine_alpha(rgb, segmentation.subject_mask(rgb))
         stats.append(lighting.measure(rgb, alpha))
     return lighting.learn(stats)
 
@@ -167,12 +168,11 @@ def reviewer(member):
 @pytest.fixture
 def ingest(django_capture_on_commit_callbacks):
     """Upload through the service and run the checking job (tasks run eagerly)."""
-    from apps.photos import services
 
     def run(workspace, actor, uploads, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            return services.photo_upload(
-                workspace=workspace, actor=actor, uploads=uploads, **kwargs
+            return photo_uploads.photo_upload(
+                actor=actor_for(workspace, actor), uploads=uploads, **kwargs
             )
 
     return run
@@ -189,7 +189,7 @@ def learn(django_capture_on_commit_callbacks):
         brand = brand or BrandProfileFactory(workspace=workspace)
         with django_capture_on_commit_callbacks(execute=True):
             profile = lighting_services.lighting_profile_train(
-                workspace=workspace, actor=actor, brand_id=brand.pk, uploads=uploads, **kwargs
+                actor=actor_for(workspace, actor), brand_id=brand.pk, uploads=uploads, **kwargs
             )
         profile.refresh_from_db()
         return profile

@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from apps.photos import confidence, matting, onnx_segmenter, pipeline
+from apps.imaging import confidence, matting, onnx_segmenter
+from apps.photos import pipeline
 from tests.photos.conftest import product_pixels
 
 
@@ -204,13 +205,13 @@ def test_an_onnx_model_makes_the_cutout(tmp_path, settings):
 
 
 def test_the_studio_uses_the_configured_model(tmp_path, settings, workspace):
-    from apps.photos import services
+    from apps.photos import selectors
 
     settings.PHOTOS_SEGMENTATION_MODEL = str(tiny_saliency_model(tmp_path / "m.onnx"))
     settings.PHOTOS_SEGMENTATION_MODEL_SIZE = 64
     onnx_segmenter.load.cache_clear()
     steps = pipeline.validate_steps([{"op": "remove_background"}])
-    context = services.recipe_context(workspace=workspace, steps=steps, profile=None)
+    context = selectors.recipe_context(workspace=workspace, steps=steps, profile=None)
     assert context.segmenter_label == "ONNX model m.onnx"
 
 
@@ -220,7 +221,7 @@ def test_a_model_that_cannot_be_used_falls_back_and_says_why(tmp_path, settings,
     onnx_segmenter.load.cache_clear()
     for path in (str(tmp_path / "missing.onnx"), str(broken)):
         settings.PHOTOS_SEGMENTATION_MODEL = path
-        with caplog.at_level(logging.ERROR, logger="apps.photos.onnx_segmenter"):
+        with caplog.at_level(logging.ERROR, logger="apps.imaging.onnx_segmenter"):
             assert onnx_segmenter.configured() is None
     assert "No ONNX model file at" in caplog.text
     assert "broken.onnx could not be loaded" in caplog.text

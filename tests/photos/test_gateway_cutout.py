@@ -9,8 +9,9 @@ import pytest
 from apps.gateway import model_settings
 from apps.gateway.providers.openai_adapter.clients import reset_clients
 from apps.gateway.selectors import route_cache_clear
-from apps.photos import files, services
+from apps.imaging import files
 from apps.photos.models import Photo, PhotoOutput
+from apps.photos.services import processing, recipes
 from tests.factories import actor_for
 from tests.gateway.conftest import OPENAI_BASE, SECRET_KEY, reply
 from tests.photos.conftest import encode, product_pixels, upload
@@ -60,16 +61,15 @@ def test_a_routed_image_model_makes_the_cutout(
             }
         )
     )
-    recipe = services.recipe_save(
-        workspace=workspace,
-        actor=owner,
+    recipe = recipes.recipe_save(
+        actor=actor_for(workspace, owner),
         name="Cut",
         preset="",
         steps=[{"op": "remove_background"}, {"op": "background", "params": {"kind": "white"}}],
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.photo_batch_start(
-            workspace=workspace, actor=owner, photo_ids=[photo.pk], recipe_key=recipe.pk
+        processing.photo_batch_start(
+            actor=actor_for(workspace, owner), photo_ids=[photo.pk], recipe_key=recipe.pk
         )
     output = PhotoOutput.objects.for_workspace(workspace).get()
     assert output.report["cutout"] == "openai/gpt-image-1"

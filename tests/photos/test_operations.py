@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from apps.brand import lighting
-from apps.photos import checker, colour, files, pipeline, segmentation
+from apps.imaging import colour, files, matting, segmentation
+from apps.photos import checker, pipeline
 from apps.photos.presets import PRESETS
 from tests.photos.conftest import BACKDROP, PRODUCT, product_pixels, studio_profile
 
@@ -222,7 +223,7 @@ def _product_lab(rgb, alpha):
 
 def _cut(pixels):
     rgb = pixels.astype(np.float32) / 255
-    return rgb, segmentation.refine_alpha(rgb, segmentation.subject_mask(rgb))
+    return rgb, matting.refine_alpha(rgb, segmentation.subject_mask(rgb))
 
 
 def _backdrop_lab(rgb, alpha):

@@ -16,9 +16,10 @@ from django.urls import reverse
 from apps.brand import lighting_services
 from apps.brand.models import LightingProfile
 from apps.brand.services import profiles as brand_profiles
+from apps.core.errors import ServiceError
 from apps.core.uploads import UploadLimitMiddleware
-from apps.photos import services
 from apps.photos.models import Photo
+from apps.photos.services import uploads
 from tests.factories import actor_for
 from tests.photos.conftest import encode, product_pixels, upload
 
@@ -59,7 +60,7 @@ def test_many_large_photos_are_not_read_into_memory(workspace, member, settings)
     outcome = {}
 
     def upload_them():
-        outcome["result"] = services.photo_upload(workspace=workspace, actor=editor, uploads=files)
+        outcome["result"] = uploads.photo_upload(actor=actor_for(workspace, editor), uploads=files)
 
     peak = peak_python_memory(upload_them)
     assert outcome["result"].errors == []
@@ -75,7 +76,7 @@ def test_reference_photos_are_not_read_into_memory(workspace, member):
     files = [on_disk(f"ref-{n}.jpg", padded_jpeg(3 * MB, seed=n)) for n in range(6)]
     peak = peak_python_memory(
         lambda: lighting_services.lighting_profile_train(
-            workspace=workspace, actor=manager, brand_id=brand.pk, uploads=files
+            actor=actor_for(workspace, manager), brand_id=brand.pk, uploads=files
         )
     )
     assert LightingProfile.objects.for_workspace(workspace).count() == 1
@@ -153,8 +154,8 @@ def test_the_service_caps_reference_photos_too(workspace, member, settings):
     manager = member("brand_manager")
     brand = brand_of(workspace, manager)
     files = [upload(f"ref-{n}.jpg", encode(product_pixels(60, 45, seed=n))) for n in range(7)]
-    with pytest.raises(services.ServiceError, match="7 reference photos at once is more than"):
+    with pytest.raises(ServiceError, match="7 reference photos at once is more than"):
         lighting_services.lighting_profile_train(
-            workspace=workspace, actor=manager, brand_id=brand.pk, uploads=files
+            actor=actor_for(workspace, manager), brand_id=brand.pk, uploads=files
         )
     assert not LightingProfile.objects.for_workspace(workspace).exists()

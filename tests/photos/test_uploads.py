@@ -11,10 +11,11 @@ from django.urls import reverse
 from PIL import Image
 
 from apps.core.errors import ServiceError
+from apps.imaging import files
 from apps.jobs.models import JobItem
-from apps.photos import files, services
 from apps.photos.models import Photo
-from tests.factories import PhotoRecipeFactory
+from apps.photos.services import processing, uploads
+from tests.factories import PhotoRecipeFactory, actor_for
 from tests.photos.conftest import bomb_png, encode, product_pixels, swapped_primaries_icc, upload
 
 
@@ -171,8 +172,8 @@ def test_a_bad_file_is_named_and_the_batch_goes_on(workspace, editor, ingest, se
 
 
 def test_a_photo_being_checked_is_not_shown_or_processed(client, workspace, editor):
-    outcome = services.photo_upload(
-        workspace=workspace, actor=editor, uploads=[upload("a.jpg", encode(product_pixels()))]
+    outcome = uploads.photo_upload(
+        actor=actor_for(workspace, editor), uploads=[upload("a.jpg", encode(product_pixels()))]
     )  # its job has not run (the transaction's callbacks were not executed)
     photo = outcome.photos[0]
     assert photo.status == "processing" and photo.file.name.endswith(".upload")
@@ -181,15 +182,15 @@ def test_a_photo_being_checked_is_not_shown_or_processed(client, workspace, edit
     assert client.get(image).status_code == 404
     recipe = PhotoRecipeFactory(workspace=workspace)
     with pytest.raises(ServiceError, match="still being checked"):
-        services.photo_batch_start(
-            workspace=workspace, actor=editor, photo_ids=[photo.pk], recipe_key=recipe.pk
+        processing.photo_batch_start(
+            actor=actor_for(workspace, editor), photo_ids=[photo.pk], recipe_key=recipe.pk
         )
 
 
 def test_an_oversized_upload_is_refused_from_its_size(workspace, editor, settings):
     settings.PHOTOS_UPLOAD_MAX_BYTES = 1024 * 1024
     big = upload("huge.jpg", b"\xff\xd8\xff" + b"\0" * (1024 * 1024 + 10))
-    outcome = services.photo_upload(workspace=workspace, actor=editor, uploads=[big])
+    outcome = uploads.photo_upload(actor=actor_for(workspace, editor), uploads=[big])
     assert outcome.photos == []
     assert outcome.errors == ["“huge.jpg” is 1.0 MB; the limit is 1 MB per photo."]
     assert not Photo.objects.for_workspace(workspace).exists()
@@ -199,12 +200,11 @@ def test_uploading_nothing_or_for_another_workspaces_product(workspace, editor, 
     from tests.factories import ProductFactory
 
     with pytest.raises(ServiceError, match=re.escape("Choose one or more photos to upload.")):
-        services.photo_upload(workspace=workspace, actor=editor, uploads=[])
+        uploads.photo_upload(actor=actor_for(workspace, editor), uploads=[])
     foreign = ProductFactory(workspace=other_workspace)
     with pytest.raises(ServiceError, match=re.escape("That product is not in this workspace.")):
-        services.photo_upload(
-            workspace=workspace,
-            actor=editor,
+        uploads.photo_upload(
+            actor=actor_for(workspace, editor),
             uploads=[upload("a.jpg", encode(product_pixels(40, 30)))],
             product_id=foreign.pk,
         )
@@ -228,8 +228,8 @@ def test_catalog_images_stored_or_remote(workspace, editor, django_capture_on_co
         workspace=workspace, product=product, position=2, src="https://cdn.example.com/s.jpg"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = services.photo_import_from_catalog(
-            workspace=workspace, actor=editor, image_ids=[stored.pk, remote.pk]
+        outcome = uploads.photo_import_from_catalog(
+            actor=actor_for(workspace, editor), image_ids=[stored.pk, remote.pk]
         )
     photos = Photo.objects.for_workspace(workspace)
     assert [(p.product_id, p.source_image_id, p.status) for p in photos] == [

@@ -3,14 +3,15 @@
 import pytest
 from django.urls import reverse
 
-from apps.photos import services
 from apps.photos.models import Photo, PhotoOutput, PhotoRecipe
+from apps.photos.services import recipes
 from tests.factories import (
     BrandProfileFactory,
     LightingProfileFactory,
     PhotoFactory,
     PhotoOutputFactory,
     PhotoRecipeFactory,
+    actor_for,
 )
 from tests.photos.conftest import encode, product_pixels, studio_profile, upload
 
@@ -124,9 +125,8 @@ def test_a_batch_from_the_page_shows_its_progress_and_outputs(
 ):
     ingest(workspace, editor, [upload("a.jpg", encode(product_pixels()))])
     photo = Photo.objects.for_workspace(workspace).get()
-    recipe = services.recipe_save(
-        workspace=workspace,
-        actor=editor,
+    recipe = recipes.recipe_save(
+        actor=actor_for(workspace, editor),
         name="Square",
         preset="instagram-square",
         steps=[{"op": "remove_background"}, {"op": "background", "params": {"kind": "white"}}],
@@ -307,3 +307,20 @@ def test_review_buttons_are_actions(client, workspace, reviewer):
     for action in ("Approve", "Request changes", "Reject"):
         assert f'value="{action.lower().replace(" ", "_")}">{action}</button>' in html
     assert ">Approved</button>" not in html and ">Rejected</button>" not in html
+
+
+def test_submitting_several_says_what_went_and_names_what_could_not(client, workspace, editor):
+    ready = PhotoOutputFactory(workspace=workspace)
+    approved = PhotoOutputFactory(workspace=workspace, review_state="approved")
+    client.force_login(editor)
+    response = client.post(
+        url("photo_outputs_submit", workspace),
+        {"outputs": [str(ready.pk), str(approved.pk)]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "1 photo sent for review." in html
+    assert f"“{approved.photo.original_name}”: " in html
+    ready.refresh_from_db()
+    approved.refresh_from_db()
+    assert (ready.review_state, approved.review_state) == ("in_review", "approved")

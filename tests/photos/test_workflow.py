@@ -12,10 +12,12 @@ from apps.billing.models import CreditEntry
 from apps.catalog.exporting import shopify_csv
 from apps.catalog.models import Product
 from apps.core.errors import ServiceError
+from apps.imaging import files
 from apps.jobs.models import Job, JobItem
 from apps.jobs.services import job_retry_failed
-from apps.photos import checker, exporting, files, selectors, services
+from apps.photos import checker, exporting, selectors
 from apps.photos.models import Photo, PhotoOutput
+from apps.photos.services import processing, recipes, review
 from apps.reviews.models import ReviewEvent
 from tests.billing.support import balance_of, set_balance
 from tests.factories import (
@@ -55,9 +57,8 @@ def photos(workspace, editor, product, ingest):
 
 @pytest.fixture
 def recipe(workspace, editor):
-    return services.recipe_save(
-        workspace=workspace,
-        actor=editor,
+    return recipes.recipe_save(
+        actor=actor_for(workspace, editor),
         name="Amazon white",
         steps=AMAZON_STEPS,
         preset="amazon-main",
@@ -68,9 +69,8 @@ def recipe(workspace, editor):
 def run_batch(django_capture_on_commit_callbacks):
     def run(workspace, actor, photos, recipe):
         with django_capture_on_commit_callbacks(execute=True):
-            job = services.photo_batch_start(
-                workspace=workspace,
-                actor=actor,
+            job = processing.photo_batch_start(
+                actor=actor_for(workspace, actor),
                 photo_ids=[p.pk for p in photos],
                 recipe_key=recipe.pk,
             )
@@ -106,7 +106,7 @@ def test_a_recipe_job_processes_every_photo_and_charges_each_once(
         assert (output.width, output.height, output.preset) == (2000, 2000, "amazon-main")
         assert output.review_state == "draft" and output.product_id == product.pk
         assert output.check_report["passed"] is True
-        decoded = files.decode(selectors.read_file(output.file))
+        decoded = files.decode(files.read_stored(output.file))
         assert checker.check(decoded, "amazon-main").passed
         assert output.report["cutout"] == "offline cut-out"
     assert [(e.state, e.work_kind, e.cost) for e in _work_entries(workspace)] == [
@@ -119,7 +119,7 @@ def test_a_recipe_job_processes_every_photo_and_charges_each_once(
 
     # The same item run again (a redelivered task): same output, nothing charged.
     item = JobItem.objects.for_workspace(workspace).filter(job=job).first()
-    again = services.photo_process_item(workspace=workspace, job=job, item=item)
+    again = processing.photo_process_item(workspace=workspace, job=job, item=item)
     assert again == {"output_id": outputs[0].pk, "again": True}
     assert PhotoOutput.objects.for_workspace(workspace).count() == 2
     assert len(_work_entries(workspace)) == 2 and balance_of(workspace) == 90
@@ -129,7 +129,7 @@ def test_a_failed_item_releases_its_credits_and_its_retry_charges_once(
     workspace, editor, photos, recipe, run_batch, monkeypatch, django_capture_on_commit_callbacks
 ):
     set_balance(workspace, 100)
-    real = services.photo_render
+    real = processing.photo_render
     calls = {"n": 0}
 
     def flaky(**kwargs):
@@ -138,7 +138,7 @@ def test_a_failed_item_releases_its_credits_and_its_retry_charges_once(
             raise ServiceError("“front.jpg”: the disk hiccuped.")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "photo_render", flaky)
+    monkeypatch.setattr(processing, "photo_render", flaky)
     job = run_batch(workspace, editor, photos, recipe)
     assert (job.done, job.failed) == (1, 1)
     failed = JobItem.objects.for_workspace(workspace).get(job=job, status="failed")
@@ -158,9 +158,8 @@ def test_a_failed_item_releases_its_credits_and_its_retry_charges_once(
 def test_out_of_credits_refuses_the_batch_with_billings_message(workspace, editor, photos, recipe):
     set_balance(workspace, 9)  # two photos need 10
     with pytest.raises(ServiceError) as refused:
-        services.photo_batch_start(
-            workspace=workspace,
-            actor=editor,
+        processing.photo_batch_start(
+            actor=actor_for(workspace, editor),
             photo_ids=[p.pk for p in photos],
             recipe_key=recipe.pk,
         )
@@ -179,9 +178,8 @@ def test_a_batchs_credits_are_held_from_the_start(
 
     set_balance(workspace, 10)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job = services.photo_batch_start(
-            workspace=workspace,
-            actor=editor,
+        job = processing.photo_batch_start(
+            actor=actor_for(workspace, editor),
             photo_ids=[p.pk for p in photos],
             recipe_key=recipe.pk,
         )
@@ -203,7 +201,7 @@ def test_a_retry_without_credits_pauses_and_keeps_what_is_done(
     from apps.billing.services import credits as billing
 
     set_balance(workspace, 10)
-    real = services.photo_render
+    real = processing.photo_render
     calls = {"n": 0}
 
     def flaky(**kwargs):
@@ -212,7 +210,7 @@ def test_a_retry_without_credits_pauses_and_keeps_what_is_done(
             raise ServiceError("“front.jpg”: the disk hiccuped.")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "photo_render", flaky)
+    monkeypatch.setattr(processing, "photo_render", flaky)
     job = run_batch(workspace, editor, photos, recipe)
     assert (job.done, job.failed) == (1, 1)
     assert balance_of(workspace) == 5  # the failed item's credits came back...
@@ -233,8 +231,8 @@ def test_a_cancelled_batch_gives_back_what_it_held(
     from apps.jobs.services import job_cancel
 
     set_balance(workspace, 10)
-    job = services.photo_batch_start(  # queued, not run (callbacks are not executed)
-        workspace=workspace, actor=editor, photo_ids=[p.pk for p in photos], recipe_key=recipe.pk
+    job = processing.photo_batch_start(  # queued, not run (callbacks are not executed)
+        actor=actor_for(workspace, editor), photo_ids=[p.pk for p in photos], recipe_key=recipe.pk
     )
     assert balance_of(workspace) == 0
     with django_capture_on_commit_callbacks(execute=True):
@@ -244,16 +242,15 @@ def test_a_cancelled_batch_gives_back_what_it_held(
 
 
 def test_a_recipe_with_relight_needs_a_profile(workspace, editor, photos):
-    recipe = services.recipe_save(
-        workspace=workspace,
-        actor=editor,
+    recipe = recipes.recipe_save(
+        actor=actor_for(workspace, editor),
         name="Relit",
         steps=[{"op": "remove_background"}, {"op": "relight"}],
         preset="",
     )
     with pytest.raises(ServiceError, match="learns one from five or more reference photos"):
-        services.photo_batch_start(
-            workspace=workspace, actor=editor, photo_ids=[photos[0].pk], recipe_key=recipe.pk
+        processing.photo_batch_start(
+            actor=actor_for(workspace, editor), photo_ids=[photos[0].pk], recipe_key=recipe.pk
         )
     assert not Job.objects.for_workspace(workspace).filter(kind="photos.process").exists()
 
@@ -262,11 +259,11 @@ def test_recipes_are_named_once_and_checked(workspace, editor, recipe):
     with pytest.raises(
         ServiceError, match=re.escape("There is already a recipe called “amazon WHITE”.")
     ):
-        services.recipe_save(
-            workspace=workspace, actor=editor, name="amazon WHITE", steps=AMAZON_STEPS
+        recipes.recipe_save(
+            actor=actor_for(workspace, editor), name="amazon WHITE", steps=AMAZON_STEPS
         )
     with pytest.raises(ServiceError, match="“blur” is not an operation"):
-        services.recipe_save(workspace=workspace, actor=editor, name="X", steps=[{"op": "blur"}])
+        recipes.recipe_save(actor=actor_for(workspace, editor), name="X", steps=[{"op": "blur"}])
     assert [r.steps for r in selectors.recipe_list(workspace=workspace)] == [
         [
             {"op": "remove_background", "params": {}},
@@ -284,12 +281,10 @@ def test_recipes_are_named_once_and_checked(workspace, editor, recipe):
 
 def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, reviewer, product):
     output = PhotoOutputFactory(workspace=workspace, product=product)
-    assert (
-        services.photo_outputs_submit(
-            workspace=workspace, actor=editor, actor_role="photo_editor", output_ids=[output.pk]
-        )
-        == 1
+    outcome = review.photo_outputs_submit(
+        actor=actor_for(workspace, editor), output_ids=[output.pk]
     )
+    assert (outcome.done, outcome.refused) == (1, 0)
     output.refresh_from_db()
     product.refresh_from_db()
     assert (output.review_state, product.photo_status) == ("in_review", "in_review")
@@ -297,25 +292,19 @@ def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, 
     with pytest.raises(
         ServiceError, match=re.escape("Say what should change: a comment is required.")
     ):
-        services.photo_review_decide(
-            workspace=workspace,
-            actor=reviewer,
-            actor_role="reviewer",
+        review.photo_review_decide(
+            actor=actor_for(workspace, reviewer),
             output_id=output.pk,
             decision="request_changes",
         )
     with pytest.raises(ServiceError, match="Your role may not do this: approved needs the right"):
-        services.photo_review_decide(
-            workspace=workspace,
-            actor=editor,
-            actor_role="photo_editor",
+        review.photo_review_decide(
+            actor=actor_for(workspace, editor),
             output_id=output.pk,
             decision="approve",
         )
-    services.photo_review_decide(
-        workspace=workspace,
-        actor=reviewer,
-        actor_role="reviewer",
+    review.photo_review_decide(
+        actor=actor_for(workspace, reviewer),
         output_id=output.pk,
         decision="request_changes",
         comment="The shadow is too dark.",
@@ -323,13 +312,9 @@ def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, 
     output.refresh_from_db()
     product.refresh_from_db()
     assert (output.review_state, product.photo_status) == ("changes_requested", "changes_requested")
-    services.photo_outputs_submit(
-        workspace=workspace, actor=editor, actor_role="photo_editor", output_ids=[output.pk]
-    )
-    services.photo_review_decide(
-        workspace=workspace,
-        actor=reviewer,
-        actor_role="reviewer",
+    review.photo_outputs_submit(actor=actor_for(workspace, editor), output_ids=[output.pk])
+    review.photo_review_decide(
+        actor=actor_for(workspace, reviewer),
         output_id=output.pk,
         decision="approve",
     )
@@ -347,16 +332,111 @@ def test_the_shared_lifecycle_submit_return_resubmit_approve(workspace, editor, 
 
 def test_a_copywriter_cannot_submit_photos(workspace, member):
     output = PhotoOutputFactory(workspace=workspace)
-    with pytest.raises(ServiceError, match="needs the right to process product photos"):
-        services.photo_outputs_submit(
-            workspace=workspace,
-            actor=member("copywriter"),
-            actor_role="copywriter",
-            output_ids=[output.pk],
-        )
+    outcome = review.photo_outputs_submit(
+        actor=actor_for(workspace, member("copywriter")), output_ids=[output.pk]
+    )
+    assert (outcome.done, outcome.refused) == (0, 1)
+    assert "needs the right to process product photos" in outcome.problems[0]
+    assert outcome.problems[0].startswith(f"“{output.photo.original_name}”: ")
     output.refresh_from_db()
     assert output.review_state == "draft"
     assert not ReviewEvent.objects.for_workspace(workspace).exists()
+
+
+def test_submitting_many_sends_each_on_its_own_and_names_the_one_that_cannot_go(
+    workspace, editor, reviewer, product
+):
+    ready = PhotoOutputFactory(workspace=workspace, product=product)
+    approved = PhotoOutputFactory(workspace=workspace, product=product)
+    review.photo_outputs_submit(actor=actor_for(workspace, editor), output_ids=[approved.pk])
+    review.photo_review_decide(
+        actor=actor_for(workspace, reviewer), output_id=approved.pk, decision="approve"
+    )
+    outcome = review.photo_outputs_submit(
+        actor=actor_for(workspace, editor), output_ids=[approved.pk, ready.pk, ready.pk]
+    )
+    assert [(item.id, item.done) for item in outcome.items] == [
+        (approved.pk, False),
+        (ready.pk, True),
+    ]
+    assert outcome.problems[0].startswith(f"“{approved.photo.original_name}”: ")
+    ready.refresh_from_db()
+    approved.refresh_from_db()
+    product.refresh_from_db()
+    assert (ready.review_state, approved.review_state) == ("in_review", "approved")
+    assert product.photo_status == "in_review"
+
+
+def test_a_returned_photo_outranks_one_in_review_in_the_products_status(
+    workspace, editor, reviewer, product
+):
+    """One precedence for copy and photos: changes requested, then in review."""
+    first = PhotoOutputFactory(workspace=workspace, product=product)
+    second = PhotoOutputFactory(workspace=workspace, product=product)
+    review.photo_outputs_submit(
+        actor=actor_for(workspace, editor), output_ids=[first.pk, second.pk]
+    )
+    review.photo_review_decide(
+        actor=actor_for(workspace, reviewer),
+        output_id=first.pk,
+        decision="request_changes",
+        comment="Too dark.",
+    )
+    product.refresh_from_db()
+    assert product.photo_status == "changes_requested"
+
+
+def test_photo_review_is_told_with_the_contract_payload(
+    workspace, editor, reviewer, product, heard_events, django_capture_on_commit_callbacks
+):
+    output = PhotoOutputFactory(
+        workspace=workspace, product=product, preset="amazon-main", created_by=editor
+    )
+    author, judge = actor_for(workspace, editor), actor_for(workspace, reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        review.photo_outputs_submit(actor=author, output_ids=[output.pk])
+        assert heard_events == []  # nothing before the commit
+    with django_capture_on_commit_callbacks(execute=True):
+        review.photo_review_decide(
+            actor=judge, output_id=output.pk, decision="request_changes", comment="Too dark."
+        )
+        review.photo_review_decide(actor=author, output_id=output.pk, decision="submit")
+        review.photo_review_decide(actor=judge, output_id=output.pk, decision="reject")
+    assert [e.name for e in heard_events] == [
+        "photo.submitted",
+        "photo.returned",
+        "photo.submitted",
+        "photo.rejected",
+    ]
+    returned = heard_events[1]
+    assert returned.payload == {
+        "kind": "photo",
+        "id": output.pk,
+        "product_id": product.pk,
+        "product_handle": "linen-shirt",
+        "product_title": "Linen shirt",
+        "author_id": editor.pk,
+        "comment": "Too dark.",
+        "url": f"/w/{workspace.slug}/photos/outputs/{output.pk}/",
+        "preset": "amazon-main",
+        "image_url": f"/w/{workspace.slug}/photos/outputs/{output.pk}/image/",
+    }
+    assert (returned.workspace_id, returned.actor_user_id) == (workspace.pk, reviewer.pk)
+    assert heard_events[0].actor_user_id == editor.pk
+    assert returned.key.startswith(f"photo.returned:photo-{output.pk}:")
+    assert len({e.key for e in heard_events}) == 4
+
+
+def test_approval_is_told(
+    workspace, editor, reviewer, product, heard_events, django_capture_on_commit_callbacks
+):
+    output = PhotoOutputFactory(workspace=workspace, product=product)
+    review.photo_outputs_submit(actor=actor_for(workspace, editor), output_ids=[output.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        review.photo_review_decide(
+            actor=actor_for(workspace, reviewer), output_id=output.pk, decision="approve"
+        )
+    assert [(e.name, e.payload["id"]) for e in heard_events] == [("photo.approved", output.pk)]
 
 
 # --- Downloads and the Shopify export -----------------------------------------------------------
@@ -504,8 +584,8 @@ def test_an_item_redelivered_after_its_output_was_stored_settles_its_reservation
     from apps.billing.services import credits as billing
 
     set_balance(workspace, 100)
-    job = services.photo_batch_start(  # not run: on_commit callbacks are not executed
-        workspace=workspace, actor=editor, photo_ids=[photos[0].pk], recipe_key=recipe.pk
+    job = processing.photo_batch_start(  # not run: on_commit callbacks are not executed
+        actor=actor_for(workspace, editor), photo_ids=[photos[0].pk], recipe_key=recipe.pk
     )
     item = JobItem.objects.for_workspace(workspace).get(job=job)
     real_settle = billing.credits_settle
@@ -515,12 +595,12 @@ def test_an_item_redelivered_after_its_output_was_stored_settles_its_reservation
 
     monkeypatch.setattr(billing, "credits_settle", die)
     with pytest.raises(WorkerKilled):
-        services.photo_process_item(workspace=workspace, job=job, item=item)
+        processing.photo_process_item(workspace=workspace, job=job, item=item)
     assert [e.state for e in _work_entries(workspace)] == ["reserved"]
     assert PhotoOutput.objects.for_workspace(workspace).count() == 1
 
     monkeypatch.setattr(billing, "credits_settle", real_settle)
-    again = services.photo_process_item(workspace=workspace, job=job, item=item)
+    again = processing.photo_process_item(workspace=workspace, job=job, item=item)
     assert again["again"] is True
     assert [(e.state, e.credits) for e in _work_entries(workspace)] == [("settled", -5)]
     assert balance_of(workspace) == 95
@@ -533,8 +613,8 @@ def editor_and_photos_committed(transactional_db):
     workspace = WorkspaceFactory()
     editor = MembershipFactory(workspace=workspace, role="photo_editor").user
     photos = [PhotoFactory(workspace=workspace, status="ready") for _ in range(2)]
-    recipe = services.recipe_save(
-        workspace=workspace, actor=editor, name="White", steps=AMAZON_STEPS, preset="amazon-main"
+    recipe = recipes.recipe_save(
+        actor=actor_for(workspace, editor), name="White", steps=AMAZON_STEPS, preset="amazon-main"
     )
     return workspace, editor, photos, recipe
 
@@ -557,9 +637,8 @@ def test_batches_submitted_at_once_cannot_share_the_same_credits(
     )
 
     def submit(n):
-        return services.photo_batch_start(
-            workspace=workspace,
-            actor=editor,
+        return processing.photo_batch_start(
+            actor=actor_for(workspace, editor),
             photo_ids=[p.pk for p in photos],
             recipe_key=recipe.pk,
         )

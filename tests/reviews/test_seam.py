@@ -303,3 +303,23 @@ def test_an_override_is_recorded_only_with_the_submission_it_allowed(workspace, 
     # Submitting again is refused by the lifecycle, and the override stays what it was.
     with pytest.raises(ServiceError, match="cannot be submitted"):
         review_decide(actor=writer, kind="copy", object_id=draft.pk, decision="submit")
+
+
+def test_bulk_tells_one_event_per_decided_item_and_none_for_refusals(
+    workspace, writer, reviewer, heard_events, django_capture_on_commit_callbacks
+):
+    first, still_draft = submitted(workspace, writer), draft_for(workspace, writer)
+    last = submitted(workspace, writer)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = review_decide_many(
+            actor=reviewer,
+            kind="copy",
+            ids=[first.pk, still_draft.pk, last.pk],
+            decision="reject",
+            comment="Not this season.",
+        )
+    assert outcome.done == 2
+    assert [(e.name, e.payload["id"], e.payload["comment"]) for e in heard_events] == [
+        ("copy.rejected", first.pk, "Not this season."),
+        ("copy.rejected", last.pk, "Not this season."),
+    ]

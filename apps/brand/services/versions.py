@@ -180,7 +180,7 @@ def _activate(profile: BrandProfile, version: ProfileVersion, *, record: Actor |
     version's own activation has no person behind it)."""
     previous = (
         ProfileVersion.objects.for_workspace(profile.workspace_id)
-        .filter(pk=profile.active_version_id)
+        .filter(pk=profile.active_version_id or 0)
         .values_list("number", flat=True)
         .first()
     )

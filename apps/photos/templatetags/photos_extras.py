@@ -1,6 +1,7 @@
 from django import template
 
-from apps.photos import checker, colour
+from apps.imaging import colour
+from apps.photos import checker
 
 register = template.Library()
 

@@ -22,6 +22,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import cg
 
+from apps.imaging import colour
+
 EPSILON = 1e-5  # the regulariser of the closed-form solution (favours smooth alpha)
 MAX_UNKNOWN = 400_000  # beyond this the band is solved at a reduced size
 
@@ -178,7 +180,7 @@ def decontaminate(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     outside = (cv2.resize(alpha, size, interpolation=cv2.INTER_AREA) <= 0.02).astype(np.float32)
     sigma = max(1.0, max(size) / 300)
     weight = cv2.GaussianBlur(outside, (0, 0), sigma)
-    backdrop = cv2.GaussianBlur(small_image * outside[..., None], (0, 0), sigma)
+    backdrop: np.ndarray = cv2.GaussianBlur(small_image * outside[..., None], (0, 0), sigma)
     backdrop /= np.maximum(weight, 1e-4)[..., None]
     ys, xs = np.nonzero(edge)
     # Sample the small estimates at the edge pixels (nearest: the estimate is smooth).
@@ -193,3 +195,86 @@ def decontaminate(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     # Where no backdrop was near enough to judge, keep the pixel as it is.
     out[ys, xs] = np.where(trusted, np.clip(solved, 0.0, 1.0), observed)
     return out
+
+
+# --- A coarse mask to a clean alpha ------------------------------------------------------------
+
+MATTING_LONG_SIDE = 1024  # the edge is matted on a copy at most this size, then upsampled
+
+
+def _box(image: np.ndarray, radius: int) -> np.ndarray:
+    return cv2.boxFilter(image, -1, (2 * radius + 1, 2 * radius + 1), normalize=True)
+
+
+def guided_filter(
+    guide: np.ndarray, source: np.ndarray, radius: int, eps: float, subsample: int = 2
+) -> np.ndarray:
+    """Fast guided filter (He & Sun 2015) with a grey guide: edge-aware smoothing of source."""
+    height, width = guide.shape
+    if subsample > 1:
+        size = (max(1, width // subsample), max(1, height // subsample))
+        guide_s = cv2.resize(guide, size, interpolation=cv2.INTER_AREA)
+        source_s = cv2.resize(source, size, interpolation=cv2.INTER_AREA)
+        radius_s = max(1, radius // subsample)
+    else:
+        guide_s, source_s, radius_s = guide, source, radius
+    mean_i = _box(guide_s, radius_s)
+    mean_p = _box(source_s, radius_s)
+    cov_ip = _box(guide_s * source_s, radius_s) - mean_i * mean_p
+    var_i = _box(guide_s * guide_s, radius_s) - mean_i * mean_i
+    a = cov_ip / (var_i + eps)
+    b = mean_p - a * mean_i
+    mean_a = _box(a, radius_s)
+    mean_b = _box(b, radius_s)
+    if subsample > 1:
+        mean_a = cv2.resize(mean_a, (width, height), interpolation=cv2.INTER_LINEAR)
+        mean_b = cv2.resize(mean_b, (width, height), interpolation=cv2.INTER_LINEAR)
+    return mean_a * guide + mean_b
+
+
+def _guided_alpha(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The mask brought to rgb's size along the photo's own edges (a guided filter)."""
+    height, width = rgb.shape[:2]
+    coarse = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    gray = cv2.cvtColor(colour.as_float(rgb), cv2.COLOR_RGB2GRAY)
+    radius = max(2, round(max(height, width) / 250))
+    alpha = guided_filter(gray, coarse, radius, 1e-3)
+    alpha = (alpha - 0.5) * 2.2 + 0.5
+    return np.clip(alpha, 0.0, 1.0, out=alpha).astype(np.float32)
+
+
+def refine_alpha(rgb: np.ndarray, mask: np.ndarray, *, matte: bool = True) -> np.ndarray:
+    """A clean alpha (float32 0–1) at rgb's size from a coarse mask of any size.
+
+    The mask is first brought up along the photo's edges (guided filter), then its edge is
+    matted (:func:`refine`) on a copy at most :data:`MATTING_LONG_SIDE` pixels
+    long, in a band as wide as the coarse mask's pixels are uncertain.
+    """
+    height, width = rgb.shape[:2]
+    if not matte or not np.asarray(mask).any():
+        return _guided_alpha(rgb, mask)
+    scale = min(1.0, MATTING_LONG_SIDE / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    image = colour.as_float(rgb)
+    work = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if scale < 1 else image
+    guided = _guided_alpha(work, mask)
+    # One pixel of the coarse mask spans this many working pixels: the band must cover it.
+    coarse_pixel = max(size) / max(mask.shape)
+    band = int(np.clip(round(0.8 * coarse_pixel), 2, 12))
+    alpha = refine(work, guided > 0.5, band=band, guess=guided)
+    if scale < 1:
+        alpha = cv2.resize(alpha, (width, height), interpolation=cv2.INTER_LINEAR)
+        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        alpha = guided_filter(gray, alpha, 2, 1e-4, subsample=1)
+    return np.clip(alpha, 0.0, 1.0).astype(np.float32)
+
+
+def mask_from_cutout(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The alpha of an image a model returned (or its difference from white), at ``size``."""
+    width, height = size
+    if pixels.ndim == 3 and pixels.shape[2] == 4 and int(pixels[..., 3].min()) < 250:
+        alpha = pixels[..., 3].astype(np.float32) / 255.0
+    else:
+        rgb = pixels[..., :3].astype(np.float32)
+        alpha = (np.abs(rgb - 255.0).max(axis=2) > 12).astype(np.float32)
+    return cv2.resize(alpha, (width, height), interpolation=cv2.INTER_LINEAR)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class OnnxSegmenter:
         self.label = f"ONNX model {Path(path).name}"
 
     def _prepare(self, rgb: np.ndarray) -> np.ndarray:
-        image = rgb[..., :3].astype(np.float32)
+        image: np.ndarray = rgb[..., :3].astype(np.float32)
         if rgb.dtype == np.uint8:
             image /= 255.0
         image = cv2.resize(image, (self.size, self.size), interpolation=cv2.INTER_AREA)
@@ -93,8 +94,6 @@ def load(path: str, size: int, normalise: str) -> OnnxSegmenter:
 
 def configured() -> OnnxSegmenter | None:
     """The operator's model, or None when none is set or it cannot be used (logged)."""
-    from django.conf import settings
-
     path = settings.PHOTOS_SEGMENTATION_MODEL
     if not path:
         return None

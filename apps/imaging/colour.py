@@ -90,3 +90,10 @@ def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
     return np.where(
         linear <= 0.0031308, linear * 12.92, 1.055 * np.power(linear, 1 / 2.4) - 0.055
     ).astype(np.float32)
+
+
+def as_float(rgb: np.ndarray) -> np.ndarray:
+    """RGB (any alpha dropped) as float32 0–1, from uint8 or float pixels."""
+    if rgb.dtype == np.uint8:
+        return rgb[..., :3].astype(np.float32) / 255.0
+    return np.ascontiguousarray(rgb[..., :3], dtype=np.float32)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from apps.photos import colour, segmentation
+from apps.imaging import backdrop, colour, segmentation
 
 THRESHOLD = 0.6
 
@@ -77,7 +77,7 @@ def _edge_contrast(lab: np.ndarray, mask: np.ndarray) -> float:
 
 def assess(rgb: np.ndarray, mask: np.ndarray) -> Confidence:
     """The confidence of ``mask`` (bool or 0–1, any size) as the cut-out of ``rgb``."""
-    small = segmentation._as_float(segmentation.proxy(rgb))
+    small = colour.as_float(segmentation.proxy(rgb))
     height, width = small.shape[:2]
     mask = np.asarray(mask, np.float32)
     if mask.shape != (height, width):
@@ -87,14 +87,14 @@ def assess(rgb: np.ndarray, mask: np.ndarray) -> Confidence:
     if area < 0.002:
         return Confidence(0.0, ("No product was found.",), {"area": area})
     lab = colour.to_lab(small)
-    distance, facts = segmentation.backdrop_distance(lab, with_edges=False)
-    threshold = segmentation.distance_threshold(facts)
+    distance, facts = backdrop.backdrop_distance(lab, with_edges=False)
+    threshold = backdrop.distance_threshold(facts)
     plain = distance > threshold
     union = float((plain | mask).sum())
     agreement = float((plain & mask).sum()) / union if union else 0.0
     backdrop_inside = float((distance[mask] < 0.5 * threshold).mean())
     contrast = _edge_contrast(lab, mask)
-    border = segmentation.border_mask(height, width, 2)
+    border = backdrop.border_mask(height, width, 2)
     on_frame = float(mask[border].mean())
     sides = sum(
         float(edge.mean()) > 0.02 for edge in (mask[0, :], mask[-1, :], mask[:, 0], mask[:, -1])

@@ -17,6 +17,7 @@ from typing import IO
 
 import numpy as np
 from django.conf import settings
+from django.core.files.base import File
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from apps.core.errors import ServiceError
@@ -43,6 +44,12 @@ _OTHER_SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 _GPS_IFD = 0x8825
 _ORIENTATION = 0x0112
+
+
+def read_stored(field: File) -> bytes:
+    """The whole content of a stored file (a model's ``FileField`` value), opened and closed."""
+    with field.open("rb") as handle:
+        return handle.read()
 
 
 def max_upload_bytes() -> int:
@@ -131,9 +138,10 @@ def _open_checked_stream(stream: IO[bytes], size: int, name: str) -> Image.Image
         raise ServiceError(f"“{name}” has no pixels.", field="files")
     if width * height > max_pixels():
         raise _bomb(name, (width, height))
-    if getattr(image, "n_frames", 1) > 1:
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1:
         raise ServiceError(
-            f"“{name}” is animated ({image.n_frames} frames); upload a still image.",
+            f"“{name}” is animated ({frames} frames); upload a still image.",
             field="files",
         )
     return image
@@ -206,6 +214,7 @@ def _icc_to_srgb(image: Image.Image, icc: bytes, notes: list[str], name: str) ->
         )
         return image.convert(mode)
     notes.append(f"Colours converted to sRGB from “{description or 'an embedded profile'}”.")
+    assert converted is not None  # only an in-place conversion returns None
     return converted
 
 
@@ -278,7 +287,7 @@ def decode(content: bytes, *, max_long_side: int | None = None) -> np.ndarray:
     ``max_long_side`` lets JPEG decoding skip detail that will be thrown away (libjpeg scales
     by 1/2, 1/4, 1/8 while decoding, which is several times faster than decoding in full).
     """
-    image = Image.open(io.BytesIO(content))
+    image: Image.Image = Image.open(io.BytesIO(content))
     if max_long_side and image.format == "JPEG":
         long_side = max(image.size)
         if long_side > max_long_side:
@@ -293,7 +302,7 @@ def decode(content: bytes, *, max_long_side: int | None = None) -> np.ndarray:
 def encode(pixels: np.ndarray, *, fmt: str = "JPEG", quality: int = 92) -> bytes:
     """uint8 HxWx3 (or x4 for PNG) → file bytes, without metadata."""
     out = io.BytesIO()
-    image = Image.fromarray(pixels)
+    image: Image.Image = Image.fromarray(pixels)
     if fmt == "JPEG":
         if image.mode != "RGB":
             image = image.convert("RGB")
@@ -307,7 +316,7 @@ def encode(pixels: np.ndarray, *, fmt: str = "JPEG", quality: int = 92) -> bytes
 
 def thumbnail(content: bytes, *, size: int = 320) -> bytes:
     """A small JPEG of a stored image (transparency shown on white)."""
-    image = Image.open(io.BytesIO(content))
+    image: Image.Image = Image.open(io.BytesIO(content))
     if image.format == "JPEG":
         image.draft("RGB", (size, size))
     image.load()
