@@ -17,7 +17,7 @@ from ninja.security import HttpBearer
 
 from apps.api.problems import PROBLEM_CONTENT_TYPE, field_errors_from_pydantic, problem
 from apps.api.routes import copy as copy_routes
-from apps.api.routes import platform, products
+from apps.api.routes import photos, platform, products
 from apps.api.schemas import Problem
 from apps.billing.errors import BillingRefusal
 from apps.core.errors import ServiceError
@@ -108,6 +108,7 @@ api = AtelierAPI(
 api.add_router("", products.router)
 api.add_router("", platform.router)
 api.add_router("", copy_routes.router)
+api.add_router("", photos.router)
 
 
 @api.exception_handler(ServiceError)

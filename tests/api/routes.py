@@ -20,6 +20,8 @@ class Route:
     # Path parameters made differently from tests/core/test_url_tenancy.py's table.
     params: dict[str, Callable[[Any], int]] = field(default_factory=dict)
     roles: frozenset[str] | None = None  # instead of actions: exactly these roles
+    # A multipart body instead of JSON (uploads).
+    files: Callable[[Any], dict] | None = None
 
     def allows(self, role: str) -> bool:
         from apps.workspaces.roles import role_can
@@ -32,6 +34,21 @@ class Route:
         make = self.params.get(name) or URL_KWARG_OBJECTS.get(name)
         assert make is not None, f"tests/core/test_url_tenancy.py has no {name!r}; add it"
         return make(workspace)
+
+
+def _jpeg(name: str = "shirt.jpg"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "#3060a0").save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def _in_review_output(ws) -> int:
+    return f.PhotoOutputFactory(workspace=ws, review_state="in_review").pk
 
 
 def _copy_run(ws) -> int:
@@ -83,6 +100,23 @@ ROUTES: dict[tuple[str, str], Route] = {
         params={
             "draft_id": lambda ws: f.CopyDraftFactory(workspace=ws, review_state="in_review").pk
         },
+    ),
+    ("POST", "/api/v1/photos"): Route((Action.EDIT_PHOTOS,), files=lambda ws: {"files": [_jpeg()]}),
+    ("GET", "/api/v1/photos/{photo_id}"): Route((Action.VIEW_CATALOG,)),
+    ("POST", "/api/v1/photos/batches"): Route(
+        (Action.EDIT_PHOTOS,),
+        lambda ws: {
+            "photo_ids": [f.PhotoFactory(workspace=ws, status="ready").pk],
+            "recipe": "amazon-main",
+        },
+    ),
+    ("GET", "/api/v1/photos/outputs"): Route((Action.VIEW_CATALOG,)),
+    ("GET", "/api/v1/photos/approved"): Route((Action.VIEW_CATALOG,)),
+    ("GET", "/api/v1/photos/outputs/{photo_output_id}"): Route((Action.VIEW_CATALOG,)),
+    ("POST", "/api/v1/photos/outputs/{photo_output_id}/review"): Route(
+        (Action.REVIEW,),
+        lambda ws: {"decision": "reject", "comment": "Cut-out is off."},
+        params={"photo_output_id": _in_review_output},
     ),
 }
 

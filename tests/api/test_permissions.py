@@ -27,6 +27,8 @@ def test_keys_by_role_follow_the_permission_matrix(api_for, workspace, method, p
         url = _url(route, path, workspace)
         if method in ("GET", "DELETE"):
             response = getattr(api, method.lower())(url)
+        elif route.files:
+            response = api.post(url, data=route.files(workspace))
         else:
             response = getattr(api, method.lower())(
                 url, route.body(workspace) if route.body else {}

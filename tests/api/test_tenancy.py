@@ -36,6 +36,8 @@ def test_a_key_of_another_workspace_gets_404(api_for, workspace, other_workspace
     call = {"GET": api.get, "POST": api.post, "PUT": api.put, "DELETE": api.delete}[method]
     if method in ("GET", "DELETE"):
         response = call(url)
+    elif route.files:
+        response = api.post(url, data=route.files(other_workspace))
     else:  # a body valid in the key's own workspace: only the path names B's object
         response = call(url, route.body(other_workspace) if route.body else {})
     assert response.status_code == 404, (method, url, response.status_code, response.content)
