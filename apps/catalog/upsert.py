@@ -204,9 +204,9 @@ def _update_rows(
     """One parameterised UPDATE per row, sent together: ``bulk_update``'s CASE expressions
     cost far more than the database work (500 products took 20 s of Python to build the
     query). The rows are locked by the caller."""
-    columns = [model._meta.get_field(name) for name in fields]
+    columns = [_column(model, name) for name in fields]
     table = connection.ops.quote_name(model._meta.db_table)
-    assignments = ", ".join(f"{connection.ops.quote_name(c.column)} = %s" for c in columns)
+    assignments = ", ".join(f"{connection.ops.quote_name(c.attname)} = %s" for c in columns)
     sql = f"UPDATE {table} SET {assignments} WHERE id = %s AND workspace_id = %s"
     params = [
         [
@@ -218,6 +218,13 @@ def _update_rows(
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def _column(model: type[models.Model], name: str) -> models.Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):  # a reverse relation: never a column written here
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
 
 
 def _in_transaction() -> None:  # the placeholders and locks must not outlive it

@@ -4,8 +4,9 @@ Everything through the photo studio's services and selectors."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
+from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import File, Form, Query, Router, Schema, Status
@@ -115,7 +116,7 @@ def output_out(request: HttpRequest, output: PhotoOutput) -> OutputOut:
         id=output.pk,
         photo_id=output.photo_id,
         product_id=output.product_id,
-        product_handle=output.product.handle if output.product_id else None,
+        product_handle=output.product.handle if output.product is not None else None,
         recipe_name=output.recipe_name,
         preset=output.preset,
         review_state=output.review_state,
@@ -137,7 +138,9 @@ def photo_upload(
     """``multipart/form-data`` with one or more ``files`` (and a ``product_id`` to attach them
     to). Accepted files are checked by a job (``job_id``); a file refused at once is named in
     ``errors`` and the others go on."""
-    outcome = uploads.photo_upload(actor=actor_of(request), uploads=files, product_id=product_id)
+    # Ninja's UploadedFile is Django's, with a pydantic schema.
+    files_in = cast(list[DjangoUploadedFile], files)
+    outcome = uploads.photo_upload(actor=actor_of(request), uploads=files_in, product_id=product_id)
     return Status(
         202,
         UploadOut(
