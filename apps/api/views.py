@@ -40,6 +40,7 @@ def api_key_list(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(Action.MANAGE_API_KEYS)
 @require_POST
 def api_key_revoke(request: WorkspaceRequest, api_key_id: int) -> HttpResponse:
+    selectors.api_key_get(workspace=request.workspace, key_id=api_key_id)  # or 404
     return act(
         request,
         lambda: services.api_key_revoke(actor=request.actor, key_id=api_key_id),
