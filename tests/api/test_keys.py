@@ -174,5 +174,5 @@ def test_a_keys_actor_has_the_keys_role_and_audits_via_the_key(workspace, make_k
     assert creator.role == "admin"
     actor.record("api.key_revoked", target="test")
     event = AuditEvent.objects.for_workspace(workspace).get(action="api.key_revoked")
-    assert event.user == creator.user and event.details["via"] == issued.key.label
+    assert event.actor == creator.user and event.details["via"] == issued.key.label
     assert event.ip_address == "192.0.2.7"
