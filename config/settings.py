@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "apps.copywriting",
     "apps.brand",
     "apps.api",
+    "apps.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -428,12 +429,14 @@ GATEWAY_OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 #: The site-wide account's base URL (an OpenAI-compatible server, e.g. `http://vllm:8000/v1`);
 #: set by the operator, so not under the outbound guard. Empty: OpenAI.
 GATEWAY_OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
-# Outbound guard (apps/core/netguard.py): URLs a workspace sets (a provider's base URL) may
-# reach only public addresses, checked after DNS resolution on every connection. The operator
-# may allow more: host names, ".example.org" (a domain and its subdomains), IPs or CIDR ranges,
-# e.g. OUTBOUND_ALLOWED_HOSTS="ollama.internal,10.0.5.0/24". Metadata addresses stay refused.
-#: Hosts a workspace's provider base URL may reach besides public addresses: names,
-#: `.domain` (with its subdomains), IPs, CIDR ranges. Metadata addresses stay refused.
+# Outbound guard (apps/core/netguard.py): URLs a workspace sets (a provider's base URL, a
+# webhook endpoint) may reach only public addresses, checked after DNS resolution on every
+# connection. The operator may allow more: host names, ".example.org" (a domain and its
+# subdomains), IPs or CIDR ranges, e.g. OUTBOUND_ALLOWED_HOSTS="ollama.internal,10.0.5.0/24".
+# Metadata addresses stay refused.
+#: Hosts a workspace's provider base URL or webhook endpoint may reach besides public
+#: addresses: names, `.domain` (with its subdomains), IPs, CIDR ranges. Metadata addresses stay
+#: refused.
 OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 #: Milliseconds of latency added to every local-provider call (tests and benchmarks).
 GATEWAY_LOCAL_LATENCY_MS = env.int("GATEWAY_LOCAL_LATENCY_MS", default=0)
@@ -615,3 +618,33 @@ PHOTOS_SEGMENTATION_MODEL_NORMALISE = env.str(
 #: This site's public address, e.g. `https://atelier.example.com`: the Shopify export then
 #: links approved photos.
 PHOTOS_PUBLIC_BASE_URL = env.str("PHOTOS_PUBLIC_BASE_URL", default="")
+
+# --- Outgoing webhooks (apps/webhooks) -------------------------------------------------------
+# Each delivery is POSTed at once, then again at these offsets from the event until one
+# succeeds; retries are rows in the database that a beat sweep queues when due (they survive
+# worker restarts). The default spreads eight attempts over 24 hours.
+_WEBHOOK_RETRIES = [60, 300, 1800, 7200, 18000, 36000, 86400]  # 1m 5m 30m 2h 5h 10h 24h
+#: Seconds after an event at which a failing delivery is tried again (comma-separated,
+#: ascending); after the last one it has failed.
+#: default: `60,300,1800,7200,18000,36000,86400` (1 min, 5 min, 30 min, 2 h, 5 h, 10 h, 24 h)
+WEBHOOK_RETRY_SCHEDULE = env.list("WEBHOOK_RETRY_SCHEDULE", cast=int, default=_WEBHOOK_RETRIES)
+WEBHOOK_RETRY_SCHEDULE = sorted(WEBHOOK_RETRY_SCHEDULE)
+#: Seconds one delivery attempt may take (connect and answer) before it counts as failed.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+#: Events in a row whose every attempt failed before an endpoint is switched off (and its
+#: workspace's owners and admins are e-mailed).
+WEBHOOK_DISABLE_AFTER_FAILED_DELIVERIES = env.int(
+    "WEBHOOK_DISABLE_AFTER_FAILED_DELIVERIES", default=3
+)
+#: Seconds between the sweeps that queue due webhook deliveries (a retry is at most this late).
+WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=30)
+#: Days a finished webhook delivery stays in its endpoint's log (pruned daily).
+WEBHOOK_LOG_RETENTION_DAYS = env.int("WEBHOOK_LOG_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["webhooks-queue-due"] = {
+    "task": "apps.webhooks.tasks.webhook_queue_due",
+    "schedule": WEBHOOK_SWEEP_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["webhooks-prune-log"] = {
+    "task": "apps.webhooks.tasks.webhook_prune_log",
+    "schedule": 24 * 60 * 60,
+}

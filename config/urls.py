@@ -12,6 +12,7 @@ from apps.copywriting.urls import workspace_patterns as copywriting_workspace_pa
 from apps.gateway.urls import workspace_patterns as gateway_workspace_patterns
 from apps.jobs.urls import workspace_patterns as jobs_workspace_patterns
 from apps.photos.urls import workspace_patterns as photos_workspace_patterns
+from apps.webhooks.urls import workspace_patterns as webhooks_workspace_patterns
 from apps.workspaces.urls import workspace_patterns
 
 # Every page of a workspace lives under /w/<slug>/; each app contributes its patterns here.
@@ -26,6 +27,7 @@ workspace_urlpatterns = [
     *billing_workspace_patterns,
     *brand_workspace_patterns,
     *api_workspace_patterns,
+    *webhooks_workspace_patterns,
 ]
 
 urlpatterns = [

@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.gateway import encryption
 from apps.workspaces.actors import Actor
 from apps.workspaces.models import Invitation, Membership, Workspace
 from apps.workspaces.roles import Role
@@ -296,3 +297,42 @@ class ApiKeyFactory(factory.django.DjangoModelFactory):
     prefix = factory.Sequence(lambda n: f"atk_{n:08x}")
     secret_hash = factory.Sequence(lambda n: f"{n:064x}")
     created_by = factory.SubFactory(UserFactory)
+
+
+# --- Webhooks -----------------------------------------------------------------------------------
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    """An endpoint whose secret is ``whsec_test`` (encrypted as the service stores it)."""
+
+    class Meta:
+        model = "webhooks.WebhookEndpoint"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    url = factory.Sequence(lambda n: f"https://hooks{n}.example.com/atelier")
+    events = factory.LazyFunction(lambda: ["job.finished"])
+    secret_encrypted = factory.LazyFunction(lambda: encryption.encrypt("whsec_test"))
+    secret_hint = "whsec_…test"
+
+
+class WebhookEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "webhooks.WebhookEvent"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    type = "job.finished"
+    key = factory.Sequence(lambda n: f"job.finished:job-{n}")
+    data = factory.LazyFunction(lambda: {"job_id": 1})
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "webhooks.WebhookDelivery"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    endpoint = factory.SubFactory(
+        WebhookEndpointFactory, workspace=factory.SelfAttribute("..workspace")
+    )
+    event = factory.SubFactory(WebhookEventFactory, workspace=factory.SelfAttribute("..workspace"))
+    status = "failed"
+    attempt_count = 1
+    last_status_code = 500
+    last_summary = "500 Internal Server Error"

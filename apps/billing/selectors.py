@@ -22,6 +22,7 @@ from apps.billing.rules import (
     grace_ends_at,
     human_date,
     overage_allowed,
+    upgrade_url,
     work_refusal,
 )
 from apps.billing.trials import trial_decision, trial_policy
@@ -270,3 +271,73 @@ def billing_summary(*, workspace: Workspace) -> dict[str, Any]:
         "credits_left": None if plan.unlimited else account.credit_balance,
         "seats": seat_usage(workspace=workspace, plan=plan),
     }
+
+
+@dataclass(frozen=True)
+class CreditEstimate:
+    """What a run will cost before it starts: units × the plan's cost per unit (the cost
+    table in ``apps.billing.plans``, priced as ``apps.billing.costs`` charges it), against the
+    balance left."""
+
+    kind: str
+    units: int
+    unit_cost: int | None  # None: the plan has no cost for this kind (the run is refused)
+    balance: int
+    plan_name: str
+    unlimited: bool
+    overage: bool  # work past the balance is billed as overage instead of refused
+    refusal: str = ""  # why no work may start now (trial over, subscription cancelled)
+    upgrade_url: str = ""
+
+    @property
+    def cost(self) -> int:
+        return self.units * (self.unit_cost or 0)
+
+    @property
+    def beyond_balance(self) -> int:
+        return 0 if self.unlimited else max(0, self.cost - self.balance)
+
+    @property
+    def can_start(self) -> bool:
+        if self.refusal or self.unit_cost is None:
+            return False
+        return self.unlimited or self.beyond_balance == 0 or self.overage
+
+    @property
+    def sentence(self) -> str:
+        """One line for the form ("This run will use 12 credits of your 300.")."""
+        credits = f"{self.cost} credit{'' if self.cost == 1 else 's'}"
+        if self.refusal:
+            return self.refusal
+        if self.unit_cost is None:
+            return f"This kind of work has no credit cost on the {self.plan_name} plan."
+        if self.unlimited:
+            return f"This run will use {credits}; the {self.plan_name} plan has no credit limit."
+        if self.beyond_balance and self.overage:
+            return (
+                f"This run will use {credits} of your {self.balance}; the "
+                f"{self.beyond_balance} beyond them are billed as overage."
+            )
+        if self.beyond_balance:
+            return (
+                f"This run needs {credits} and {self.balance} "
+                f"{'is' if self.balance == 1 else 'are'} left on the {self.plan_name} plan."
+            )
+        return f"This run will use {credits} of your {self.balance}."
+
+
+def credit_estimate(*, workspace: Workspace, kind: str, units: int) -> CreditEstimate:
+    """The cost of ``units`` of ``kind`` for this workspace now (no writes, no reservation)."""
+    account = billing_account_get(workspace=workspace)
+    plan = account.plan_obj
+    return CreditEstimate(
+        kind=kind,
+        units=max(0, units),
+        unit_cost=plan.cost_of(kind),
+        balance=account.credit_balance,
+        plan_name=plan.name,
+        unlimited=plan.unlimited,
+        overage=overage_allowed(account),
+        refusal=work_refusal(account) or "",
+        upgrade_url=upgrade_url(workspace),
+    )

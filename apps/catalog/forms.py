@@ -99,3 +99,43 @@ class ProductFactsForm(forms.Form):
     def facts(self) -> dict[str, list[str]]:
         data = getattr(self, "cleaned_data", {}) or {}
         return clean_facts({key: data.get(key, "") for key in FACT_KEYS})
+
+
+BUILTIN_EXPORTS = [
+    ("shopify", "Shopify product CSV"),
+    ("generic", "Generic CSV (every field, live and approved copy)"),
+]
+
+
+class ExportForm(forms.Form):
+    """The export page: which file, and which products."""
+
+    format = forms.ChoiceField(label="Format", widget=forms.RadioSelect)
+    vendor = forms.ChoiceField(required=False)
+    product_type = forms.ChoiceField(required=False, label="Type")
+    tag = forms.CharField(required=False, max_length=255)
+    approved_only = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Only products with approved copy",
+        help_text="Channel files always hold approved copy only; this also leaves out the "
+        "products that have none from the Shopify and generic CSV.",
+    )
+
+    def __init__(
+        self, *args: Any, facets: dict[str, list[str]], formats: list[tuple[str, str]], **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["format"]).choices = [*BUILTIN_EXPORTS, *formats]
+        vendor = cast(forms.ChoiceField, self.fields["vendor"])
+        product_type = cast(forms.ChoiceField, self.fields["product_type"])
+        vendor.choices = [("", "Any vendor"), *[(v, v) for v in facets["vendors"]]]
+        product_type.choices = [("", "Any type"), *[(t, t) for t in facets["types"]]]
+
+    def filters(self) -> ProductFilters:
+        data = self.cleaned_data
+        return ProductFilters(
+            vendor=data.get("vendor", ""),
+            product_type=data.get("product_type", ""),
+            tag=data.get("tag", "").strip(),
+        )

@@ -349,3 +349,15 @@ def approved_copy_changed(
     if copy_type:
         rows = rows.filter(copy_type=copy_type)
     return list(rows.filter(pk__gt=after_id).order_by("pk")[:limit])
+
+
+def export_product_ids(
+    *, workspace: Workspace, filters: ProductFilters, approved_only: bool = False
+) -> list[int]:
+    """The products an export covers: the list's filters, and with ``approved_only`` only
+    those that have some approved copy."""
+    products = product_queryset(workspace=workspace, filters=filters)
+    if approved_only:
+        approved = ApprovedCopy.objects.for_workspace(workspace).values("product_id")
+        products = products.filter(pk__in=approved)
+    return list(products.values_list("pk", flat=True))

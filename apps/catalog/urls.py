@@ -15,6 +15,11 @@ workspace_patterns = [
         views.product_facts,
         name="catalog_product_facts",
     ),
+    path(
+        "catalog/description-preview/",
+        views.description_preview,
+        name="catalog_description_preview",
+    ),
     path("catalog/import/", views.import_upload, name="catalog_import"),
     path("catalog/imports/<int:batch_id>/", views.import_detail, name="catalog_import_detail"),
     path(
@@ -23,4 +28,6 @@ workspace_patterns = [
         name="catalog_import_errors_csv",
     ),
     path("catalog/export/", views.export_csv, name="catalog_export"),
+    path("catalog/exports/", views.export_page, name="catalog_exports"),
+    path("catalog/exports/download/", views.export_download, name="catalog_export_download"),
 ]

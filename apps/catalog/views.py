@@ -8,9 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.catalog import exporting, selectors, services
+from apps.catalog import exporting, registry, selectors, services
 from apps.catalog.forms import (
+    BUILTIN_EXPORTS,
     ColumnMappingForm,
+    ExportForm,
     ImportUploadForm,
     ProductFactsForm,
     ProductFilterForm,
@@ -217,20 +219,163 @@ def export_csv(request: WorkspaceRequest) -> StreamingHttpResponse | HttpRespons
         if not product_ids:
             messages.error(request, "Tick the products to export first.")
             return redirect("catalog_product_list", slug=request.workspace.slug)
+    kind = "generic" if kind == "generic" else "shopify"
+    return _download(request, _builtin_lines(request, kind, product_ids), kind, "csv")
+
+
+def _builtin_lines(request: WorkspaceRequest, kind: str, product_ids: list[int] | None):
     products = selectors.products_for_export(
         workspace=request.workspace, product_ids=product_ids
     ).iterator(chunk_size=500)
     if kind == "generic":
-        lines = exporting.generic_csv(products)
-    else:
-        headers = exporting.shopify_headers(
-            selectors.shopify_export_headers(workspace=request.workspace)
-        )
-        lines = exporting.shopify_csv(products, headers)
-        kind = "shopify"
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        return exporting.generic_csv(products)
+    headers = exporting.shopify_headers(
+        selectors.shopify_export_headers(workspace=request.workspace)
+    )
+    return exporting.shopify_csv(products, headers)
+
+
+def _download(
+    request: WorkspaceRequest,
+    lines,
+    kind: str,
+    extension: str,
+    content_type: str = "text/csv; charset=utf-8",
+) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type=content_type)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = (
-        f'attachment; filename="{request.workspace.slug}-{kind}-{stamp}.csv"'
+        f'attachment; filename="{request.workspace.slug}-{kind}-{stamp}.{extension}"'
     )
     return response
+
+
+PREVIEW_MAX_CHARS = 200_000
+PREVIEW_FIELDS = ("html", "field_text", "body_html")
+
+
+@workspace_view(Action.VIEW_CATALOG)
+@require_POST
+def description_preview(request: WorkspaceRequest) -> HttpResponse:
+    """A product description as it will look, beside its editor (htmx): the HTML cleaned on
+    the server by nh3 (the ``sanitized_html`` filter), so scripts, handlers and styles never
+    reach the page."""
+    html = next((request.POST[name] for name in PREVIEW_FIELDS if name in request.POST), "")
+    context = {"html": html[:PREVIEW_MAX_CHARS]}
+    return render(request, "catalog/partials/description_preview.html", context)
+
+
+# --- the export page: every format, the catalog's own and those other apps registered --------
+
+SKIPPED_SHOWN = 100
+
+
+def _export_form(request: WorkspaceRequest) -> tuple[ExportForm, registry.ExportFormat | None]:
+    formats = registry.export_formats()
+    form = ExportForm(
+        request.GET if "format" in request.GET else None,
+        facets=selectors.product_facets(workspace=request.workspace),
+        formats=[(f.code, f.label) for f in formats],
+        initial={"format": BUILTIN_EXPORTS[0][0]},
+    )
+    code = request.GET.get("format", "")
+    return form, registry.export_format_get(code)
+
+
+def _draft_options(chosen: registry.ExportFormat, data: QueryDict) -> dict[str, str]:
+    """The options as typed so far (or the fields' initial values): enough to count what the
+    file will hold before the form is complete."""
+    assert chosen.options_form is not None
+    form = chosen.options_form(prefix="opt")
+    return {
+        name: data.get(f"opt-{name}", "") or str(field.initial or "")
+        for name, field in form.fields.items()
+    }
+
+
+def _export_product_ids(request: WorkspaceRequest, form: ExportForm) -> list[int]:
+    return selectors.export_product_ids(
+        workspace=request.workspace,
+        filters=form.filters(),
+        approved_only=form.cleaned_data.get("approved_only", False),
+    )
+
+
+def _build(
+    request: WorkspaceRequest, chosen: registry.ExportFormat, ids: list[int], options: dict
+) -> registry.ExportFile:
+    products = list(selectors.products_for_export(workspace=request.workspace, product_ids=ids))
+    return chosen.build(workspace=request.workspace, products=products, options=options)
+
+
+def _export_page(
+    request: WorkspaceRequest,
+    form: ExportForm,
+    chosen: registry.ExportFormat | None,
+    options_form=None,
+    status: int = 200,
+) -> HttpResponse:
+    """The page, with what the chosen file will hold: products written, products skipped
+    (and why), notes on rows with a gap."""
+    summary: dict = {}
+    if form.is_valid():
+        ids = _export_product_ids(request, form)
+        summary["products"] = len(ids)
+        if chosen is not None:
+            draft = _draft_options(chosen, request.GET) if chosen.options_form else {}
+            built = _build(request, chosen, ids, draft)
+            summary.update(
+                exported=built.exported,
+                rows=len(built.rows),
+                skipped=built.skipped[:SKIPPED_SHOWN],
+                skipped_count=len(built.skipped),
+                notes=built.notes[:SKIPPED_SHOWN],
+                note_count=len(built.notes),
+            )
+    if chosen is not None and chosen.options_form is not None and options_form is None:
+        # Unbound, with what was typed so far: no "required" errors before a download.
+        options_form = chosen.options_form(
+            prefix="opt", initial=_draft_options(chosen, request.GET)
+        )
+    context = {
+        "form": form,
+        "chosen": chosen,
+        "options_form": options_form,
+        "summary": summary,
+        "formats": registry.export_formats(),
+        "builtins": BUILTIN_EXPORTS,
+    }
+    template = "catalog/partials/export_form.html" if request.htmx else "catalog/exports.html"
+    return render(request, template, context, status=status)
+
+
+@workspace_view(Action.IMPORT_CATALOG)
+def export_page(request: WorkspaceRequest) -> HttpResponse:
+    form, chosen = _export_form(request)
+    return _export_page(request, form, chosen)
+
+
+@workspace_view(Action.IMPORT_CATALOG)
+def export_download(request: WorkspaceRequest) -> HttpResponse | StreamingHttpResponse:
+    form, chosen = _export_form(request)
+    options_form = None
+    if chosen is not None and chosen.options_form is not None:
+        options_form = chosen.options_form(request.GET, prefix="opt")
+    if not form.is_bound or not form.is_valid():
+        return _export_page(request, form, chosen, status=400)
+    if options_form is not None and not options_form.is_valid():
+        return _export_page(request, form, chosen, options_form, status=400)
+    ids = _export_product_ids(request, form)
+    code = form.cleaned_data["format"]
+    if chosen is None:  # the catalog's own Shopify or generic CSV
+        return _download(request, _builtin_lines(request, code, ids), code, "csv")
+    options = options_form.cleaned_data if options_form is not None else {}
+    built = _build(request, chosen, ids, options)
+    if not built.rows:
+        messages.error(
+            request,
+            f"Nothing to export: none of these {len(ids)} products has approved copy for "
+            f"the {chosen.label}.",
+        )
+        return _export_page(request, form, chosen, options_form, status=400)
+    return _download(request, built.lines(), chosen.code, chosen.extension, chosen.content_type)

@@ -8,11 +8,13 @@ class CopywritingConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.brand.registry import register_fine_tune_source
-        from apps.copywriting import dashboard, fine_tuning, writer
+        from apps.copywriting import dashboard, exports, fine_tuning, writer
         from apps.copywriting.services import review
         from apps.gateway.providers.local import register_text_writer
 
         dashboard.register()
+        # The channel exports (Amazon, Google Ads, Meta, social, e-mail) on the catalog's page.
+        exports.register()
         # The offline writer of product copy is the local provider's "copy" writer (layer 1
         # offers the slot; the copy studio, which owns the knowledge, fills it).
         register_text_writer(writer.WRITER_NAME, writer.write_copy)

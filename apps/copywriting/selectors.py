@@ -367,3 +367,26 @@ def copy_draft_keyset_page(
         .select_related("product")
         .prefetch_related(Prefetch("variants", queryset=variants))[:limit]
     )
+
+
+def copy_run_units(
+    *,
+    workspace: Workspace,
+    product_ids: list[int],
+    copy_types: list[str],
+    variants: int,
+    skip_approved: bool,
+) -> int:
+    """Copy variants a run would write (each one unit of credit): products × kinds of copy ×
+    variants, less the products the run will skip because their copy of that kind is already
+    approved."""
+    ids = set(product_ids)
+    kinds = [code for code in dict.fromkeys(copy_types) if code in channels.SPECS]
+    items = Product.objects.for_workspace(workspace).filter(pk__in=ids).count() * len(kinds)
+    if skip_approved and items:
+        items -= (
+            ApprovedCopy.objects.for_workspace(workspace)
+            .filter(product_id__in=ids, copy_type__in=kinds)
+            .count()
+        )
+    return max(0, items) * max(0, variants)

@@ -6,6 +6,7 @@ from apps.copywriting import views
 workspace_patterns = [
     path("copy/", views.studio, name="copy_studio"),
     path("copy/new/", views.run_new, name="copy_run_new"),
+    path("copy/new/cost/", views.run_cost, name="copy_run_cost"),
     path("copy/settings/", views.copy_settings, name="copy_settings"),
     path("copy/runs/<int:job_id>/", views.run_detail, name="copy_run_detail"),
     path("copy/drafts/<int:draft_id>/", views.draft_detail, name="copy_draft_detail"),

@@ -5,6 +5,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.billing.plans import WorkKind
+from apps.billing.selectors import credit_estimate
 from apps.brand.selectors import profile_default, profile_list
 from apps.catalog.forms import ProductFilterForm
 from apps.catalog.selectors import product_facets, product_ids_matching
@@ -110,8 +112,41 @@ def run_new(request: WorkspaceRequest) -> HttpResponse:
         "product_ids": [p.pk for p in products],
         "product_total": len(products),
         "specs": channels.SPECS,
+        "estimate": _run_estimate(request, product_ids, request.POST if confirming else None),
     }
     return render(request, "copywriting/run_new.html", context, status=400 if form.errors else 200)
+
+
+def _run_estimate(request: WorkspaceRequest, product_ids: list[int], data: QueryDict | None):
+    """The credits the brief as it stands would use (the form's first values before it is
+    sent): read loosely, since the form may be half filled."""
+    if data is None:
+        copy_types = list(BriefForm.base_fields["copy_types"].initial)
+        variants, skip_approved = BriefForm.base_fields["variants"].initial, True
+    else:
+        copy_types = data.getlist("copy_types")
+        raw = data.get("variants", "")
+        most = BriefForm.base_fields["variants"].max_value  # type: ignore[attr-defined]
+        variants = min(int(raw), most) if raw.isdigit() else 0
+        skip_approved = bool(data.get("skip_approved"))
+    units = selectors.copy_run_units(
+        workspace=request.workspace,
+        product_ids=product_ids,
+        copy_types=copy_types,
+        variants=variants,
+        skip_approved=skip_approved,
+    )
+    return credit_estimate(workspace=request.workspace, kind=WorkKind.COPY_VARIANT, units=units)
+
+
+@workspace_view(Action.WRITE_COPY)
+@require_POST
+def run_cost(request: WorkspaceRequest) -> HttpResponse:
+    """The brief form's cost line, again after each change (htmx). A POST because the form
+    carries the chosen products' ids, thousands of them for "the whole catalog"."""
+    estimate = _run_estimate(request, _selected_product_ids(request), request.POST)
+    context = {"estimate": estimate, "unit_label": "copy variant"}
+    return render(request, "partials/credit_estimate.html", context)
 
 
 @workspace_view(Action.WRITE_COPY)

@@ -1,6 +1,6 @@
 """The outbound-URL guard: where the server may connect on behalf of a workspace.
 
-A URL a workspace typed (a provider's base URL; later, a webhook) must not turn the server into
+A URL a workspace typed (a provider's base URL, a webhook endpoint) must not turn the server into
 a proxy into its own network. The guard refuses private, loopback, link-local, shared (CGNAT),
 multicast, reserved and unspecified addresses, and cloud metadata addresses, **after** DNS
 resolution, and it runs again on every connection the HTTP client opens, so a redirect, or a

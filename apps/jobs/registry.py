@@ -5,15 +5,13 @@ An app registers its kinds in a ``jobs.py`` module at its top level (``apps/copy
 in the web process and in every worker alike::
 
     # apps/copywriting/jobs.py
-    from apps.jobs.registry import register_job_kind
     from apps.copywriting import services
+    from apps.jobs.registry import register_job_kind
 
-    def generate_one(workspace, job, item) -> dict:
-        copy = services.copy_generate(workspace=workspace, actor=job.created_by,
-                                      product_id=item.payload["product_id"], source_item=item.pk)
-        return {"copy_id": copy.pk}
+    def generate_copy(workspace, job, item) -> dict:
+        return services.copy_generate_item(workspace=workspace, job=job, item=item)
 
-    register_job_kind("copy.generate", generate_one, label="Generate copy")
+    register_job_kind(services.GENERATE_JOB_KIND, generate_copy, label="Write copy")
 
 A handler is a plain function ``(workspace, job, item) -> dict``. It does one item's work by
 calling a service and returns a small JSON-serialisable result that is stored on the item. It

@@ -23,7 +23,7 @@ from apps.imaging import files, onnx_segmenter
 from apps.jobs.models import ACTIVE_JOB_STATUSES, Job
 from apps.photos import pipeline, recipes
 from apps.photos.job_kinds import INGEST_JOB_KIND, PROCESS_JOB_KIND
-from apps.photos.models import Photo, PhotoOutput, PhotoRecipe
+from apps.photos.models import Photo, PhotoOutput, PhotoRecipe, PhotoStatus
 from apps.reviews.lifecycle import ReviewState
 from apps.workspaces.models import Workspace
 
@@ -340,3 +340,13 @@ def photo_output_keyset_page(
     if preset:
         outputs = outputs.filter(preset=preset)
     return list(outputs.filter(pk__gt=after_id).order_by("pk").select_related("product")[:limit])
+
+
+def ready_photo_count(*, workspace: Workspace, photo_ids: list[int]) -> int:
+    """How many of these photos a batch would process (one image operation each): those of
+    this workspace that passed their checks."""
+    return (
+        Photo.objects.for_workspace(workspace)
+        .filter(pk__in=set(photo_ids), status=PhotoStatus.READY)
+        .count()
+    )

@@ -8,6 +8,7 @@ workspace_patterns = [
     path("photos/upload/", studio.photo_upload, name="photo_upload"),
     path("photos/catalog/", studio.photo_catalog_pick, name="photo_catalog_pick"),
     path("photos/process/", studio.photo_process, name="photo_process"),
+    path("photos/process/cost/", studio.photo_batch_cost, name="photo_batch_cost"),
     path("photos/batches/<int:job_id>/", studio.photo_batch, name="photo_batch"),
     path("photos/approved.zip", downloads.photo_approved_zip, name="photo_approved_zip"),
     path("photos/outputs/", outputs.photo_output_list, name="photo_output_list"),

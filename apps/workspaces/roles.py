@@ -35,6 +35,7 @@ class Action(models.TextChoices):
     WRITE_COPY = "copy.write", "Generate and edit product copy, submit it for review"
     EDIT_PHOTOS = "photos.edit", "Process product photos, submit them for review"
     REVIEW = "review.decide", "Approve, return or reject submitted work"
+    MANAGE_WEBHOOKS = "webhooks.manage", "Webhook endpoints, their secrets and delivery log"
 
 
 _EVERYONE = frozenset(Role)
@@ -57,6 +58,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.WRITE_COPY: _ADMINS | {Role.BRAND_MANAGER, Role.COPYWRITER},
     Action.EDIT_PHOTOS: _ADMINS | {Role.BRAND_MANAGER, Role.PHOTO_EDITOR},
     Action.REVIEW: _ADMINS | {Role.BRAND_MANAGER, Role.REVIEWER},
+    Action.MANAGE_WEBHOOKS: _ADMINS,
 }
 
 

@@ -32,6 +32,8 @@ URL_KWARG_OBJECTS = {
     "lighting_profile_id": lambda ws: f.LightingProfileFactory(workspace=ws).pk,
     "lighting_reference_id": lambda ws: f.LightingReferenceFactory(profile__workspace=ws).pk,
     "api_key_id": lambda ws: f.ApiKeyFactory(workspace=ws).pk,
+    "endpoint_id": lambda ws: f.WebhookEndpointFactory(workspace=ws).pk,
+    "delivery_id": lambda ws: f.WebhookDeliveryFactory(workspace=ws).pk,
 }
 
 # Patterns that are not tenant pages: third-party apps with their own access rules, and the

@@ -216,14 +216,16 @@ def test_a_killed_worker_does_not_hold_the_job_until_the_visibility_timeout(
     """The broker keeps the dead worker's messages for an hour (the default, unchanged here);
     the sweep finds the stranded items by their stale claims and the new worker finishes."""
     worker = celery_worker_process(concurrency=2)
-    job = bench_job(workspace, count=6, latency_ms=1500)
+    # Items long enough that the one running when the first is done is still running at the
+    # kill, however loaded the machine.
+    job = bench_job(workspace, count=6, latency_ms=4000)
     running = JobItem.objects.for_workspace(workspace).filter(job=job, status="running")
     wait_for(job, lambda job: job.done >= 1 and running.exists(), timeout=30, worker=worker)
     worker.kill()
     stranded = set(running.values_list("key", flat=True))
     assert stranded
     worker = celery_worker_process(concurrency=2)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         recovery.job_recover_stalled()  # beat's sweep
         job.refresh_from_db()

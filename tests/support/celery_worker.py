@@ -32,10 +32,14 @@ def test_database_url() -> str:
 
 
 class WorkerProcess:
-    def __init__(self, log_path: Path, concurrency: int = 2, pool: str = "prefork") -> None:
+    def __init__(
+        self, log_path: Path, concurrency: int = 2, pool: str = "prefork", beat: bool = False
+    ) -> None:
         self.log_path = log_path
         self.concurrency = concurrency
         self.pool = pool
+        # Run beat inside the worker (-B): periodic tasks such as the webhook sweep fire too.
+        self.beat = beat
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> "WorkerProcess":
@@ -64,6 +68,11 @@ class WorkerProcess:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                *(
+                    ["--beat", f"--schedule={self.log_path.parent / 'beat-schedule'}"]
+                    if self.beat
+                    else []
+                ),
             ],
             cwd=ROOT,
             env=env,

@@ -12,12 +12,15 @@ class Recorder(ThreadingHTTPServer):
 
     def __init__(self, answer):
         self.hits: list[str] = []
+        # Every POST as it arrived: (path, headers, raw body).
+        self.posts: list[tuple[str, dict[str, str], bytes]] = []
         self.answer = answer
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                recorder.posts.append((self.path, dict(self.headers.items()), body))
                 self.do_GET()
 
             def do_GET(self):

@@ -9,6 +9,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.billing.plans import WorkKind
+from apps.billing.selectors import CreditEstimate, credit_estimate
 from apps.brand import lighting_selectors
 from apps.brand.lighting import MIN_REFERENCES
 from apps.core.errors import ServiceError
@@ -55,8 +57,23 @@ def photo_studio(request: WorkspaceRequest) -> HttpResponse:
         "running": [
             (job, job_progress(job=job)) for job in selectors.photo_jobs_active(workspace=workspace)
         ],
+        "estimate": _batch_estimate(request, []),
     }
     return render(request, "photos/studio.html", context)
+
+
+def _batch_estimate(request: WorkspaceRequest, photo_ids: list[int]) -> CreditEstimate:
+    units = selectors.ready_photo_count(workspace=request.workspace, photo_ids=photo_ids)
+    return credit_estimate(workspace=request.workspace, kind=WorkKind.IMAGE_OPERATION, units=units)
+
+
+@workspace_view(Action.EDIT_PHOTOS)
+@require_POST
+def photo_batch_cost(request: WorkspaceRequest) -> HttpResponse:
+    """The batch form's cost line, again each time a photo is ticked (htmx)."""
+    estimate = _batch_estimate(request, ids_of(request.POST.getlist("photos")))
+    context = {"estimate": estimate, "unit_label": "photo"}
+    return render(request, "partials/credit_estimate.html", context)
 
 
 @workspace_view(Action.EDIT_PHOTOS)
