@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.12*/bin/python $$HOME/.pyenv/versions/3.13*/bin/python python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: run test install lint format migrate seed bench-check clean
+.PHONY: run test install lint format migrate seed bench-check clean openapi
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Atelier needs Python 3.12 or newer; set PYTHON=/path/to/python3.12"; exit 1; }
@@ -43,6 +43,10 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/djlint templates --lint
+
+## Regenerate the REST API's OpenAPI document (a test fails when it drifts from the code).
+openapi: install
+	$(BIN)/python manage.py api_openapi > docs/api/openapi.json
 
 format: install
 	$(BIN)/ruff format .

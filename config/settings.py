@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "apps.photos",
     "apps.copywriting",
     "apps.brand",
+    "apps.api",
     "apps.webhooks",
     "apps.notifications",
     "apps.demo",
@@ -96,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "apps.api.middleware.ApiGateMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -492,6 +494,20 @@ CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_MB", default=50) * 1024 *
 # attribute to store; 20,000 of them made the mapping page take 18 s).
 #: The most columns a product CSV may have, in its header or in any row.
 CATALOG_IMPORT_MAX_COLUMNS = env.int("CATALOG_IMPORT_MAX_COLUMNS", default=500)
+
+# --- Public API (apps/api) ---------------------------------------------------------------------
+# Counted per key in the cache, which is Redis (shared by every web process) once REDIS_URL is
+# set; over the limit a request gets 429 with Retry-After.
+#: Requests one API key may make per minute (0: no limit).
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+#: How long a retry waits, in seconds, for the first request with the same `Idempotency-Key`
+#: to be answered before it gets 409.
+API_IDEMPOTENCY_WAIT_SECONDS = env.int("API_IDEMPOTENCY_WAIT_SECONDS", default=30)
+# Stored answers of idempotent requests are kept a day (as Stripe does), then forgotten.
+CELERY_BEAT_SCHEDULE["api-idempotency-expire"] = {
+    "task": "apps.api.tasks.idempotent_requests_expire",
+    "schedule": 3600,
+}
 
 # --- Uploads (apps/core/uploads.py) -----------------------------------------------------------
 # Every uploaded file streams to a temporary file on disk, never into memory, and services read

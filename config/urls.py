@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.api.api import api
+from apps.api.api import docs as api_docs
+from apps.api.urls import workspace_patterns as api_workspace_patterns
 from apps.audit.urls import workspace_patterns as audit_workspace_patterns
 from apps.billing.urls import workspace_patterns as billing_workspace_patterns
 from apps.brand.urls import workspace_patterns as brand_workspace_patterns
@@ -24,6 +27,7 @@ workspace_urlpatterns = [
     *copywriting_workspace_patterns,
     *billing_workspace_patterns,
     *brand_workspace_patterns,
+    *api_workspace_patterns,
     *webhooks_workspace_patterns,
     *notifications_workspace_patterns,
 ]
@@ -31,6 +35,8 @@ workspace_urlpatterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("api/docs", api_docs, name="api_docs"),
     path("billing/", include("apps.billing.urls")),
     path("photos/", include("apps.photos.urls")),
     path("w/<slug:slug>/", include(workspace_urlpatterns)),

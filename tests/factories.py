@@ -285,6 +285,20 @@ class LightingReferenceFactory(factory.django.DjangoModelFactory):
     file = factory.django.ImageField(width=32, height=32, color="#eeeeee", format="JPEG")
 
 
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """A key row (its secret unknown; tests that call the API use ``api_key_create``)."""
+
+    class Meta:
+        model = "api.ApiKey"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Key {n}")
+    role = Role.ADMIN
+    prefix = factory.Sequence(lambda n: f"atk_{n:08x}")
+    secret_hash = factory.Sequence(lambda n: f"{n:064x}")
+    created_by = factory.SubFactory(UserFactory)
+
+
 # --- Webhooks -----------------------------------------------------------------------------------
 class WebhookEndpointFactory(factory.django.DjangoModelFactory):
     """An endpoint whose secret is ``whsec_test`` (encrypted as the service stores it)."""

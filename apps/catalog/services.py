@@ -344,3 +344,53 @@ def product_work_status_set(*, workspace: Workspace, work: str, statuses: dict[i
             .update(**{name: status})
         )
     return changed
+
+
+@dataclasses.dataclass(frozen=True)
+class UpsertResult:
+    saved: dict[str, int]  # handle -> product id, in the order given
+    refused: dict[str, str]  # handle -> why
+
+
+@transaction.atomic(durable=True)
+def products_upsert_by_handle(
+    *, actor: Actor, products: list[tuple[importing.ParsedProduct, frozenset[str]]]
+) -> UpsertResult:
+    """Create or update products by handle, as an import would (the API's write path).
+
+    Each product comes with the fields its caller speaks for, as a file's columns do
+    (:class:`~apps.catalog.merging.FileColumns`): a field not named is left alone on a product
+    already in the catalog. One transaction for all; safe beside imports writing the same
+    products (:mod:`apps.catalog.upsert`), a deadlock with one is retried."""
+    actor.require(Action.IMPORT_CATALOG)
+    workspace = actor.workspace
+    groups: dict[frozenset[str], list[importing.ParsedProduct]] = {}
+    for product, fields in products:
+        groups.setdefault(fields, []).append(product)
+    saved_ids: list[int] = []
+    refused: list[tuple[importing.ParsedProduct, str]] = []
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                saved_ids, refused = [], []
+                for fields, group in groups.items():
+                    saved, not_saved = upsert.products_upsert(
+                        workspace, "api", group, FileColumns(fields, frozenset())
+                    )
+                    saved_ids += saved
+                    refused += not_saved
+                product_search_refresh(workspace=workspace, product_ids=saved_ids)
+            break
+        except OperationalError as error:
+            if attempt == 2 or "deadlock" not in str(error).lower():
+                raise
+    ids = dict(
+        Product.objects.for_workspace(workspace)
+        .filter(pk__in=saved_ids)
+        .values_list("handle", "pk")
+    )
+    transaction.on_commit(lambda: cache.delete(facets_cache_key(workspace.pk)))
+    return UpsertResult(
+        saved={p.handle: ids[p.handle] for p, _ in products if p.handle in ids},
+        refused={p.handle: f"Product “{p.handle}” {why}" for p, why in refused},
+    )

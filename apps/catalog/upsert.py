@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from apps.catalog import importing
@@ -184,18 +184,47 @@ def _write(workspace: Workspace, plans: dict, variants: dict, images: dict) -> N
         to_update.append(product)
     if to_update:
         fields = sorted(changed_fields | {"updated_at"})
-        Product.objects.for_workspace(workspace).bulk_update(to_update, fields, batch_size=500)
+        _update_rows(workspace, Product, to_update, fields)
     scoped_variants = ProductVariant.objects.for_workspace(workspace)
     if removed:
         scoped_variants.filter(pk__in=removed).delete()
     if variant_updates:
-        scoped_variants.bulk_update(variant_updates, VARIANT_COLUMNS, batch_size=1000)
+        _update_rows(workspace, ProductVariant, variant_updates, VARIANT_COLUMNS)
     ProductVariant.objects.bulk_create(new_variants, batch_size=1000)
     if replaced_images:
         ProductImage.objects.for_workspace(workspace).filter(
             product_id__in=replaced_images, file=""
         ).delete()
     ProductImage.objects.bulk_create(new_images, batch_size=1000)
+
+
+def _update_rows(
+    workspace: Workspace, model: type[models.Model], rows: list, fields: list[str]
+) -> None:
+    """One parameterised UPDATE per row, sent together: ``bulk_update``'s CASE expressions
+    cost far more than the database work (500 products took 20 s of Python to build the
+    query). The rows are locked by the caller."""
+    columns = [_column(model, name) for name in fields]
+    table = connection.ops.quote_name(model._meta.db_table)
+    assignments = ", ".join(f"{connection.ops.quote_name(c.attname)} = %s" for c in columns)
+    sql = f"UPDATE {table} SET {assignments} WHERE id = %s AND workspace_id = %s"
+    params = [
+        [
+            *(c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns),
+            row.pk,
+            workspace.pk,
+        ]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _column(model: type[models.Model], name: str) -> models.Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):  # a reverse relation: never a column written here
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
 
 
 def _in_transaction() -> None:  # the placeholders and locks must not outlive it

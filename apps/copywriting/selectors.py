@@ -340,6 +340,35 @@ def word_diff(before: str, after: str) -> SafeString:
     return mark_safe("".join(out))
 
 
+def copy_draft_keyset_page(
+    *,
+    workspace: Workspace,
+    product_id: int | None = None,
+    copy_type: str = "",
+    review_state: str = "",
+    job_id: int | None = None,
+    after_id: int = 0,
+    limit: int = 100,
+) -> list[CopyDraft]:
+    """Drafts in id order after ``after_id`` (the API's cursor pages), with their variants."""
+    drafts = CopyDraft.objects.for_workspace(workspace)
+    if product_id is not None:
+        drafts = drafts.filter(product_id=product_id)
+    if copy_type:
+        drafts = drafts.filter(copy_type=copy_type)
+    if review_state:
+        drafts = drafts.filter(review_state=review_state)
+    if job_id is not None:
+        drafts = drafts.filter(job_id=job_id)
+    variants = CopyVariant.objects.for_workspace(workspace).order_by("position")
+    return list(
+        drafts.filter(pk__gt=after_id)
+        .order_by("pk")
+        .select_related("product")
+        .prefetch_related(Prefetch("variants", queryset=variants))[:limit]
+    )
+
+
 def copy_run_units(
     *,
     workspace: Workspace,

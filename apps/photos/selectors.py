@@ -318,6 +318,32 @@ def recipe_resolve(*, workspace: Workspace, key: str | int | None) -> ChosenReci
     return ChosenRecipe(recipe, recipe.name, list(recipe.steps), recipe.preset)
 
 
+def photo_output_keyset_page(
+    *,
+    workspace: Workspace,
+    review_state: str = "",
+    approved_only: bool = False,
+    job_id: int | None = None,
+    product_id: int | None = None,
+    preset: str = "",
+    after_id: int = 0,
+    limit: int = 100,
+) -> list[PhotoOutput]:
+    """Outputs in id order after ``after_id`` (the API's cursor pages)."""
+    outputs = PhotoOutput.objects.for_workspace(workspace)
+    if approved_only:
+        outputs = outputs.filter(review_state__in=APPROVED_STATES)
+    elif review_state:
+        outputs = outputs.filter(review_state=review_state)
+    if job_id is not None:
+        outputs = outputs.filter(job_id=job_id)
+    if product_id is not None:
+        outputs = outputs.filter(product_id=product_id)
+    if preset:
+        outputs = outputs.filter(preset=preset)
+    return list(outputs.filter(pk__gt=after_id).order_by("pk").select_related("product")[:limit])
+
+
 def ready_photo_count(*, workspace: Workspace, photo_ids: list[int]) -> int:
     """How many of these photos a batch would process (one image operation each): those of
     this workspace that passed their checks."""

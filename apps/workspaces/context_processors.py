@@ -18,6 +18,7 @@ NAV_SECTIONS: list[tuple[str, str, Action]] = [
     ("Models", "gateway_models", Action.MANAGE_MODELS),
     ("Usage", "gateway_usage", Action.MANAGE_MODELS),
     ("Billing", "billing_overview", Action.MANAGE_BILLING),
+    ("API keys", "api_key_list", Action.MANAGE_API_KEYS),
     ("Audit trail", "audit_event_list", Action.VIEW_AUDIT),
     ("Webhooks", "webhooks_list", Action.MANAGE_WEBHOOKS),
     ("Settings", "workspace_settings", Action.MANAGE_WORKSPACE),

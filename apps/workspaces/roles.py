@@ -28,6 +28,7 @@ class Action(models.TextChoices):
     VIEW_AUDIT = "audit.view", "Read the audit trail"
     MANAGE_BILLING = "billing.manage", "Plans, invoices, payment"
     MANAGE_MODELS = "models.manage", "Model routes, provider keys, usage"
+    MANAGE_API_KEYS = "api_keys.manage", "Create and revoke API keys"
     VIEW_CATALOG = "catalog.view", "Browse products"
     IMPORT_CATALOG = "catalog.import", "Import and export products"
     MANAGE_BRAND = "brand.manage", "Brand profiles: material, style guide, training"
@@ -50,6 +51,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_AUDIT: _ADMINS,
     Action.MANAGE_BILLING: _ADMINS,
     Action.MANAGE_MODELS: _ADMINS,
+    Action.MANAGE_API_KEYS: _ADMINS,
     Action.VIEW_CATALOG: _EVERYONE,
     Action.IMPORT_CATALOG: _ADMINS | {Role.BRAND_MANAGER, Role.COPYWRITER},
     Action.MANAGE_BRAND: _ADMINS | {Role.BRAND_MANAGER},

@@ -31,13 +31,15 @@ URL_KWARG_OBJECTS = {
     "photo_recipe_id": lambda ws: f.PhotoRecipeFactory(workspace=ws).pk,
     "lighting_profile_id": lambda ws: f.LightingProfileFactory(workspace=ws).pk,
     "lighting_reference_id": lambda ws: f.LightingReferenceFactory(profile__workspace=ws).pk,
+    "api_key_id": lambda ws: f.ApiKeyFactory(workspace=ws).pk,
     "endpoint_id": lambda ws: f.WebhookEndpointFactory(workspace=ws).pk,
     "delivery_id": lambda ws: f.WebhookDeliveryFactory(workspace=ws).pk,
     "notification_id": lambda ws: f.NotificationFactory(workspace=ws).pk,
 }
 
-# Patterns that are not tenant pages: third-party apps with their own access rules.
-FOREIGN_PREFIXES = ("admin/", "accounts/")
+# Patterns that are not tenant pages: third-party apps with their own access rules, and the
+# REST API (keys, not sessions; tests/api/test_tenancy.py walks its routes the same way).
+FOREIGN_PREFIXES = ("admin/", "accounts/", "api/")
 KWARG_RE = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
