@@ -13,9 +13,7 @@ Safe to run again: each step looks for what it made before and does only what is
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
 import logging
 import time
@@ -41,6 +39,7 @@ from apps.catalog.models import Product
 from apps.copywriting import services as copywriting
 from apps.copywriting.models import CopyDraft
 from apps.core.errors import ServiceError
+from apps.demo.catalog_csv import demo_catalog_csv
 from apps.demo.demo_data import render
 from apps.photos.models import Photo, PhotoOutput, PhotoRecipe, PhotoStatus
 from apps.photos.services import processing as photo_processing
@@ -190,69 +189,6 @@ def _member(workspace: Workspace, user: User, role: Role) -> Actor:
 
 
 # --- the catalog and its photos ---------------------------------------------------------------
-
-SHOPIFY_HEADERS = [
-    "Handle", "Title", "Body (HTML)", "Vendor", "Product Category", "Type", "Tags", "Published",
-    "Option1 Name", "Option1 Value", "Option2 Name", "Option2 Value", "Variant SKU",
-    "Variant Grams", "Variant Inventory Tracker", "Variant Inventory Qty", "Variant Price",
-    "SEO Title", "SEO Description", "Status",
-]  # fmt: skip
-
-
-def _description_html(product: dict[str, Any]) -> str:
-    items = "".join(f"<li>{fact}</li>" for fact in product["facts"])
-    return f"<p>{product['intro']}</p><ul>{items}</ul>"
-
-
-def _sku(product: dict[str, Any], colour: str, size: str | None) -> str:
-    parts = [product["handle"].upper().replace("-", "")[:10], colour.upper().replace(" ", "")[:4]]
-    if size:
-        parts.append(size.upper().replace(" ", "").replace("/", "")[:6])
-    return "-".join(parts)
-
-
-def demo_catalog_csv(products: list[dict[str, Any]], vendor: str) -> str:
-    """The demo products as a Shopify product export: one row per variant (colour × size)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=SHOPIFY_HEADERS, lineterminator="\n")
-    writer.writeheader()
-    for number, product in enumerate(products):
-        sizes = product["sizes"] or [None]
-        first = True
-        for position, (colour, size) in enumerate(
-            (colour, size) for colour, _ in product["colours"] for size in sizes
-        ):
-            row = {
-                "Handle": product["handle"],
-                "Option1 Name": "Colour" if first else "",
-                "Option1 Value": colour,
-                "Variant SKU": _sku(product, colour, size),
-                "Variant Grams": str(product["grams"]),
-                "Variant Inventory Tracker": "shopify",
-                "Variant Inventory Qty": str(6 + (number * 7 + position * 5) % 40),
-                "Variant Price": product["price"],
-            }
-            if size:
-                row["Option2 Name"] = "Size" if first else ""
-                row["Option2 Value"] = size
-            if first:
-                row.update(
-                    {
-                        "Title": product["title"],
-                        "Body (HTML)": _description_html(product),
-                        "Vendor": vendor,
-                        "Product Category": product["category"],
-                        "Type": product["type"],
-                        "Tags": ", ".join(product["tags"]),
-                        "Published": "true",
-                        "SEO Title": f"{product['title']} | {vendor}",
-                        "SEO Description": product["intro"],
-                        "Status": "active",
-                    }
-                )
-            writer.writerow(row)
-            first = False
-    return buffer.getvalue()
 
 
 def _catalog(actor: Actor, step: Callable[[str], None]) -> list[Product]:

@@ -168,3 +168,23 @@ def test_plural_products_agree_and_articles_follow_the_sound():
     assert morph.noun_phrase("narrow collar") == "a narrow collar"
     assert morph.noun_phrase("long sleeves") == "long sleeves"
     assert morph.join(["a", "b", "c"]) == "a, b and c"
+
+
+def test_a_description_never_says_again_what_another_sentence_says_with_more():
+    hoodie = build_facts(
+        title="Pier Brushed Hoodie",
+        body_html=(
+            "<p>A brushed-back hoodie with a double-layer hood.</p><ul><li>Made from 80% "
+            "organic cotton and 20% recycled polyester fleece.</li><li>Regular fit with ribbed "
+            "hem.</li><li>Machine wash at 30°C inside out.</li></ul>"
+        ),
+        vendor="Demo",
+        product_type="Hoodies",
+    )
+    for seed in range(1, 6):
+        for data in write(hoodie, "product_description", seed=seed):
+            text = channels.html_text(data["text"])
+            sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+            assert "ribbed hem" in text.lower(), text
+            assert "It has a regular fit." not in sentences, text
+            assert "It is organic." not in sentences, text

@@ -226,7 +226,10 @@ class Ctx:
     def fit(self) -> str:
         """A sentence about the fit ("It has a loose fit.", "It runs true to size.")."""
         sentences = []
-        for value in self.facts.fit:
+        values = list({v.strip(" .").lower(): v.strip(" .") for v in self.facts.fit}.values())
+        for value in values:
+            if any(value.lower() in other.lower() and len(other) > len(value) for other in values):
+                continue  # "regular fit" beside "Regular fit with ribbed hem": say it once
             if not self.allowed(value) or (
                 self.one_size() and value.lower().startswith("one size")
             ):

@@ -137,6 +137,31 @@ def mention_lines(ctx: Ctx, written: str) -> list[str]:
     ]
 
 
+_CONTENT_WORD = re.compile(r"[^\W\d_][\w'’-]{3,}")
+# Sentences the reader needs whether or not another one says the same words.
+_ALWAYS_KEPT = frozenset({"opener", "keywords", "mention", "cta"})
+
+
+def _content_words(text: str) -> set[str]:
+    return {word.lower() for word in _CONTENT_WORD.findall(text)} - {"with", "that", "this"}
+
+
+def without_restatements(lines: list[Line]) -> list[Line]:
+    """Drop a sentence whose every word another sentence of the plan already says with more
+    ("It has a regular fit." beside "Regular fit with ribbed hem."; "It is organic." beside
+    "It is made of organic cotton.")."""
+    words = [_content_words(line.text) for line in lines]
+    kept: list[Line] = []
+    for i, line in enumerate(lines):
+        restated = line.key not in _ALWAYS_KEPT and any(
+            j != i and words[i] and words[i] < words[j] and lines[j] in kept + lines[i + 1 :]
+            for j in range(len(lines))
+        )
+        if not restated:
+            kept.append(line)
+    return kept
+
+
 def plan_description(ctx: Ctx) -> list[Line]:
     first = opener(ctx)
     used = ctx.feature_phrases(3)
@@ -157,6 +182,7 @@ def plan_description(ctx: Ctx) -> list[Line]:
     ):
         if text and ctx.allowed(text):
             lines.append(Line(text, priority, paragraph, key))
+    lines = without_restatements(lines)
     written = " ".join(line.text for line in lines)
     lines += [Line(text, 1, 1, "mention") for text in mention_lines(ctx, written)]
     middle = lines[1:]
