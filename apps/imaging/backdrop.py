@@ -135,6 +135,26 @@ def backdrop_clusters(lab: np.ndarray, border: np.ndarray, k: int = 6) -> np.nda
     return keep if len(keep) else centres[[int(np.argmax(counts))]]
 
 
+THIN_MEMBER = 10.0  # ΔE within which a pixel counts as a cluster's colour
+THIN_SHARE = 0.15  # a cluster whose border pixels are this little "wide" appears only as lines
+
+
+def _only_as_thin(distance: np.ndarray, border: np.ndarray) -> np.ndarray:
+    """A colour the backdrop shows only as thin lines (tile grout, the gaps between floor
+    planks) explains thin lines elsewhere, not a wide area: a grey stool leg on white tiles
+    with grey grout is not grout. Wide areas of the colour lose the explanation."""
+    member = (distance < THIN_MEMBER).astype(np.uint8)
+    on_border = int(member[border].sum())
+    if on_border == 0:
+        return distance
+    wide = cv2.morphologyEx(
+        member, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    ).astype(bool)
+    if float(wide[border].sum()) / on_border >= THIN_SHARE:
+        return distance
+    return np.where(wide, np.float32(100.0), distance)
+
+
 _LAST: dict = {}
 
 
@@ -168,7 +188,9 @@ def _backdrop_distance(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
     channels = tuple(np.ascontiguousarray(lab[..., i]) for i in range(3))
     distance = _distance_to(channels, linear, surface)
     for centre in backdrop_clusters(lab, border):
-        distance = np.minimum(distance, _distance_to(channels, linear, centre))
+        distance = np.minimum(
+            distance, _only_as_thin(_distance_to(channels, linear, centre), border)
+        )
     # Texture: judge a pixel with its neighbours (a grain line is not a product edge).
     distance = cv2.GaussianBlur(distance, (0, 0), 0.7)
     # A sharp edge the backdrop does not have is unlike the backdrop too: it finds a grey leg
@@ -189,6 +211,7 @@ def _backdrop_distance(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
         "surface_miss": surface_miss,
         "border_p90": float(np.percentile(border_values, 90)),
         "border_p98": float(np.percentile(border_values, 98)),
+        "surface": surface,  # the backdrop's smooth model, L*a*b* per pixel
     }
     return distance, edge_term, facts
 

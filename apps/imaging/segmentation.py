@@ -38,6 +38,7 @@ from apps.imaging.backdrop import (
 
 PROXY_LONG_SIDE = 320
 GRABCUT_ITERATIONS = 4
+LOW_THRESHOLD_FLOOR = 4.0  # ΔE: below this a pixel is never taken for the product
 
 
 def proxy(rgb: np.ndarray, long_side: int = PROXY_LONG_SIDE) -> np.ndarray:
@@ -74,9 +75,45 @@ def recover_detail(rgb: np.ndarray, mask: np.ndarray, long_side: int = 560) -> n
     # has edges and detail inside it, and stays.
     with_edges, _ = backdrop_distance(colour.to_lab(medium), with_edges=True)
     smooth = with_edges < 0.5 * threshold
-    slab = (distance < 0.4 * threshold) & (cv2.blur(smooth.astype(np.float32), (9, 9)) > 0.9)
+    # The backdrop's colour in shade (a coloured backdrop): smooth by nature, and backdrop.
+    shade = _in_backdrop_shadow(medium)
+    smooth |= shade
+    slab = (
+        (distance < 0.4 * threshold) & (cv2.blur(smooth.astype(np.float32), (9, 9)) > 0.9)
+    ) | shade
     mask = trim_backdrop(mask, slab)
-    return open_backdrop_holes(mask, distance < 0.5 * threshold, smooth)
+    return open_backdrop_holes(mask, (distance < 0.5 * threshold) | shade, smooth)
+
+
+SHADOW_HUE_CHROMA = 10.0  # a backdrop at least this colourful keeps its hue in shadow
+SHADOW_HUE_TOLERANCE = 6.0  # ΔE in a*b* from the backdrop's hue, scaled to the shade
+SHADE_FLOOR = 0.35  # the deepest shade: its chroma is this share of the backdrop's
+
+
+def _in_backdrop_shadow(rgb: np.ndarray) -> np.ndarray:
+    """Pixels that are the backdrop's colour in shade: on a coloured backdrop a shadow keeps
+    the hue and loses chroma as it darkens (a*b* ≈ t × the backdrop's, t in 0.35–1.1), and
+    is smooth. The inside of a rope's loops in its own shadow is backdrop, though darker than
+    the shadow model lets a neutral backdrop's shade be (where a grey product part would pass
+    for shade, so nothing is marked on a neutral backdrop)."""
+    lab = colour.to_lab(rgb)
+    height, width = lab.shape[:2]
+    ring = border_mask(height, width, border_thickness(height, width))
+    backdrop_ab = np.median(lab[ring][:, 1:], axis=0)
+    chroma = float(np.hypot(*backdrop_ab))
+    if chroma < SHADOW_HUE_CHROMA:
+        return np.zeros((height, width), bool)
+    pixel_ab = lab[..., 1:]
+    along = (pixel_ab @ backdrop_ab) / (chroma * chroma)
+    shade = np.clip(along, SHADE_FLOOR, 1.1)
+    off_hue = np.linalg.norm(pixel_ab - shade[..., None] * backdrop_ab, axis=-1)
+    # The tolerance stays below SHADE_FLOOR × chroma: a neutral grey is never the shade.
+    tolerance = min(SHADOW_HUE_TOLERANCE, 0.25 * chroma)
+    # A shade loses lightness as it loses chroma; a glossy black part that mirrors the
+    # backdrop's colour is far darker than its chroma says, and is not shade.
+    lightness = lab[..., 0] / max(float(np.median(lab[ring][:, 0])), 1.0)
+    in_step = (lightness >= SHADE_FLOOR) & (lightness <= 1.05) & (np.abs(along - lightness) < 0.25)
+    return np.asarray((off_hue < tolerance) & in_step)
 
 
 def _clean(mask: np.ndarray, distance: np.ndarray, hole_threshold: float) -> np.ndarray:
@@ -107,6 +144,31 @@ def _clean(mask: np.ndarray, distance: np.ndarray, hole_threshold: float) -> np.
     return mask
 
 
+def _hysteresis(lab: np.ndarray, distance: np.ndarray, threshold: float, facts: dict) -> np.ndarray:
+    """Pixels clearly unlike the backdrop, grown into the fainter ones joined to them.
+
+    The threshold guards against a backdrop's own variation; on a clean backdrop that leaves
+    a margin in which a pale product (a light wood seat on cream paper) hides. A faint pixel
+    counts when it is connected to a clear one, as Canny keeps a weak edge that continues a
+    strong one; faint regions on their own (a smudge on the sweep) do not. A faint pixel that
+    is only the backdrop darkened (its hue kept) is the product's shadow, and never counts.
+    """
+    strong = distance > threshold
+    low = max(LOW_THRESHOLD_FLOOR, 2.5 * facts["border_p98"] + 1.5)
+    if low >= threshold or not strong.any():
+        return strong
+    surface = facts["surface"]
+    darker = lab[..., 0] < surface[..., 0] - 2.0
+    ratio = np.clip(lab[..., 0] / np.maximum(surface[..., 0], 1.0), 0.0, 1.0)[..., None]
+    hue_kept = np.linalg.norm(lab[..., 1:] - ratio * surface[..., 1:], axis=-1) < 4.0
+    weak = (strong | ((distance > low) & ~(darker & hue_kept))).astype(np.uint8)
+    count, labels = cv2.connectedComponents(weak, connectivity=8)
+    keep = np.zeros(count, bool)
+    keep[np.unique(labels[strong])] = True
+    keep[0] = False
+    return keep[labels]
+
+
 def subject_mask(rgb: np.ndarray) -> np.ndarray:
     """Foreground mask (bool, at the proxy's size) of a product photo given as uint8 or float.
 
@@ -121,7 +183,7 @@ def subject_mask(rgb: np.ndarray) -> np.ndarray:
     distance, facts = backdrop_distance(lab)
     border = border_mask(height, width, border_thickness(height, width))
     threshold = distance_threshold(facts)
-    likely = distance > threshold
+    likely = _hysteresis(lab, distance, threshold, facts)
     grabcut = np.full((height, width), cv2.GC_PR_BGD, dtype=np.uint8)
     grabcut[likely] = cv2.GC_PR_FGD
     sure = cv2.erode(likely.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)

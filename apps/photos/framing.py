@@ -12,7 +12,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from apps.imaging import backdrop, segmentation
+from apps.imaging import backdrop, confidence, segmentation
 from apps.photos import checker
 from apps.photos.layers import Context, Layers, RecipeError, _bbox, flatten
 from apps.photos.presets import PRESETS, ChannelPreset
@@ -161,71 +161,103 @@ def _shares(box, frame: tuple[int, int]) -> list[float] | None:
     ]
 
 
-def _subject_box_of_photo(layers: Layers, context: Context) -> tuple[int, int, int, int] | None:
-    """The subject's box in the photo's pixels: from its alpha, or found on a proxy."""
+def _subject_box_of_photo(
+    layers: Layers, context: Context
+) -> tuple[tuple[int, int, int, int] | None, bool]:
+    """The subject's box in the photo's pixels (from its alpha, or found on a proxy), and
+    whether it can be trusted: a cut-out found here is checked by the cut-out confidence."""
     if layers.alpha is not None:
-        return _bbox(layers.alpha)
+        return _bbox(layers.alpha), True
     small = segmentation.proxy(layers.rgb)
+    trusted = True
     if context.known_cutout is not None:
-        mask = context.known_cutout
+        mask = np.asarray(context.known_cutout) > 0.5
     else:
-        mask = (context.segmenter or segmentation.subject_mask)(small)
+        mask = np.asarray((context.segmenter or segmentation.subject_mask)(small)) > 0.5
+        trusted = not confidence.assess(small, mask).needs_look
     # The thin parts a proxy loses (a lamp's cord) belong in the box too.
-    mask = segmentation.recover_detail(layers.rgb, np.asarray(mask) > 0.5)
+    mask = segmentation.recover_detail(layers.rgb, mask)
     box = _bbox(np.asarray(mask, np.float32))
     if box is None:
-        return None
+        return None, False
     factor_x = layers.size[0] / mask.shape[1]
     factor_y = layers.size[1] / mask.shape[0]
-    return (
+    scaled = (
         int(box[0] * factor_x),
         int(box[1] * factor_y),
         int(np.ceil(box[2] * factor_x)),
         int(np.ceil(box[3] * factor_y)),
     )
+    return scaled, trusted
+
+
+def _place(size: float, extent: float, low: float, high: float) -> float:
+    """The offset of a photo ``extent`` long in a frame ``size`` long, whose subject spans
+    ``low``–``high`` of the scaled photo: the subject keeps :data:`SUBJECT_MARGIN` from both
+    ends of the frame; within that, the photo covers the frame where it can (else it is
+    centred), and the subject is as central as that allows."""
+    margin = SUBJECT_MARGIN * size
+    keep_low, keep_high = margin - low, size - margin - high  # the subject stays inside
+    if extent >= size:
+        cover_low, cover_high = size - extent, 0.0
+    else:
+        cover_low = cover_high = (size - extent) / 2
+    centred = size / 2 - (low + high) / 2
+    low_bound, high_bound = max(keep_low, cover_low), min(keep_high, cover_high)
+    if low_bound <= high_bound:
+        return float(np.clip(centred, low_bound, high_bound))
+    # Covering the frame would cut the subject (it touches the photo's edge, say): pad.
+    return float(np.clip((cover_low + cover_high) / 2, keep_low, keep_high))
 
 
 def _fit_photo(
     layers: Layers, preset: ChannelPreset, frame: tuple[int, int], context: Context
 ) -> Layers:
     """No backdrop to draw: fill the frame with the photo, centred on the subject, but never
-    cut the subject: when covering the frame would crop it, the photo is scaled down until the
-    whole subject fits with a margin, and the frame is padded with the photo's backdrop colour.
+    cut the subject: when covering the frame would crop it (or it touches the photo's own
+    edge), the photo is scaled down or moved until the whole subject keeps a margin, and the
+    frame is padded with the photo's backdrop colour. A subject that cannot be found with
+    confidence is taken to be the whole photo: nothing is cropped on a guess.
     """
     width, height = layers.size
     frame_w, frame_h = frame
     cover = max(frame_w / width, frame_h / height)
-    box = _subject_box_of_photo(layers, context)
-    scale, centre = cover, (width / 2, height / 2)
-    if box is not None:
-        left, top, right, bottom = box
-        centre = ((left + right) / 2, (top + bottom) / 2)
-        room = 1 - 2 * SUBJECT_MARGIN
-        fit = min(room * frame_w / max(1, right - left), room * frame_h / max(1, bottom - top))
-        scale = min(cover, fit)
-    scaled_w, scaled_h = width * scale, height * scale
-    offset = []
-    for size, extent, middle in ((frame_w, scaled_w, centre[0]), (frame_h, scaled_h, centre[1])):
-        if extent >= size:
-            offset.append(float(np.clip(size / 2 - middle * scale, size - extent, 0.0)))
-        else:
-            offset.append((size - extent) / 2)
-    padded = scaled_w < frame_w - 0.5 or scaled_h < frame_h - 0.5
-    fitted = _transform(layers, scale, (offset[0], offset[1]), frame, pad=_edge_colour(layers))
+    box, trusted = _subject_box_of_photo(layers, context)
     notes: tuple[str, ...] = ()
-    if padded:
+    guessed = box is None or not trusted
+    if box is None or not trusted:
+        box = (0, 0, width, height)
+        notes = (
+            "The product could not be found with confidence, so the whole photo was kept, "
+            "padded with its backdrop colour, rather than cropped on a guess.",
+        )
+    left, top, right, bottom = box
+    room = 1 - 2 * SUBJECT_MARGIN
+    fit = min(room * frame_w / max(1, right - left), room * frame_h / max(1, bottom - top))
+    scale = min(cover, fit)
+    scaled_w, scaled_h = width * scale, height * scale
+    offset = (
+        _place(frame_w, scaled_w, left * scale, right * scale),
+        _place(frame_h, scaled_h, top * scale, bottom * scale),
+    )
+    padded = (
+        offset[0] > 0.5
+        or offset[1] > 0.5
+        or offset[0] + scaled_w < frame_w - 0.5
+        or offset[1] + scaled_h < frame_h - 0.5
+    )
+    fitted = _transform(layers, scale, offset, frame, pad=_edge_colour(layers))
+    if padded and not guessed:
         notes = (
             f"Cropping to the {preset.label} frame would have cut the product off, so the photo "
             "was padded with its backdrop colour instead.",
         )
-    subject = None
-    if box is not None:
-        subject = (
-            box[0] * scale + offset[0],
-            box[1] * scale + offset[1],
-            box[2] * scale + offset[0],
-            box[3] * scale + offset[1],
-        )
+    subject = (
+        left * scale + offset[0],
+        top * scale + offset[1],
+        right * scale + offset[0],
+        bottom * scale + offset[1],
+    )
     return replace(fitted, alpha=None if layers.alpha is None else fitted.alpha).noted(
         *notes, preset=preset.code, padded=padded, subject_box=_shares(subject, frame)
     )

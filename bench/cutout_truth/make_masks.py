@@ -5,7 +5,8 @@
 Each photo listed in ``PHOTOS`` was shot on a plain backdrop. Its backdrop is modelled as a
 smooth surface (a quadratic in x and y per CIELAB channel, fitted robustly to the frame's
 border), every pixel's ΔE*ab from that surface is thresholded at a value chosen per photo
-while looking at the result, shadows are told apart by their unchanged chroma, enclosed
+while looking at the result (or, where the product's colour differs from the backdrop's, its
+a*b* distance from the backdrop's hue in shade), shadows are told apart by their hue, enclosed
 regions that match the backdrop stay background (the inside of a stool's legs), then
 per-photo corrections (rectangles to add or remove) are applied and the edge is matted. The
 result was looked at, photo by photo, on the sheet this script draws; the PNGs are the
@@ -52,8 +53,20 @@ PHOTOS: dict[str, dict] = {
         "shadow": True,
         "hull": True,
     },
-    "vendure_mock_data/ruslan-bardash-351288-unsplash.jpg": {"threshold": 14, "shadow": True},
-    "vendure_mock_data/stoica-ionela-530966-unsplash.jpg": {"threshold": 20, "shadow": True},
+    # A pale stool on blue, and an orange rope on purple: told apart by colour alone (a*b*), so
+    # the backdrop's shadows (the rope's under its loops, the stool's on the floor) stay out;
+    # the backdrop between the stool's legs and inside the rope's loops is not filled in.
+    "vendure_mock_data/ruslan-bardash-351288-unsplash.jpg": {
+        "threshold": 6.5,
+        "chroma": True,
+        "fill_below": 30,
+    },
+    "vendure_mock_data/stoica-ionela-530966-unsplash.jpg": {
+        "threshold": 25,
+        "chroma": True,
+        "shadow_floor": 0.3,
+        "fill_below": 30,
+    },
     "vendure_mock_data/charles-deluvio-695736-unsplash.jpg": {"threshold": 14, "shadow": True},
     "vendure_mock_data/pierre-chatel-innocenti-483198-unsplash.jpg": {"threshold": 16},
 }
@@ -86,6 +99,8 @@ def derive(pixels: np.ndarray, settings: dict) -> np.ndarray:
     surface = backdrop_surface(lab, border)
     difference = lab - surface
     plain_distance = np.sqrt((difference**2).sum(axis=-1))
+    if settings.get("chroma"):
+        return _derive_by_chroma(rgb, lab, surface, settings)
     if settings.get("shadow"):
         # A shadow darkens without changing the hue much: weigh lightness loss down.
         lightness = difference[..., 0]
@@ -118,6 +133,41 @@ def derive(pixels: np.ndarray, settings: dict) -> np.ndarray:
             box = (slice(round(top * height), round(bottom * height)),
                    slice(round(left * width), round(right * width)))  # fmt: skip
             mask[box] = value
+    return matting.refine(rgb, mask.astype(bool), band=2)
+
+
+def _derive_by_chroma(
+    rgb: np.ndarray, lab: np.ndarray, surface: np.ndarray, settings: dict
+) -> np.ndarray:
+    """Product where the colour (a*, b*) is off the backdrop's, or lighter than it.
+
+    A shadow keeps the backdrop's hue and loses chroma as it darkens: a pixel is compared with
+    the backdrop's a*b* scaled by t in [``shadow_floor``, 1.15] (its best t), so a shadow is
+    backdrop while an orange rope on purple, or a pale stool on blue, is not.
+    """
+    backdrop_ab, pixel_ab = surface[..., 1:], lab[..., 1:]
+    t = (pixel_ab * backdrop_ab).sum(-1) / np.maximum((backdrop_ab * backdrop_ab).sum(-1), 1e-6)
+    t = np.clip(t, settings.get("shadow_floor", 1.0), 1.15)
+    off_hue = np.sqrt(((pixel_ab - t[..., None] * backdrop_ab) ** 2).sum(-1))
+    lighter = np.maximum(lab[..., 0] - surface[..., 0], 0) * settings["threshold"] / 8.0
+    distance = cv2.GaussianBlur(np.maximum(off_hue, lighter), (0, 0), 1.0)
+    mask = (distance > settings["threshold"]).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count > 1:
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        keep = np.zeros(count, bool)
+        keep[1:] = areas >= 0.02 * areas.max()
+        mask = keep[labels].astype(np.uint8)
+    # Only specks of noise are filled: every real hole shows the backdrop.
+    height, width = mask.shape
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(1 - mask, connectivity=4)
+    for index in range(1, count):
+        x, y, w, h, area = stats[index]
+        if x == 0 or y == 0 or x + w >= width or y + h >= height:
+            continue
+        if area < settings.get("fill_below", 30):
+            mask[labels == index] = 1
     return matting.refine(rgb, mask.astype(bool), band=2)
 
 

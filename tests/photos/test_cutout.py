@@ -83,6 +83,57 @@ def test_a_cast_shadow_is_not_part_of_the_product():
     assert not found[185:200, 140:215].any()  # the shadow below and right of the product
 
 
+def test_a_pale_part_joined_to_the_product_is_kept_on_a_clean_backdrop():
+    """A light wood seat on cream paper differs by a few ΔE only; joined to the legs it is
+    part of the stool. A faint smudge on its own is not."""
+    image = _canvas(400, 400, (235, 228, 214))
+    truth = np.zeros((400, 400), bool)
+    truth[100:140, 120:280] = True  # the seat, pale
+    image[truth] = (226, 224, 222)
+    legs = np.zeros_like(truth)
+    legs[140:330, 125:140] = legs[140:330, 260:275] = True
+    image[legs] = (150, 150, 152)
+    truth |= legs
+    image[300:340, 320:370] = (229, 223, 212)  # a faint smudge, apart from the stool
+    found, _ = _cut(_noise(image, sigma=1.0))
+    assert found[105:135, 130:270].mean() > 0.9
+    assert _iou(found, truth) > 0.9
+    assert not found[305:335, 325:365].any()
+
+
+def test_the_products_shadow_inside_its_loops_is_backdrop():
+    """An orange rope's loop on teal, its own shadow darkening the inside of the loop and
+    falling below it: the loop is the product; its shadow, inside and out, is backdrop."""
+    image = _canvas(400, 400, (50, 105, 110))
+    ring = np.zeros((400, 400), np.uint8)
+    cv2.circle(ring, (200, 190), 90, 1, 7)
+    cv2.rectangle(ring, (100, 280), (300, 300), 1, -1)  # a handle
+    truth = ring.astype(bool)
+    cast = cv2.warpAffine(ring.astype(np.float32), np.float32([[1, 0, 8], [0, 1, 10]]), (400, 400))
+    cast = cv2.GaussianBlur(cast, (0, 0), 6) * 0.55
+    inside = np.zeros((400, 400), np.float32)
+    cv2.circle(inside, (200, 190), 84, 1.0, -1)
+    shade = np.clip(cast + 0.45 * cv2.GaussianBlur(inside, (0, 0), 12), 0, 0.7)
+    image *= (1 - shade)[..., None]
+    image[truth] = (235, 150, 70)
+    found, _ = _cut(_noise(image))
+    assert _iou(found, truth) > 0.85
+    assert found[150:230, 160:240].mean() < 0.05  # the shaded inside of the loop
+
+
+def test_a_grey_product_on_tiles_with_grey_grout_is_found():
+    """Grout is a backdrop colour only as thin lines: a wide grey leg is not grout."""
+    image = _canvas(480, 480, (226, 223, 217))
+    image[::60, :] = image[1::60, :] = (140, 135, 127)  # grout, 2 px, every 60 px
+    image[:, ::60] = image[:, 1::60] = (140, 135, 127)
+    truth = np.zeros((480, 480), bool)
+    truth[130:170, 150:330] = True
+    truth[170:380, 160:185] = truth[170:380, 295:320] = True
+    image[truth] = (142, 138, 132)
+    found, _ = _cut(_noise(image))
+    assert _iou(found, truth) > 0.85
+
+
 def test_a_thin_cord_is_kept():
     """The lamp's cord, a shoe's laces: thinner than a pixel of the proxy."""
     image = _canvas(1200, 900, (70, 120, 130))

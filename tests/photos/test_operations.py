@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from apps.brand import lighting
 from apps.imaging import colour, files, matting, segmentation
@@ -148,9 +149,39 @@ def test_a_crop_never_cuts_the_product_off():
     # The padding is the photo's backdrop colour, not a smear of its edge.
     assert np.abs(image[5, 540].astype(int) - wide[2, 200].astype(int)).max() <= 12
     # A product near the side of a portrait frame is moved in, not cut.
-    side = product_pixels(300, 300, box=(0.0, 0.3, 0.3, 0.7))
+    side = product_pixels(300, 300, box=(0.02, 0.3, 0.3, 0.7))
     _, layers = _run(side, [], "instagram-portrait")
-    assert layers.report["subject_box"][0] >= 0.0
+    assert layers.report["subject_box"][0] >= 0.04 - 0.01
+
+
+@pytest.mark.parametrize("preset", ["instagram-square", "instagram-portrait"])
+def test_a_subject_that_touches_the_photos_edge_is_padded_away_from_the_frames_edge(preset):
+    """A pendant lamp whose cord runs off the top of the photo: covering the frame would put
+    the cord's end on the frame's edge, so the frame is padded above the photo instead."""
+    lamp = product_pixels(400, 300, box=(0.4, 0.3, 0.6, 0.75))
+    lamp[: int(0.3 * 300), 197:203] = (30, 30, 30)  # the cord, up to the photo's top edge
+    image, layers = _run(lamp, [], preset)
+    assert layers.report["padded"] is True
+    assert layers.report["subject_box"][1] >= 0.04 - 0.01
+    # A fresh cut-out of the output (not the framing's own box) finds the lamp inside.
+    fresh = segmentation.subject_mask(segmentation.proxy(image))
+    assert checker.in_frame_rule(checker.subject_box(fresh)).passed
+    # Above the cord's end lies the padding (the backdrop's colour), not more cord.
+    column = image[: int(0.03 * image.shape[0]), image.shape[1] // 2]
+    assert column.astype(int).min() > 150
+
+
+def test_a_subject_that_cannot_be_found_with_confidence_keeps_the_whole_photo():
+    """A busy scene with no clear product: no crop on a guess; the whole photo is kept."""
+    rng = np.random.default_rng(3)
+    busy = (rng.random((30, 40, 3)) * 255).astype(np.uint8)
+    busy = np.asarray(Image.fromarray(busy).resize((400, 300), Image.Resampling.BICUBIC))
+    _, layers = _run(busy, [], "instagram-square")
+    assert layers.report["padded"] is True
+    left, top, right, bottom = layers.report["subject_box"]
+    assert (left, top) >= (0.04 - 0.01, 0.04 - 0.01) and (right, bottom) <= (0.97, 0.97)
+    assert right - left == pytest.approx(0.92, abs=0.01)  # the photo's full width, in margins
+    assert any("could not be found with confidence" in note for note in layers.notes)
 
 
 def test_the_checker_says_when_the_subject_is_cut_off():
