@@ -51,7 +51,7 @@ def proxy(rgb: np.ndarray, long_side: int = PROXY_LONG_SIDE) -> np.ndarray:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
-def recover_detail(rgb: np.ndarray, mask: np.ndarray, long_side: int = 560) -> np.ndarray:
+def recover_detail(rgb: np.ndarray, mask: np.ndarray, long_side: int = 800) -> np.ndarray:
     """The proxy mask at up to ``long_side`` pixels, with the thin parts a proxy loses (laces,
     cords, a rope's loops) added back: pixels clearly unlike the backdrop that connect to the
     found subject."""
@@ -92,10 +92,10 @@ SHADE_FLOOR = 0.35  # the deepest shade: its chroma is this share of the backdro
 
 def _in_backdrop_shadow(rgb: np.ndarray) -> np.ndarray:
     """Pixels that are the backdrop's colour in shade: on a coloured backdrop a shadow keeps
-    the hue and loses chroma as it darkens (a*b* ≈ t × the backdrop's, t in 0.35–1.1), and
-    is smooth. The inside of a rope's loops in its own shadow is backdrop, though darker than
-    the shadow model lets a neutral backdrop's shade be (where a grey product part would pass
-    for shade, so nothing is marked on a neutral backdrop)."""
+    the hue and loses chroma and lightness together (a*b* ≈ t × the backdrop's, L* ≈ t × its
+    L*, t in 0.35–1.1). The inside of a rope's loops in its own shadow is backdrop, though
+    darker than the shadow model lets a neutral backdrop's shade be (where a grey product part
+    would pass for shade, so nothing is marked on a neutral backdrop)."""
     lab = colour.to_lab(rgb)
     height, width = lab.shape[:2]
     ring = border_mask(height, width, border_thickness(height, width))

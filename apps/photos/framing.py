@@ -247,6 +247,8 @@ def _fit_photo(
         or offset[1] + scaled_h < frame_h - 0.5
     )
     fitted = _transform(layers, scale, offset, frame, pad=_edge_colour(layers))
+    if padded:
+        fitted = replace(fitted, rgb=_pad_by_side(fitted.rgb, layers, offset, scale))
     if padded and not guessed:
         notes = (
             f"Cropping to the {preset.label} frame would have cut the product off, so the photo "
@@ -261,6 +263,29 @@ def _fit_photo(
     return replace(fitted, alpha=None if layers.alpha is None else fitted.alpha).noted(
         *notes, preset=preset.code, padded=padded, subject_box=_shares(subject, frame)
     )
+
+
+def _pad_by_side(
+    rgb: np.ndarray, layers: Layers, offset: tuple[float, float], scale: float
+) -> np.ndarray:
+    """Each side's padding in the colour of the photo's own edge on that side, so a backdrop
+    that is darker at the bottom than at the top shows no band where the photo meets it."""
+    height, width = layers.rgb.shape[:2]
+    frame_h, frame_w = rgb.shape[:2]
+    left, top = offset
+    right, bottom = left + width * scale, top + height * scale
+    strip = max(2, min(height, width) // 100)
+    out = rgb.copy()
+    sides = (
+        ((slice(0, max(0, int(np.floor(top)))), slice(None)), layers.rgb[:strip]),
+        ((slice(min(frame_h, int(np.ceil(bottom))), None), slice(None)), layers.rgb[-strip:]),
+        ((slice(None), slice(0, max(0, int(np.floor(left))))), layers.rgb[:, :strip]),
+        ((slice(None), slice(min(frame_w, int(np.ceil(right))), None)), layers.rgb[:, -strip:]),
+    )
+    # Top and bottom first, then the sides over them: the corners take the side's colour.
+    for region, edge in sides:
+        out[region] = np.median(edge.reshape(-1, edge.shape[-1]), axis=0)
+    return out
 
 
 def _edge_colour(layers: Layers) -> tuple[float, float, float]:
