@@ -51,7 +51,7 @@ def proxy(rgb: np.ndarray, long_side: int = PROXY_LONG_SIDE) -> np.ndarray:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
-def recover_detail(rgb: np.ndarray, mask: np.ndarray, long_side: int = 800) -> np.ndarray:
+def recover_detail(rgb: np.ndarray, mask: np.ndarray, long_side: int = 560) -> np.ndarray:
     """The proxy mask at up to ``long_side`` pixels, with the thin parts a proxy loses (laces,
     cords, a rope's loops) added back: pixels clearly unlike the backdrop that connect to the
     found subject."""
