@@ -7,6 +7,8 @@ Every cut-out gets a confidence between 0 and 1, with the reasons that lowered i
 * **edge contrast**: how different the two sides of the cut-out's outline are; an outline
   through flat colour is a guess;
 * **backdrop left in**: the share of the cut-out that looks exactly like the backdrop;
+* **doubtful holes**: holes cut inside the product that look like the product around them (the
+  gaps between a black laptop's keys, on black), where a real hole shows something else;
 * **backdrop**: how plain the backdrop is (a busy scene is where cut-outs fail);
 * **shape**: the share of the frame it covers (a speck, or nearly everything), how many pieces
   it falls into, how much of it runs off the frame's edge, and how intricate it is (a rope,
@@ -75,6 +77,34 @@ def _edge_contrast(lab: np.ndarray, mask: np.ndarray) -> float:
     return float(np.median(difference))
 
 
+def _doubtful_holes(lab: np.ndarray, mask: np.ndarray) -> float:
+    """The share of the cut-out's outline area taken by holes that look like the product around
+    them (the gaps cut between a black laptop's keys on black): a hole is right where it shows
+    something unlike its rim (the blue between a stool's legs), doubtful where it does not."""
+    mask8 = mask.astype(np.uint8)
+    height, width = mask.shape
+    inverse = 1 - mask8
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(inverse, connectivity=4)
+    doubtful = 0
+    for index in range(1, count):
+        x, y, w, h, area = stats[index]
+        if x == 0 or y == 0 or x + w >= width or y + h >= height or area < 3:
+            continue  # the outside, or a speck
+        top, left = max(0, y - 2), max(0, x - 2)
+        hole = labels[top : y + h + 2, left : x + w + 2] == index
+        rim = cv2.dilate(hole.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~hole
+        window = lab[top : y + h + 2, left : x + w + 2]
+        if not rim.any():
+            continue
+        step = np.linalg.norm(np.median(window[hole], axis=0) - np.median(window[rim], axis=0))
+        if step < HOLE_CONTRAST:
+            doubtful += int(area)
+    return doubtful / max(1.0, float(mask.sum()) + doubtful)
+
+
+HOLE_CONTRAST = 12.0  # ΔE between a hole and its rim below which the hole is doubtful
+
+
 def assess(rgb: np.ndarray, mask: np.ndarray) -> Confidence:
     """The confidence of ``mask`` (bool or 0–1, any size) as the cut-out of ``rgb``."""
     small = colour.as_float(segmentation.proxy(rgb))
@@ -104,7 +134,9 @@ def assess(rgb: np.ndarray, mask: np.ndarray) -> Confidence:
     largest_share = float(pieces.max() / pieces.sum())
     eroded = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
     edge_share = 1.0 - float(eroded.sum()) / max(1.0, float(mask.sum()))
+    holes = _doubtful_holes(lab, mask)
     signals = {
+        "doubtful_holes": holes,
         "agreement": agreement,
         "edge_contrast": contrast,
         "backdrop_inside": backdrop_inside,
@@ -115,6 +147,7 @@ def assess(rgb: np.ndarray, mask: np.ndarray) -> Confidence:
         "edge_share": edge_share,
     }
     scores = {
+        "doubtful_holes": _ramp(holes, 0.005, 0.001),
         "agreement": _ramp(agreement, 0.7, 0.88),
         "edge_contrast": _ramp(contrast, 6.0, 18.0),
         "backdrop_inside": _ramp(backdrop_inside, 0.35, 0.1),
@@ -125,6 +158,7 @@ def assess(rgb: np.ndarray, mask: np.ndarray) -> Confidence:
         "intricate": _ramp(edge_share, 0.25, 0.12),
     }
     reasons_text = {
+        "doubtful_holes": "holes were cut where the product looks like the backdrop",
         "agreement": "a second method finds a different outline",
         "edge_contrast": "the outline runs through colours much like the backdrop's",
         "backdrop_inside": "part of the cut-out looks like the backdrop",

@@ -200,6 +200,32 @@ def test_confidence_is_high_on_a_clear_shot_and_low_where_it_should_be():
     assert "No product could be told apart from the backdrop" in layers.notes[0]
 
 
+def test_holes_cut_where_the_product_looks_like_the_backdrop_need_a_look():
+    """A dark laptop on black, cut out with holes between its keys: the holes look like the
+    keys around them, so the cut-out needs a look. Real holes (the blue between a stool's legs)
+    show something unlike their rim and are not doubted."""
+    laptop = _canvas(320, 240, (4, 4, 4))
+    laptop[60:200, 60:260] = (70, 75, 90)  # the lit body
+    laptop[100:160, 90:230] = (12, 12, 14)  # the keyboard, nearly the backdrop's black
+    laptop = _noise(laptop)
+    whole = np.zeros((240, 320), bool)
+    whole[60:200, 60:260] = True
+    reason = "holes were cut where the product looks like the backdrop"
+    intact = confidence.assess(laptop, whole)
+    assert intact.signals["doubtful_holes"] == 0.0 and reason not in intact.reasons
+    punched = whole.copy()
+    for left in range(100, 220, 30):
+        punched[110:125, left : left + 12] = False  # holes between the keys
+    trust = confidence.assess(laptop, punched)
+    assert trust.needs_look and reason in trust.reasons
+    stool = _canvas(320, 320, (110, 150, 190))
+    legs = np.zeros((320, 320), bool)
+    legs[60:80, 80:240] = legs[80:280, 80:100] = legs[80:280, 220:240] = True
+    legs[200:212, 80:240] = True
+    stool[legs] = (225, 222, 215)
+    assert confidence.assess(_noise(stool), legs).signals["doubtful_holes"] == 0.0
+
+
 # --- The operator's ONNX model --------------------------------------------------------------
 
 
