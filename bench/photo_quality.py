@@ -160,6 +160,7 @@ def main(folder: Path) -> None:
             ok = in_frame_fresh(image)
             frames_ok += ok
         framed += len(framings) + 1
+        amazon_trust = trust["score"]  # the analysis copy's, unless the render reports its own
         try:
             image, layers = pipeline.render(full, amazon_steps, context)
         except pipeline.RecipeError as error:  # e.g. nothing was found to cut out
@@ -173,6 +174,7 @@ def main(folder: Path) -> None:
                 subject="measure",  # the checker's own look at the pixels, not the pipeline's
                 cutout_confidence=layers.report.get("cutout_confidence"),
             )
+            amazon_trust = layers.report["cutout_confidence"]["score"]
             rules = {rule.name: rule for rule in amazon_report.rules}
             frames_ok += rules["in frame"].passed
             passed += amazon_report.passed
@@ -190,7 +192,7 @@ def main(folder: Path) -> None:
             [
                 thumb(pixels, row["file"][:34]),
                 thumb(relit8, f"relit: product ΔE {moved:.1f}"),
-                thumb(decoded, f"Amazon: {verdict} (conf {trust['score']:.2f})"),
+                thumb(decoded, f"Amazon: {verdict} (conf {amazon_trust:.2f})"),
             ]
         )
     save_sheet(tiles, OUT / "photo_quality.png")
