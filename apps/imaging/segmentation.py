@@ -39,6 +39,7 @@ from apps.imaging.backdrop import (
 PROXY_LONG_SIDE = 320
 GRABCUT_ITERATIONS = 4
 LOW_THRESHOLD_FLOOR = 4.0  # ΔE: below this a pixel is never taken for the product
+SHADOW_HUE_KEPT = 2.0  # a*b*: a darker pixel this close to the backdrop's hue (scaled) is shade
 
 
 def proxy(rgb: np.ndarray, long_side: int = PROXY_LONG_SIDE) -> np.ndarray:
@@ -160,7 +161,9 @@ def _hysteresis(lab: np.ndarray, distance: np.ndarray, threshold: float, facts: 
     surface = facts["surface"]
     darker = lab[..., 0] < surface[..., 0] - 2.0
     ratio = np.clip(lab[..., 0] / np.maximum(surface[..., 0], 1.0), 0.0, 1.0)[..., None]
-    hue_kept = np.linalg.norm(lab[..., 1:] - ratio * surface[..., 1:], axis=-1) < 4.0
+    # A shadow keeps the backdrop's hue closely; a grey leg on warm marble is off it by a few
+    # units of a*b* only, which is all that tells the two apart.
+    hue_kept = np.linalg.norm(lab[..., 1:] - ratio * surface[..., 1:], axis=-1) < SHADOW_HUE_KEPT
     weak = (strong | ((distance > low) & ~(darker & hue_kept))).astype(np.uint8)
     count, labels = cv2.connectedComponents(weak, connectivity=8)
     keep = np.zeros(count, bool)

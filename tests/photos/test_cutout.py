@@ -101,6 +101,26 @@ def test_a_pale_part_joined_to_the_product_is_kept_on_a_clean_backdrop():
     assert not found[305:335, 325:365].any()
 
 
+def test_a_cool_grey_leg_a_little_darker_than_warm_tiles_is_not_taken_for_shade():
+    """Pale grey legs on warm marble differ by a few ΔE, darker and a little off the marble's
+    hue; the marble's own shade keeps its hue. The legs join the dark seat; the shadow does not."""
+    image = _canvas(400, 400, (226, 221, 212))
+    truth = np.zeros((400, 400), bool)
+    truth[100:130, 120:280] = True
+    image[truth] = (60, 60, 64)  # the seat, clearly unlike the marble
+    legs = np.zeros_like(truth)
+    legs[130:330, 128:146] = legs[130:330, 254:272] = True
+    image[legs] = (214, 214, 217)  # the legs: cool grey, a little darker
+    truth |= legs
+    shadow = np.zeros((400, 400), np.float32)
+    shadow[330:350, 120:290] = 1.0
+    shadow = cv2.GaussianBlur(shadow, (0, 0), 5) * 0.25
+    image *= (1 - shadow)[..., None]
+    found, _ = _cut(_noise(image, sigma=1.0))
+    assert found[140:320, 131:143].mean() > 0.9 and found[140:320, 257:269].mean() > 0.9
+    assert _iou(found, truth) > 0.85
+
+
 def test_the_products_shadow_inside_its_loops_is_backdrop():
     """An orange rope's loop on teal, its own shadow darkening the inside of the loop and
     falling below it: the loop is the product; its shadow, inside and out, is backdrop."""
