@@ -127,7 +127,11 @@ def fit_preset(layers: Layers, params: dict, context: Context) -> Layers:
         return _fit_photo(layers, preset, frame, context)
     box = _measure_content(layers, context, preset)
     if box is None:
-        raise RecipeError("Nothing to frame: the cut-out is empty.")
+        raise RecipeError(
+            "Nothing to frame: no product could be told apart from the backdrop, so the cut-out "
+            "is empty. A photo of the product on a plain backdrop, or a PNG already cut out "
+            "(with transparency), works."
+        )
     left, top, right, bottom = box
     fill = float(params.get("fill", preset.fill))
     scale = min(fill * frame[0] / (right - left), fill * frame[1] / (bottom - top))

@@ -175,6 +175,17 @@ def test_a_subject_that_touches_the_photos_edge_is_padded_away_from_the_frames_e
     assert np.abs(column - top_edge).max() <= 8
 
 
+def test_a_recipe_on_a_photo_with_no_product_found_says_what_to_do():
+    """Clothes worn by a model fill the frame: nothing is told apart, and the Amazon recipe
+    (which needs a product on white) refuses with what would work instead."""
+    flat = np.full((300, 300, 3), 180, np.uint8)
+    with pytest.raises(pipeline.RecipeError) as refused:
+        _run(flat, [{"op": "remove_background"}, {"op": "background", "params": {"kind": "white"}}],
+             "amazon-main")  # fmt: skip
+    assert "no product could be told apart from the backdrop" in str(refused.value)
+    assert "on a plain backdrop, or a PNG already cut out" in str(refused.value)
+
+
 def test_a_subject_that_cannot_be_found_with_confidence_keeps_the_whole_photo():
     """A busy scene with no clear product: no crop on a guess; the whole photo is kept."""
     rng = np.random.default_rng(3)
