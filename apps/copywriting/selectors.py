@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -19,7 +19,7 @@ from apps.copywriting.morph import parts_of_speech
 from apps.jobs.models import Job
 from apps.reviews.lifecycle import ReviewDecision, ReviewState
 from apps.reviews.models import ReviewEvent
-from apps.reviews.selectors import review_histories, review_history
+from apps.reviews.selectors import review_histories, review_history, review_state_counts
 from apps.workspaces.models import Workspace
 
 GENERATE_JOB_KIND = "copy.generate"
@@ -394,14 +394,4 @@ def copy_run_units(
 
 def draft_counts_of_author(*, workspace: Workspace, author: User) -> dict[str, int]:
     """How many of this author's drafts are in each review state (every state present)."""
-    counts = dict.fromkeys(ReviewState.values, 0)
-    rows = (
-        CopyDraft.objects.for_workspace(workspace)
-        .filter(author=author)
-        .values("review_state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in rows:
-        counts[row["review_state"]] = row["n"]
-    return counts
+    return review_state_counts(CopyDraft.objects.for_workspace(workspace).filter(author=author))

@@ -14,6 +14,7 @@ Pure functions of their inputs; no model, no network.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 import cv2
 import numpy as np
@@ -243,6 +244,24 @@ def trim_backdrop(mask: np.ndarray, backdrop_like: np.ndarray) -> np.ndarray:
     return result
 
 
+def enclosed_regions(
+    free: np.ndarray, *, pad: int = 0
+) -> Iterator[tuple[tuple[slice, slice], np.ndarray, int]]:
+    """Each 4-connected region of ``free`` that does not reach the frame's edge (a hole in what
+    surrounds it), as ``(window, region, area)``: the window is a pair of slices round the
+    region, ``pad`` pixels wider each side, and the region a bool array over the window."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        free.astype(np.uint8), connectivity=4
+    )
+    height, width = free.shape
+    for index in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[index])
+        if x == 0 or y == 0 or x + w >= width or y + h >= height:
+            continue  # the outside, and whatever joins it
+        window = (slice(max(0, y - pad), y + h + pad), slice(max(0, x - pad), x + w + pad))
+        yield window, labels[window] == index, area
+
+
 def open_backdrop_holes(
     mask: np.ndarray, backdrop_coloured: np.ndarray, smooth: np.ndarray | None = None
 ) -> np.ndarray:
@@ -251,23 +270,13 @@ def open_backdrop_holes(
     that are as smooth as a backdrop, judged region by region. The outline is left alone."""
     smooth = backdrop_coloured if smooth is None else smooth
     carved = mask & ~backdrop_coloured
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(
-        (~carved).astype(np.uint8), connectivity=4
-    )
-    height, width = mask.shape
     result = mask.copy()
-    for index in range(1, count):
-        x, y, w, h = stats[index, :4]
-        if x == 0 or y == 0 or x + w >= width or y + h >= height:
-            continue  # the outside, and whatever joins it: the outline stays as found
-        if stats[index, cv2.CC_STAT_AREA] < 4:
-            continue
-        region = labels[y : y + h, x : x + w] == index
-        if backdrop_coloured[y : y + h, x : x + w][region].mean() <= 0.6:
+    for window, region, area in enclosed_regions(~carved):
+        if area < 4 or backdrop_coloured[window][region].mean() <= 0.6:
             continue
         # Judge smoothness away from the region's own rim (the product's edge is there).
         core = cv2.erode(region.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         judged = core if core.sum() >= 4 else region
-        if smooth[y : y + h, x : x + w][judged].mean() > 0.8:
-            result[y : y + h, x : x + w][region] = False
+        if smooth[window][judged].mean() > 0.8:
+            result[window][region] = False
     return result

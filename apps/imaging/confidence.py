@@ -81,24 +81,17 @@ def _doubtful_holes(lab: np.ndarray, mask: np.ndarray) -> float:
     """The share of the cut-out's outline area taken by holes that look like the product around
     them (the gaps cut between a black laptop's keys on black): a hole is right where it shows
     something unlike its rim (the blue between a stool's legs), doubtful where it does not."""
-    mask8 = mask.astype(np.uint8)
-    height, width = mask.shape
-    inverse = 1 - mask8
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(inverse, connectivity=4)
     doubtful = 0
-    for index in range(1, count):
-        x, y, w, h, area = stats[index]
-        if x == 0 or y == 0 or x + w >= width or y + h >= height or area < 3:
-            continue  # the outside, or a speck
-        top, left = max(0, y - 2), max(0, x - 2)
-        hole = labels[top : y + h + 2, left : x + w + 2] == index
+    for window, hole, area in backdrop.enclosed_regions(~mask, pad=2):
+        if area < 3:
+            continue  # a speck
         rim = cv2.dilate(hole.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~hole
-        window = lab[top : y + h + 2, left : x + w + 2]
         if not rim.any():
             continue
-        step = np.linalg.norm(np.median(window[hole], axis=0) - np.median(window[rim], axis=0))
+        colours = lab[window]
+        step = np.linalg.norm(np.median(colours[hole], axis=0) - np.median(colours[rim], axis=0))
         if step < HOLE_CONTRAST:
-            doubtful += int(area)
+            doubtful += area
     return doubtful / max(1.0, float(mask.sum()) + doubtful)
 
 

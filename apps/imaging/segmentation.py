@@ -32,6 +32,7 @@ from apps.imaging.backdrop import (
     border_mask,
     border_thickness,
     distance_threshold,
+    enclosed_regions,
     open_backdrop_holes,
     trim_backdrop,
 )
@@ -62,7 +63,8 @@ def recover_detail(rgb: np.ndarray, mask: np.ndarray, long_side: int = 560) -> n
     coarse: np.ndarray = np.asarray(resized) > 0.5
     if not coarse.any() or max(height, width) <= max(mask.shape):
         return coarse
-    distance, facts = backdrop_distance(colour.to_lab(medium), with_edges=False)
+    lab = colour.to_lab(medium)
+    distance, facts = backdrop_distance(lab, with_edges=False)
     threshold = distance_threshold(facts)
     strong = distance > 1.3 * threshold
     joined = (strong | coarse).astype(np.uint8)
@@ -74,10 +76,10 @@ def recover_detail(rgb: np.ndarray, mask: np.ndarray, long_side: int = 560) -> n
     # Backdrop-like: its colour, and smooth as a backdrop is where it shows. A part of the
     # product that happens to have the backdrop's colour (the dark keys of a laptop on black)
     # has edges and detail inside it, and stays.
-    with_edges, _ = backdrop_distance(colour.to_lab(medium), with_edges=True)
+    with_edges, _ = backdrop_distance(lab, with_edges=True)
     smooth = with_edges < 0.5 * threshold
     # The backdrop's colour in shade (a coloured backdrop): smooth by nature, and backdrop.
-    shade = _in_backdrop_shadow(medium)
+    shade = _in_backdrop_shadow(lab)
     smooth |= shade
     slab = (
         (distance < 0.4 * threshold) & (cv2.blur(smooth.astype(np.float32), (9, 9)) > 0.9)
@@ -91,13 +93,12 @@ SHADOW_HUE_TOLERANCE = 6.0  # ΔE in a*b* from the backdrop's hue, scaled to the
 SHADE_FLOOR = 0.35  # the deepest shade: its chroma is this share of the backdrop's
 
 
-def _in_backdrop_shadow(rgb: np.ndarray) -> np.ndarray:
+def _in_backdrop_shadow(lab: np.ndarray) -> np.ndarray:
     """Pixels that are the backdrop's colour in shade: on a coloured backdrop a shadow keeps
     the hue and loses chroma and lightness together (a*b* ≈ t × the backdrop's, L* ≈ t × its
     L*, t in 0.35–1.1). The inside of a rope's loops in its own shadow is backdrop, though
     darker than the shadow model lets a neutral backdrop's shade be (where a grey product part
-    would pass for shade, so nothing is marked on a neutral backdrop)."""
-    lab = colour.to_lab(rgb)
+    would pass for shade, so nothing is marked on a neutral backdrop). ``lab``: CIELAB."""
     height, width = lab.shape[:2]
     ring = border_mask(height, width, border_thickness(height, width))
     backdrop_ab = np.median(lab[ring][:, 1:], axis=0)
@@ -130,18 +131,10 @@ def _clean(mask: np.ndarray, distance: np.ndarray, hole_threshold: float) -> np.
     keep = np.zeros(count, dtype=bool)
     keep[1:] = areas >= max(0.03 * largest, 0.0005 * mask.size)
     mask = keep[labels]
-    inverse = (~mask).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(inverse, connectivity=4)
-    height, width = mask.shape
-    for index in range(1, count):
-        x, y, w, h = stats[index, :4]
-        if x == 0 or y == 0 or x + w >= width or y + h >= height:
-            continue
-        region = labels[y : y + h, x : x + w] == index
-        values = distance[y : y + h, x : x + w][region]
+    for window, region, area in enclosed_regions(~mask):
         # Tiny holes are noise; larger ones are filled only when unlike the backdrop.
-        if region.sum() <= 2 or float(np.median(values)) > hole_threshold:
-            mask[y : y + h, x : x + w][region] = True
+        if area <= 2 or float(np.median(distance[window][region])) > hole_threshold:
+            mask[window][region] = True
     return mask
 
 

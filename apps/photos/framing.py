@@ -229,7 +229,7 @@ def _fit_photo(
     box, trusted = _subject_box_of_photo(layers, context)
     notes: tuple[str, ...] = ()
     guessed = box is None or not trusted
-    if box is None or not trusted:
+    if guessed or box is None:  # (the second test only tells the type checker)
         box = (0, 0, width, height)
         notes = (
             "The product could not be found with confidence, so the whole photo was kept, "

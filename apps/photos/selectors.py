@@ -26,7 +26,7 @@ from apps.photos import pipeline, recipes
 from apps.photos.job_kinds import INGEST_JOB_KIND, PROCESS_JOB_KIND
 from apps.photos.models import Photo, PhotoOutput, PhotoRecipe, PhotoStatus
 from apps.reviews.lifecycle import ReviewDecision, ReviewState
-from apps.reviews.selectors import review_histories
+from apps.reviews.selectors import review_histories, review_state_counts
 from apps.workspaces.models import Workspace
 
 APPROVED_STATES = (ReviewState.APPROVED, ReviewState.PUBLISHED)
@@ -359,17 +359,7 @@ def ready_photo_count(*, workspace: Workspace, photo_ids: list[int]) -> int:
 
 def output_counts_of(*, workspace: Workspace, user: User) -> dict[str, int]:
     """How many of this member's processed photos are in each review state (every state)."""
-    counts = dict.fromkeys(ReviewState.values, 0)
-    rows = (
-        PhotoOutput.objects.for_workspace(workspace)
-        .filter(created_by=user)
-        .values("review_state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in rows:
-        counts[row["review_state"]] = row["n"]
-    return counts
+    return review_state_counts(PhotoOutput.objects.for_workspace(workspace).filter(created_by=user))
 
 
 def outputs_returned_to(*, workspace: Workspace, user: User) -> list[tuple[PhotoOutput, str]]:

@@ -6,8 +6,18 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from apps.reviews.lifecycle import ReviewState
 from apps.reviews.models import Reviewable, ReviewEvent
 from apps.workspaces.models import Workspace
+
+
+def review_state_counts(work: QuerySet[Any]) -> dict[str, int]:
+    """How many of ``work`` (reviewable rows, already scoped) are in each review state; every
+    state is present, with 0 where none are."""
+    counts = dict.fromkeys(ReviewState.values, 0)
+    for row in work.values("review_state").annotate(n=Count("pk")).order_by():
+        counts[row["review_state"]] = row["n"]
+    return counts
 
 
 def review_history(*, workspace: Workspace, subject: Reviewable) -> list[ReviewEvent]:
